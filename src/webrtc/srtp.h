@@ -1,0 +1,46 @@
+/* SRTP and SRTCP (RFC 3711, RFC 7714 AES-GCM) for one transport with libsrtp2:
+ * one inbound context (the peer's keys) and one outbound (ours), each
+ * covering any SSRC. Protect/unprotect work in place. */
+#ifndef STOA_SRTP_H
+#define STOA_SRTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* DTLS-SRTP protection profile ids (RFC 5764, RFC 7714). */
+#define STOA_SRTP_AES128_CM_SHA1_80 0x0001
+#define STOA_SRTP_AEAD_AES_128_GCM 0x0007
+
+/* Room a buffer needs after the packet for protect: auth tag / GCM tag plus
+ * the SRTCP index. */
+#define STOA_SRTP_MAX_TRAILER 32
+
+typedef struct stoa_srtp_keys {
+    int profile;               /* STOA_SRTP_* */
+    uint8_t local[48];         /* master key || master salt, for what we send */
+    uint8_t remote[48];        /* master key || master salt, for what we receive */
+    size_t key_len;            /* 16 for both profiles */
+    size_t salt_len;           /* 14 for AES-CM, 12 for GCM */
+} stoa_srtp_keys;
+
+typedef struct stoa_srtp {
+    void *in;                  /* srtp_t, kept opaque so callers need no libsrtp header */
+    void *out;
+} stoa_srtp;
+
+/* Initialises libsrtp once per process; safe to call from several places
+ * before threads start. Returns 0 or -1. */
+int stoa_srtp_global_init(void);
+/* Creates both contexts from keys (replay window 1024; the outbound context
+ * allows repeated sequence numbers, since forwarded retransmissions repeat
+ * them). Returns 0, or -1 (nothing to free then). */
+int stoa_srtp_init(stoa_srtp *s, const stoa_srtp_keys *keys);
+void stoa_srtp_free(stoa_srtp *s);
+/* In place. *len is updated. protect needs cap >= *len + STOA_SRTP_MAX_TRAILER.
+ * Each returns 0, or -1 when authentication, replay check or space fails. */
+int stoa_srtp_protect_rtp(stoa_srtp *s, uint8_t *buf, size_t *len, size_t cap);
+int stoa_srtp_unprotect_rtp(stoa_srtp *s, uint8_t *buf, size_t *len);
+int stoa_srtp_protect_rtcp(stoa_srtp *s, uint8_t *buf, size_t *len, size_t cap);
+int stoa_srtp_unprotect_rtcp(stoa_srtp *s, uint8_t *buf, size_t *len);
+
+#endif

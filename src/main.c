@@ -1,1 +1,144 @@
-int main(void) { return 0; }
+/* stoa: one process serving the web app, signalling, the focus and the
+ * bridge ("stoa serve"). Wires the pieces together on the control thread. */
+#include <jansson.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bridge/bridge.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/queue.h"
+#include "focus/focus.h"
+#include "http/server.h"
+
+typedef struct app {
+    http_server *http;
+    focus *focus;
+    bridge *bridge;
+    queue to_bridge;               /* control requests, delivered on the next wake */
+    bool closing;                  /* the bridge is gone: requests are dropped */
+} app;
+
+static volatile sig_atomic_t stop_requested;
+static http_server *signal_target;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+    if (signal_target)
+        http_server_wake(signal_target);
+}
+
+/* The in-process bridge link: same messages as over the network, delivered
+ * asynchronously so the focus never sees a response inside its own call. */
+static void link_send(void *user, json_t *request)
+{
+    app *a = user;
+    if (a->closing || queue_push(&a->to_bridge, request) < 0) {
+        json_decref(request);
+        return;
+    }
+    http_server_wake(a->http);
+}
+
+static void link_deliver(void *user, json_t *msg)
+{
+    app *a = user;
+    focus_bridge_message(a->focus, msg);
+}
+
+static void wake_http(void *user)
+{
+    app *a = user;
+    http_server_wake(a->http);
+}
+
+static void on_wake(void *user)
+{
+    app *a = user;
+    json_t *req;
+    bridge_poll(a->bridge);
+    while ((req = queue_pop(&a->to_bridge)) != NULL)
+        bridge_handle(a->bridge, req);
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void free_json(void *item) { json_decref(item); }
+
+int main(int argc, char **argv)
+{
+    stoa_config cfg;
+    int rc = config_parse(argc, argv, &cfg);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    log_set_level((enum log_level)cfg.log_level);
+    signal(SIGPIPE, SIG_IGN);
+
+    app a = { 0 };
+    queue_init(&a.to_bridge, false);
+    http_server_config hc = {
+        .port = cfg.http_port, .tls_cert = cfg.tls_cert, .tls_key = cfg.tls_key,
+        .web_root = cfg.web_root, .on_wake = on_wake, .user = &a,
+    };
+    a.http = http_server_new(&hc);
+    const char *ips[CONFIG_MAX_PUBLIC_IPS];
+    for (int i = 0; i < cfg.n_public_ips; i++)
+        ips[i] = cfg.public_ips[i];
+    bridge_config bc = {
+        .workers = cfg.workers, .media_port = (uint16_t)cfg.media_port, .public_ips = ips,
+        .n_public_ips = cfg.n_public_ips, .consent_timeout_ms = 30000, .remb_bitrate = 2000000,
+    };
+    if (a.http)
+        a.bridge = bridge_new(&bc, link_deliver, wake_http, &a);
+    focus_callbacks fc = { .send = http_ws_send, .close = http_ws_close, .bridge_send = link_send, .user = &a };
+    if (a.bridge)
+        a.focus = focus_new(&fc);
+    if (!a.http || !a.bridge || !a.focus) {
+        log_error("stoa", "startup failed");
+        focus_free(a.focus);
+        bridge_free(a.bridge);
+        http_server_free(a.http);
+        queue_destroy(&a.to_bridge, free_json);
+        return 1;
+    }
+    http_server_set_focus(a.http, a.focus);
+    for (int i = 0; i < cfg.n_public_ips; i++)
+        log_info("stoa", "advertising media address %s", cfg.public_ips[i]);
+
+    signal_target = a.http;
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    while (!stop_requested)
+        if (http_server_service(a.http) < 0)
+            break;
+
+    /* Tell everyone, then give the goodbyes a moment to leave. */
+    log_info("stoa", "shutting down");
+    focus_shutdown(a.focus);
+    int64_t deadline = mono_ms() + 1000;
+    while (http_server_connections(a.http) > 0 && mono_ms() < deadline)
+        http_server_service(a.http);
+    signal_target = NULL;
+    /* Workers first: after this no thread wakes the HTTP loop. */
+    a.closing = true;
+    bridge_free(a.bridge);
+    http_server_free(a.http);       /* closes what is left; the focus hears of each */
+    focus_free(a.focus);
+    queue_destroy(&a.to_bridge, free_json);
+    log_info("stoa", "stopped");
+    return 0;
+}

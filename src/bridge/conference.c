@@ -1,1 +1,218 @@
-/* placeholder */
+/* Forwarding and RTCP between the endpoints of one conference: every
+ * source goes to every other connected endpoint; RTCP is terminated here. */
+#include "bridge/conference.h"
+
+#include <string.h>
+
+#include "bridge/worker.h"
+#include "webrtc/rtcp.h"
+#include "webrtc/sdp.h"
+
+#define KEYFRAME_MIN_INTERVAL_MS 300
+#define RTCP_BUF 1200
+
+void conference_forward_rtp(conference *conf, endpoint *sender, source *src,
+                            uint8_t *buf, size_t len, const rtp_header *h)
+{
+    (void)src;
+    worker *w = conf->worker;
+    /* The mid names the sender's m= section; each receiver gets the stream
+     * on a section of its own, known to it by SSRC. */
+    rtp_ext_blank(buf, h, SDP_EXT_MID);
+    for (endpoint *r = conf->endpoints; r; r = r->next) {
+        if (r == sender || r->state != ENDPOINT_CONNECTED)
+            continue;
+        worker_out *out = worker_out_reserve(w);
+        memcpy(out->buf, buf, len);
+        size_t out_len = len;
+        if (stoa_srtp_protect_rtp(&r->srtp, out->buf, &out_len, WORKER_BUF) < 0)
+            continue;
+        worker_out_commit(w, out_len, &r->addr, r->addr_len);
+        w->counters.rtp_forwarded++;
+    }
+}
+
+static endpoint *owner_of(conference *conf, uint32_t ssrc, source **src)
+{
+    for (endpoint *ep = conf->endpoints; ep; ep = ep->next) {
+        *src = endpoint_source(ep, ssrc);
+        if (*src)
+            return ep->state == ENDPOINT_CONNECTED ? ep : NULL;
+    }
+    return NULL;
+}
+
+static void send_pli(conference *conf, endpoint *owner, source *src, int64_t now)
+{
+    uint8_t pkt[64];
+    size_t n = rtcp_build_pli(pkt, sizeof pkt, owner->bridge_ssrc, src->ssrc);
+    if (n)
+        worker_send_rtcp(conf->worker, owner, pkt, n);
+    src->last_keyframe_request_ms = now;
+    src->keyframe_pending = false;
+}
+
+/* Keyframes cost the sender a burst of bits: at most one request per
+ * interval per source, the rest folded into one pending request. */
+static void request_keyframe(conference *conf, endpoint *owner, source *src, int64_t now)
+{
+    if (now - src->last_keyframe_request_ms >= KEYFRAME_MIN_INTERVAL_MS)
+        send_pli(conf, owner, src, now);
+    else
+        src->keyframe_pending = true;
+}
+
+void conference_request_keyframes(conference *conf, const endpoint *except, int64_t now)
+{
+    for (endpoint *ep = conf->endpoints; ep; ep = ep->next) {
+        if (ep == except || ep->state != ENDPOINT_CONNECTED)
+            continue;
+        for (int i = 0; i < ep->n_sources; i++)
+            if (ep->sources[i].video)
+                request_keyframe(conf, ep, &ep->sources[i], now);
+    }
+}
+
+void conference_flush_keyframe_requests(conference *conf, int64_t now)
+{
+    for (endpoint *ep = conf->endpoints; ep; ep = ep->next) {
+        if (ep->state != ENDPOINT_CONNECTED)
+            continue;
+        for (int i = 0; i < ep->n_sources; i++) {
+            source *src = &ep->sources[i];
+            if (src->keyframe_pending && now - src->last_keyframe_request_ms >= KEYFRAME_MIN_INTERVAL_MS)
+                send_pli(conf, ep, src, now);
+        }
+    }
+}
+
+static void relay_nack(conference *conf, const rtcp_packet *p)
+{
+    uint32_t media_ssrc;
+    uint16_t seqs[128];
+    size_t n;
+    source *src;
+    if (rtcp_parse_nack(p, &media_ssrc, seqs, 128, &n) < 0 || n == 0)
+        return;
+    endpoint *owner = owner_of(conf, media_ssrc, &src);
+    if (!owner)
+        return;
+    uint8_t pkt[RTCP_BUF];
+    size_t len = rtcp_build_nack(pkt, sizeof pkt, owner->bridge_ssrc, media_ssrc, seqs, n);
+    if (len)
+        worker_send_rtcp(conf->worker, owner, pkt, len);
+}
+
+static void handle_keyframe_request(conference *conf, const rtcp_packet *p, int64_t now)
+{
+    source *src;
+    if (p->count == RTCP_FMT_PLI) {
+        rtcp_fb fb;
+        endpoint *owner;
+        if (rtcp_parse_fb(p, &fb) == 0 && (owner = owner_of(conf, fb.media_ssrc, &src)) && src->video)
+            request_keyframe(conf, owner, src, now);
+    } else if (p->count == RTCP_FMT_FIR) {
+        rtcp_fir_entry entries[8];
+        size_t n;
+        if (rtcp_parse_fir(p, entries, 8, &n) < 0)
+            return;
+        for (size_t i = 0; i < n; i++) {
+            endpoint *owner = owner_of(conf, entries[i].ssrc, &src);
+            if (owner && src->video)
+                request_keyframe(conf, owner, src, now);
+        }
+    }
+}
+
+/* Appends an SR without its report blocks (they describe what the sender
+ * receives from the bridge, meaningless to other receivers). */
+static size_t append_sender_report(uint8_t *out, size_t cap, const rtcp_sr *sr)
+{
+    rtcp_sr bare = *sr;
+    bare.n_blocks = 0;
+    return rtcp_build_sr(out, cap, &bare);
+}
+
+void conference_handle_rtcp(conference *conf, endpoint *from, const uint8_t *buf, size_t len, int64_t now)
+{
+    uint8_t relay[RTCP_BUF];
+    size_t relay_len = 0;
+    rtcp_iter it;
+    rtcp_packet p;
+    rtcp_iter_init(&it, buf, len);
+    while (rtcp_next(&it, &p) == 1) {
+        if (p.type == RTCP_SR) {
+            rtcp_sr sr;
+            source *src;
+            if (rtcp_parse_sr(&p, &sr) < 0 || !(src = endpoint_source(from, sr.ssrc)))
+                continue;
+            src->stats.last_sr = (sr.ntp_sec << 16) | (sr.ntp_frac >> 16);
+            src->stats.last_sr_at_ms = now;
+            relay_len += append_sender_report(relay + relay_len, sizeof relay - relay_len, &sr);
+        } else if (p.type == RTCP_SDES && relay_len > 0 && relay_len + p.len <= sizeof relay) {
+            /* Receivers want the CNAME next to the SR for lip sync. */
+            memcpy(relay + relay_len, p.data, p.len);
+            relay_len += p.len;
+        } else if (p.type == RTCP_PSFB) {
+            handle_keyframe_request(conf, &p, now);
+        } else if (p.type == RTCP_RTPFB && p.count == RTCP_FMT_NACK) {
+            relay_nack(conf, &p);
+        }
+        /* RR, REMB, transport-cc, BYE, APP: consumed here. */
+    }
+    if (relay_len == 0)
+        return;
+    for (endpoint *r = conf->endpoints; r; r = r->next)
+        if (r != from && r->state == ENDPOINT_CONNECTED)
+            worker_send_rtcp(conf->worker, r, relay, relay_len);
+}
+
+/* Also starts the next reporting interval (fraction lost is per interval). */
+static void fill_report_block(source *src, rtcp_report_block *b, int64_t now)
+{
+    source_stats *s = &src->stats;
+    uint32_t extended_max = s->cycles + s->max_seq;
+    uint32_t expected = extended_max - s->base_seq + 1;
+    int64_t lost = (int64_t)expected - s->received;
+    if (lost > 0x7FFFFF)
+        lost = 0x7FFFFF;
+    if (lost < -0x800000)
+        lost = -0x800000;
+    uint32_t expected_interval = expected - s->expected_prior;
+    uint32_t received_interval = s->received - s->received_prior;
+    s->expected_prior = expected;
+    s->received_prior = s->received;
+    int64_t lost_interval = (int64_t)expected_interval - received_interval;
+    b->ssrc = src->ssrc;
+    b->fraction_lost = expected_interval == 0 || lost_interval <= 0
+                           ? 0 : (uint8_t)((lost_interval << 8) / expected_interval);
+    b->cumulative_lost = (int32_t)lost;
+    b->highest_seq = extended_max;
+    b->jitter = (uint32_t)s->jitter;
+    b->lsr = s->last_sr;
+    b->dlsr = s->last_sr_at_ms ? (uint32_t)((now - s->last_sr_at_ms) * 65536 / 1000) : 0;
+}
+
+void conference_send_reports(conference *conf, endpoint *ep, int64_t now)
+{
+    rtcp_report_block blocks[ENDPOINT_MAX_SOURCES] = { 0 };
+    uint32_t ssrcs[ENDPOINT_MAX_SOURCES] = { 0 };
+    int n = 0;
+    for (int i = 0; i < ep->n_sources; i++) {
+        if (!ep->sources[i].stats.started)
+            continue;
+        fill_report_block(&ep->sources[i], &blocks[n], now);
+        ssrcs[n++] = ep->sources[i].ssrc;
+    }
+    uint8_t pkt[RTCP_BUF];
+    size_t len = rtcp_build_rr(pkt, sizeof pkt, ep->bridge_ssrc, blocks, (size_t)n);
+    if (len == 0)
+        return;
+    len += rtcp_build_sdes_cname(pkt + len, sizeof pkt - len, ep->bridge_ssrc, "stoa-bridge");
+    /* A fixed REMB until the bridge estimates bandwidth itself: without any
+     * feedback a browser stays at its start bitrate. */
+    if (n > 0)
+        len += rtcp_build_remb(pkt + len, sizeof pkt - len, ep->bridge_ssrc,
+                               conf->worker->remb_bitrate, ssrcs, (size_t)n);
+    worker_send_rtcp(conf->worker, ep, pkt, len);
+}

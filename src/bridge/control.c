@@ -1,1 +1,387 @@
-/* placeholder */
+/* The bridge's control side: takes focus requests (docs/protocol.md,
+ * "Bridge control") on the control thread, keeps a registry of which worker
+ * owns which conference, and hands work to the media workers by queue. */
+#include "bridge/bridge.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bridge/worker.h"
+#include "core/log.h"
+#include "webrtc/sdp.h"
+
+typedef struct reg_endpoint {
+    char id[ENDPOINT_ID_MAX];
+    struct reg_endpoint *next;
+} reg_endpoint;
+
+/* What the control thread knows of a conference; the worker owns the rest. */
+typedef struct reg_conference {
+    char name[CONFERENCE_NAME_MAX];
+    int worker;
+    reg_endpoint *endpoints;
+    struct reg_conference *next;
+} reg_conference;
+
+struct bridge {
+    bridge_config cfg;
+    char **public_ips;
+    dtls_ctx *dtls;
+    worker *workers;
+    int n_workers;
+    queue events;
+    bridge_emit_fn emit;
+    bridge_wake_fn wake;
+    void *user;
+    reg_conference *conferences;
+};
+
+static void wake_control(void *user)
+{
+    bridge *b = user;
+    b->wake(b->user);
+}
+
+bridge *bridge_new(const bridge_config *cfg, bridge_emit_fn emit, bridge_wake_fn wake, void *user)
+{
+    if (stoa_srtp_global_init() < 0)
+        return NULL;
+    bridge *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->cfg = *cfg;
+    b->emit = emit;
+    b->wake = wake;
+    b->user = user;
+    b->public_ips = calloc((size_t)cfg->n_public_ips + 1, sizeof *b->public_ips);
+    for (int i = 0; b->public_ips && i < cfg->n_public_ips; i++)
+        b->public_ips[i] = strdup(cfg->public_ips[i]);
+    b->dtls = dtls_ctx_new();
+    queue_init(&b->events, false);
+    b->workers = calloc((size_t)cfg->workers, sizeof *b->workers);
+    if (!b->public_ips || !b->dtls || !b->workers) {
+        bridge_free(b);
+        return NULL;
+    }
+    for (int i = 0; i < cfg->workers; i++) {
+        worker *w = &b->workers[i];
+        if (worker_init(w, i, (uint16_t)(cfg->media_port + i), b->dtls, &b->events, wake_control, b) < 0) {
+            worker_stop(w);
+            bridge_free(b);
+            return NULL;
+        }
+        w->consent_timeout_ms = cfg->consent_timeout_ms;
+        w->remb_bitrate = cfg->remb_bitrate;
+        b->n_workers++;
+    }
+    for (int i = 0; i < b->n_workers; i++) {
+        if (worker_start(&b->workers[i]) < 0) {
+            bridge_free(b);
+            return NULL;
+        }
+    }
+    log_info("bridge", "%d media worker(s) on UDP ports %u-%u, DTLS %s", cfg->workers,
+             cfg->media_port, cfg->media_port + cfg->workers - 1, dtls_ctx_fingerprint(b->dtls));
+    return b;
+}
+
+void bridge_free(bridge *b)
+{
+    if (!b)
+        return;
+    for (int i = 0; i < b->n_workers; i++)
+        worker_stop(&b->workers[i]);
+    free(b->workers);
+    queue_destroy(&b->events, free);
+    while (b->conferences) {
+        reg_conference *c = b->conferences;
+        b->conferences = c->next;
+        while (c->endpoints) {
+            reg_endpoint *e = c->endpoints;
+            c->endpoints = e->next;
+            free(e);
+        }
+        free(c);
+    }
+    if (b->dtls)
+        dtls_ctx_free(b->dtls);
+    for (int i = 0; b->public_ips && b->public_ips[i]; i++)
+        free(b->public_ips[i]);
+    free(b->public_ips);
+    free(b);
+}
+
+static reg_conference *reg_find(bridge *b, const char *name)
+{
+    for (reg_conference *c = b->conferences; c; c = c->next)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+static reg_endpoint **reg_find_endpoint(reg_conference *c, const char *id)
+{
+    for (reg_endpoint **e = &c->endpoints; *e; e = &(*e)->next)
+        if (strcmp((*e)->id, id) == 0)
+            return e;
+    return NULL;
+}
+
+/* Forgets an endpoint; forgets the conference with its last endpoint. */
+static void reg_remove(bridge *b, reg_conference *c, reg_endpoint **e)
+{
+    reg_endpoint *gone = *e;
+    *e = gone->next;
+    free(gone);
+    if (c->endpoints)
+        return;
+    for (reg_conference **p = &b->conferences; *p; p = &(*p)->next) {
+        if (*p == c) {
+            *p = c->next;
+            free(c);
+            return;
+        }
+    }
+}
+
+/* New conferences go to the worker with the fewest conferences. */
+static int pick_worker(bridge *b)
+{
+    int best = 0, best_count = -1;
+    for (int i = 0; i < b->n_workers; i++) {
+        int count = 0;
+        for (reg_conference *c = b->conferences; c; c = c->next)
+            count += c->worker == i;
+        if (best_count < 0 || count < best_count) {
+            best = i;
+            best_count = count;
+        }
+    }
+    return best;
+}
+
+static void respond_error(bridge *b, json_int_t id, const char *code, const char *message)
+{
+    b->emit(b->user, json_pack("{s:s, s:I, s:s, s:s}", "type", "error", "id", id, "code", code,
+                               "message", message));
+}
+
+static void respond_ok(bridge *b, const char *type, json_int_t id)
+{
+    char ok[32];
+    snprintf(ok, sizeof ok, "%s-ok", type);
+    b->emit(b->user, json_pack("{s:s, s:I}", "type", ok, "id", id));
+}
+
+/* Reads a required string field of 1..max-1 bytes. */
+static const char *string_field(json_t *obj, const char *key, size_t max)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_string(v))
+        return NULL;
+    size_t len = json_string_length(v);
+    return len > 0 && len < max ? json_string_value(v) : NULL;
+}
+
+static bool push_command(bridge *b, int worker_index, worker_cmd *cmd)
+{
+    if (queue_push(&b->workers[worker_index].commands, cmd) < 0) {
+        free(cmd);
+        return false;
+    }
+    return true;
+}
+
+static worker_cmd *new_command(enum worker_cmd_type type, const char *conference, const char *endpoint)
+{
+    worker_cmd *cmd = calloc(1, sizeof *cmd);
+    if (!cmd)
+        return NULL;
+    cmd->type = type;
+    snprintf(cmd->conference, sizeof cmd->conference, "%s", conference);
+    snprintf(cmd->endpoint, sizeof cmd->endpoint, "%s", endpoint);
+    return cmd;
+}
+
+static json_t *candidates_json(bridge *b, int worker_index)
+{
+    json_t *list = json_array();
+    for (int i = 0; i < b->cfg.n_public_ips; i++) {
+        char foundation[16];
+        snprintf(foundation, sizeof foundation, "%d", i + 1);
+        /* Host candidate priority (RFC 8445 5.1.2.1): type 126, local
+         * preference descending with the order given, component 1. */
+        json_int_t priority = ((json_int_t)126 << 24) | ((json_int_t)(65535 - i) << 8) | 255;
+        json_array_append_new(list, json_pack("{s:s, s:s, s:i, s:s, s:I}", "foundation", foundation,
+                                              "ip", b->public_ips[i], "port",
+                                              b->cfg.media_port + worker_index, "protocol", "udp",
+                                              "priority", priority));
+    }
+    return list;
+}
+
+static void handle_allocate(bridge *b, json_t *req, json_int_t id, const char *conf_name, const char *ep_id)
+{
+    reg_conference *c = reg_find(b, conf_name);
+    if (c && reg_find_endpoint(c, ep_id)) {
+        respond_error(b, id, "duplicate-endpoint", "an endpoint with this id exists in the conference");
+        return;
+    }
+    int w = c ? c->worker : pick_worker(b);
+    endpoint *ep = endpoint_new(ep_id);
+    worker_cmd *cmd = new_command(WORKER_ADD_ENDPOINT, conf_name, ep_id);
+    reg_endpoint *re = calloc(1, sizeof *re);
+    reg_conference *fresh = c ? NULL : calloc(1, sizeof *fresh);
+    if (!ep || !cmd || !re || (!c && !fresh)) {
+        endpoint_free(ep);
+        free(cmd);
+        free(re);
+        free(fresh);
+        respond_error(b, id, "unavailable", "out of memory");
+        return;
+    }
+    (void)req;
+    json_t *resp = json_pack("{s:s, s:I, s:s, s:{s:s, s:s, s:b}, s:{s:s, s:s}, s:o}", "type",
+                             "allocate-ok", "id", id, "endpoint", ep_id, "ice", "ufrag",
+                             ep->local_ufrag, "pwd", ep->local_pwd, "lite", 1, "dtls",
+                             "fingerprint", dtls_ctx_fingerprint(b->dtls), "setup", "passive",
+                             "candidates", candidates_json(b, w));
+    cmd->ep = ep;
+    if (!push_command(b, w, cmd)) {
+        endpoint_free(ep);
+        free(re);
+        free(fresh);
+        json_decref(resp);
+        respond_error(b, id, "unavailable", "out of memory");
+        return;
+    }
+    if (!c) {
+        c = fresh;
+        snprintf(c->name, sizeof c->name, "%s", conf_name);
+        c->worker = w;
+        c->next = b->conferences;
+        b->conferences = c;
+    }
+    snprintf(re->id, sizeof re->id, "%s", ep_id);
+    re->next = c->endpoints;
+    c->endpoints = re;
+    b->emit(b->user, resp);
+}
+
+static void handle_configure(bridge *b, json_t *req, json_int_t id, reg_conference *c, const char *ep_id)
+{
+    json_t *ice = json_object_get(req, "ice"), *dtls = json_object_get(req, "dtls");
+    json_t *sources = json_object_get(req, "sources");
+    const char *ufrag = string_field(ice, "ufrag", 257), *pwd = string_field(ice, "pwd", 257);
+    const char *fingerprint = string_field(dtls, "fingerprint", 256);
+    if (!ufrag || !pwd || !fingerprint || !json_is_array(sources) ||
+        json_array_size(sources) > ENDPOINT_MAX_SOURCES) {
+        respond_error(b, id, "bad-request", "configure needs ice.ufrag, ice.pwd, dtls.fingerprint and at most 8 sources");
+        return;
+    }
+    worker_cmd *cmd = new_command(WORKER_CONFIGURE, c->name, ep_id);
+    if (!cmd) {
+        respond_error(b, id, "unavailable", "out of memory");
+        return;
+    }
+    if (sdp_fingerprint_decode(fingerprint, cmd->remote_fingerprint) < 0) {
+        free(cmd);
+        respond_error(b, id, "bad-fingerprint", "dtls.fingerprint must be a sha-256 fingerprint");
+        return;
+    }
+    snprintf(cmd->remote_ufrag, sizeof cmd->remote_ufrag, "%s", ufrag);
+    snprintf(cmd->remote_pwd, sizeof cmd->remote_pwd, "%s", pwd);
+    size_t i;
+    json_t *s;
+    json_array_foreach(sources, i, s) {
+        json_t *ssrc = json_object_get(s, "ssrc");
+        const char *kind = json_string_value(json_object_get(s, "kind"));
+        if (!json_is_integer(ssrc) || json_integer_value(ssrc) <= 0 ||
+            json_integer_value(ssrc) > 0xFFFFFFFFll || !kind ||
+            (strcmp(kind, "audio") != 0 && strcmp(kind, "video") != 0)) {
+            free(cmd);
+            respond_error(b, id, "bad-request", "each source needs an ssrc (1..2^32-1) and kind audio or video");
+            return;
+        }
+        cmd->ssrcs[cmd->n_sources] = (uint32_t)json_integer_value(ssrc);
+        cmd->video[cmd->n_sources] = strcmp(kind, "video") == 0;
+        cmd->n_sources++;
+    }
+    if (!push_command(b, c->worker, cmd)) {
+        respond_error(b, id, "unavailable", "out of memory");
+        return;
+    }
+    respond_ok(b, "configure", id);
+}
+
+void bridge_handle(bridge *b, json_t *req)
+{
+    const char *type = json_string_value(json_object_get(req, "type"));
+    json_t *id_json = json_object_get(req, "id");
+    json_int_t id = json_is_integer(id_json) ? json_integer_value(id_json) : 0;
+    const char *conf_name = string_field(req, "conference", CONFERENCE_NAME_MAX);
+    const char *ep_id = string_field(req, "endpoint", ENDPOINT_ID_MAX);
+    if (!type || !json_is_integer(id_json)) {
+        respond_error(b, id, "bad-request", "a request needs a string type and an integer id");
+    } else if (!conf_name || !ep_id) {
+        respond_error(b, id, "bad-request", "conference (1-128 bytes) and endpoint (1-63 bytes) are required");
+    } else if (strcmp(type, "allocate") == 0) {
+        handle_allocate(b, req, id, conf_name, ep_id);
+    } else {
+        reg_conference *c = reg_find(b, conf_name);
+        reg_endpoint **e = c ? reg_find_endpoint(c, ep_id) : NULL;
+        if (strcmp(type, "configure") != 0 && strcmp(type, "expire") != 0) {
+            respond_error(b, id, "bad-request", "unknown request type");
+        } else if (!e) {
+            respond_error(b, id, "unknown-endpoint", "no such endpoint in this conference");
+        } else if (strcmp(type, "configure") == 0) {
+            handle_configure(b, req, id, c, ep_id);
+        } else {
+            worker_cmd *cmd = new_command(WORKER_EXPIRE, conf_name, ep_id);
+            int w = c->worker;
+            reg_remove(b, c, e);
+            if (cmd && push_command(b, w, cmd))
+                respond_ok(b, "expire", id);
+            else
+                respond_error(b, id, "unavailable", "out of memory");
+        }
+    }
+    json_decref(req);
+}
+
+void bridge_poll(bridge *b)
+{
+    worker_event *ev;
+    while ((ev = queue_pop(&b->events)) != NULL) {
+        if (ev->type == WORKER_EVENT_EXPIRED) {
+            reg_conference *c = reg_find(b, ev->conference);
+            reg_endpoint **e = c ? reg_find_endpoint(c, ev->endpoint) : NULL;
+            if (!e) {
+                /* The focus expired it meanwhile: nothing to report. */
+                free(ev);
+                continue;
+            }
+            reg_remove(b, c, e);
+            b->emit(b->user, json_pack("{s:s, s:s, s:s, s:s}", "type", "endpoint-expired", "conference",
+                                       ev->conference, "endpoint", ev->endpoint, "reason", ev->reason));
+        } else {
+            b->emit(b->user, json_pack("{s:s, s:s, s:s}", "type", "endpoint-connected", "conference",
+                                       ev->conference, "endpoint", ev->endpoint));
+        }
+        free(ev);
+    }
+}
+
+void bridge_get_counters(bridge *b, bridge_counters *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < b->n_workers; i++) {
+        const worker_counters *c = &b->workers[i].counters;
+        out->rx_datagrams += c->rx_datagrams;
+        out->rtp_forwarded += c->rtp_forwarded;
+        out->dropped_malformed += c->dropped_malformed;
+        out->dropped_unknown += c->dropped_unknown;
+        out->dropped_auth += c->dropped_auth;
+    }
+}

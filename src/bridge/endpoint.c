@@ -1,1 +1,41 @@
-/* placeholder */
+/* Creation and teardown of a bridge endpoint (one participant's transport). */
+#include "bridge/endpoint.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/random.h"
+
+endpoint *endpoint_new(const char *id)
+{
+    endpoint *ep = calloc(1, sizeof *ep);
+    if (!ep)
+        return NULL;
+    snprintf(ep->id, sizeof ep->id, "%s", id);
+    /* RFC 8839: ufrag >= 4 and pwd >= 22 characters of ice-char. */
+    random_ice_chars(ep->local_ufrag, 8);
+    random_ice_chars(ep->local_pwd, 32);
+    ep->bridge_ssrc = random_u32();
+    ep->state = ENDPOINT_NEW;
+    return ep;
+}
+
+void endpoint_free(endpoint *ep)
+{
+    if (!ep)
+        return;
+    if (ep->dtls)
+        dtls_conn_free(ep->dtls);
+    if (ep->srtp_ready)
+        stoa_srtp_free(&ep->srtp);
+    free(ep);
+}
+
+source *endpoint_source(endpoint *ep, uint32_t ssrc)
+{
+    for (int i = 0; i < ep->n_sources; i++)
+        if (ep->sources[i].ssrc == ssrc)
+            return &ep->sources[i];
+    return NULL;
+}

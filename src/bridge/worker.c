@@ -1,1 +1,610 @@
-/* placeholder */
+/* A media worker thread: epoll loop over one UDP socket and a command queue,
+ * demultiplexing (RFC 7983), ICE-lite checks, DTLS, SRTP, and timers. */
+#include "bridge/worker.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "webrtc/rtcp.h"
+#include "webrtc/rtp.h"
+#include "webrtc/stun.h"
+
+#define TICK_MS 20
+#define REPORT_INTERVAL_MS 1000
+
+int64_t worker_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static socklen_t sockaddr_len(const struct sockaddr *sa)
+{
+    return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr *b)
+{
+    addr_key ka, kb;
+    if (addr_key_from(&ka, (const struct sockaddr *)a) < 0 || addr_key_from(&kb, b) < 0)
+        return false;
+    return ka.family == kb.family && ka.port == kb.port && memcmp(ka.ip, kb.ip, 16) == 0;
+}
+
+int worker_init(worker *w, int index, uint16_t port, dtls_ctx *dtls, queue *events,
+                void (*wake_control)(void *), void *wake_user)
+{
+    memset(w, 0, sizeof *w);
+    w->index = index;
+    w->port = port;
+    w->dtls = dtls;
+    w->events = events;
+    w->wake_control = wake_control;
+    w->wake_user = wake_user;
+    w->udp_fd = w->epoll_fd = -1;
+    addr_map_init(&w->by_addr);
+    if (queue_init(&w->commands, true) < 0)
+        return -1;
+    /* IPv4 only in this release: candidates are IPv4 addresses. */
+    w->udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (w->udp_fd < 0)
+        return -1;
+    int size = 4 * 1024 * 1024;
+    setsockopt(w->udp_fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    setsockopt(w->udp_fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(port) };
+    if (bind(w->udp_fd, (struct sockaddr *)&any, sizeof any) < 0) {
+        log_error("worker", "cannot bind UDP port %u: %s", port, strerror(errno));
+        return -1;
+    }
+    w->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = { .events = EPOLLIN, .data.fd = w->udp_fd };
+    if (w->epoll_fd < 0 || epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, w->udp_fd, &ev) < 0)
+        return -1;
+    ev.data.fd = w->commands.event_fd;
+    if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, w->commands.event_fd, &ev) < 0)
+        return -1;
+    for (int i = 0; i < WORKER_BATCH; i++) {
+        w->in_iov[i].iov_base = w->in_bufs[i];
+        w->in_iov[i].iov_len = WORKER_BUF;
+        w->out_iov[i].iov_base = w->out[i].buf;
+    }
+    return 0;
+}
+
+/* ---- sending ---- */
+
+void worker_flush(worker *w)
+{
+    int sent = 0;
+    while (sent < w->out_count) {
+        int n = sendmmsg(w->udp_fd, w->out_msgs + sent, (unsigned)(w->out_count - sent), 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            /* A full socket buffer or an unreachable peer: drop the batch
+             * rather than stall the loop; RTP tolerates loss. */
+            break;
+        }
+        sent += n;
+    }
+    w->out_count = 0;
+}
+
+worker_out *worker_out_reserve(worker *w)
+{
+    if (w->out_count == WORKER_BATCH)
+        worker_flush(w);
+    return &w->out[w->out_count];
+}
+
+void worker_out_commit(worker *w, size_t len, const struct sockaddr_storage *to, socklen_t to_len)
+{
+    int i = w->out_count++;
+    memcpy(&w->out[i].addr, to, to_len);
+    w->out_iov[i].iov_len = len;
+    struct msghdr *h = &w->out_msgs[i].msg_hdr;
+    h->msg_name = &w->out[i].addr;
+    h->msg_namelen = to_len;
+    h->msg_iov = &w->out_iov[i];
+    h->msg_iovlen = 1;
+    h->msg_control = NULL;
+    h->msg_controllen = 0;
+    h->msg_flags = 0;
+}
+
+void worker_send_now(worker *w, const uint8_t *buf, size_t len, const struct sockaddr *to, socklen_t to_len)
+{
+    if (sendto(w->udp_fd, buf, len, 0, to, to_len) < 0)
+        log_debug("worker", "sendto: %s", strerror(errno));
+}
+
+void worker_send_rtcp(worker *w, endpoint *ep, const uint8_t *rtcp, size_t len)
+{
+    if (!ep->srtp_ready || !ep->has_addr || len + STOA_SRTP_MAX_TRAILER > WORKER_BUF)
+        return;
+    worker_out *out = worker_out_reserve(w);
+    memcpy(out->buf, rtcp, len);
+    if (stoa_srtp_protect_rtcp(&ep->srtp, out->buf, &len, WORKER_BUF) < 0)
+        return;
+    worker_out_commit(w, len, &ep->addr, ep->addr_len);
+}
+
+/* ---- endpoints and conferences ---- */
+
+static conference *find_conference(worker *w, const char *name)
+{
+    for (conference *c = w->conferences; c; c = c->next)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+static endpoint *find_endpoint(worker *w, const char *conf_name, const char *id)
+{
+    conference *c = find_conference(w, conf_name);
+    for (endpoint *ep = c ? c->endpoints : NULL; ep; ep = ep->next)
+        if (strcmp(ep->id, id) == 0)
+            return ep;
+    return NULL;
+}
+
+/* ICE usernames are "<our ufrag>:<their ufrag>" on requests we receive. */
+static endpoint *find_by_ufrag(worker *w, const uint8_t *username, size_t len)
+{
+    const uint8_t *colon = memchr(username, ':', len);
+    size_t ufrag_len = colon ? (size_t)(colon - username) : len;
+    for (conference *c = w->conferences; c; c = c->next)
+        for (endpoint *ep = c->endpoints; ep; ep = ep->next)
+            if (strlen(ep->local_ufrag) == ufrag_len && memcmp(ep->local_ufrag, username, ufrag_len) == 0)
+                return ep->state == ENDPOINT_DEAD ? NULL : ep;
+    return NULL;
+}
+
+/* Unlinks ep from its conference (freeing an emptied conference) and from
+ * the address map, then frees it. */
+static void remove_endpoint(worker *w, endpoint *ep)
+{
+    conference *c = ep->conf;
+    for (endpoint **p = &c->endpoints; *p; p = &(*p)->next) {
+        if (*p == ep) {
+            *p = ep->next;
+            break;
+        }
+    }
+    for (int i = 0; i < ep->n_paths; i++)
+        if (addr_map_get(&w->by_addr, (struct sockaddr *)&ep->paths[i]) == ep)
+            addr_map_remove(&w->by_addr, (struct sockaddr *)&ep->paths[i]);
+    if (ep->dtls && ep->dtls_done)
+        dtls_conn_close(ep->dtls);
+    endpoint_free(ep);
+    if (c->endpoints)
+        return;
+    for (conference **p = &w->conferences; *p; p = &(*p)->next) {
+        if (*p == c) {
+            *p = c->next;
+            free(c);
+            return;
+        }
+    }
+}
+
+static void emit_event(worker *w, enum worker_event_type type, endpoint *ep, const char *reason)
+{
+    worker_event *ev = calloc(1, sizeof *ev);
+    if (!ev)
+        return;
+    ev->type = type;
+    snprintf(ev->conference, sizeof ev->conference, "%s", ep->conf->name);
+    snprintf(ev->endpoint, sizeof ev->endpoint, "%s", ep->id);
+    ev->reason = reason;
+    if (queue_push(w->events, ev) < 0) {
+        free(ev);
+        return;
+    }
+    w->wake_control(w->wake_user);
+}
+
+void worker_expire_endpoint(worker *w, endpoint *ep, const char *reason)
+{
+    log_info("worker", "endpoint %s/%s expired: %s", ep->conf->name, ep->id, reason);
+    emit_event(w, WORKER_EVENT_EXPIRED, ep, reason);
+    remove_endpoint(w, ep);
+}
+
+/* Media may flow once DTLS is done and the certificate matches the answer's
+ * fingerprint; whichever of the two comes last calls this. */
+static void try_connect(worker *w, endpoint *ep, int64_t now)
+{
+    if (ep->state == ENDPOINT_CONNECTED || !ep->dtls_done || !ep->configured)
+        return;
+    uint8_t fp[32];
+    if (dtls_conn_peer_fingerprint(ep->dtls, fp) < 0 || memcmp(fp, ep->remote_fingerprint, 32) != 0) {
+        worker_expire_endpoint(w, ep, "fingerprint-mismatch");
+        return;
+    }
+    stoa_srtp_keys keys;
+    if (dtls_conn_srtp_keys(ep->dtls, &keys) < 0 || stoa_srtp_init(&ep->srtp, &keys) < 0) {
+        worker_expire_endpoint(w, ep, "dtls-failed");
+        return;
+    }
+    ep->srtp_ready = true;
+    ep->state = ENDPOINT_CONNECTED;
+    ep->next_report_ms = now + REPORT_INTERVAL_MS / 2;
+    log_info("worker", "endpoint %s/%s connected (SRTP profile %d)", ep->conf->name, ep->id, keys.profile);
+    emit_event(w, WORKER_EVENT_CONNECTED, ep, NULL);
+    /* A new receiver can decode nothing until the next keyframe. */
+    conference_request_keyframes(ep->conf, ep, now);
+}
+
+static void dtls_send(void *user, const uint8_t *data, size_t len)
+{
+    endpoint *ep = user;
+    if (ep->has_addr)
+        worker_send_now(ep->worker, data, len, (struct sockaddr *)&ep->addr, ep->addr_len);
+}
+
+static void apply_configure(worker *w, endpoint *ep, const worker_cmd *cmd, int64_t now)
+{
+    snprintf(ep->remote_ufrag, sizeof ep->remote_ufrag, "%s", cmd->remote_ufrag);
+    snprintf(ep->remote_pwd, sizeof ep->remote_pwd, "%s", cmd->remote_pwd);
+    memcpy(ep->remote_fingerprint, cmd->remote_fingerprint, 32);
+    ep->configured = true;
+    /* Keep the statistics of sources that stay. */
+    source next[ENDPOINT_MAX_SOURCES];
+    for (int i = 0; i < cmd->n_sources; i++) {
+        source *old = endpoint_source(ep, cmd->ssrcs[i]);
+        if (old) {
+            next[i] = *old;
+        } else {
+            memset(&next[i], 0, sizeof next[i]);
+            next[i].ssrc = cmd->ssrcs[i];
+            next[i].video = cmd->video[i];
+            next[i].clock_rate = cmd->video[i] ? 90000 : 48000;
+            next[i].last_keyframe_request_ms = -1000000;
+        }
+    }
+    memcpy(ep->sources, next, sizeof next[0] * (size_t)cmd->n_sources);
+    ep->n_sources = cmd->n_sources;
+    try_connect(w, ep, now);
+    /* After a renegotiation the endpoint may receive sources it did not
+     * before; their senders must start with a keyframe for it. */
+    if (ep->state == ENDPOINT_CONNECTED)
+        conference_request_keyframes(ep->conf, ep, now);
+}
+
+static void handle_command(worker *w, worker_cmd *cmd, int64_t now)
+{
+    if (cmd->type == WORKER_ADD_ENDPOINT) {
+        conference *c = find_conference(w, cmd->conference);
+        if (!c) {
+            c = calloc(1, sizeof *c);
+            if (!c) {
+                endpoint_free(cmd->ep);
+                return;
+            }
+            snprintf(c->name, sizeof c->name, "%s", cmd->conference);
+            c->worker = w;
+            c->next = w->conferences;
+            w->conferences = c;
+        }
+        endpoint *ep = cmd->ep;
+        ep->worker = w;
+        ep->conf = c;
+        ep->created_ms = ep->last_check_ms = now;
+        ep->next = c->endpoints;
+        c->endpoints = ep;
+        return;
+    }
+    endpoint *ep = find_endpoint(w, cmd->conference, cmd->endpoint);
+    if (!ep)
+        return;   /* already expired by the worker; the control side was told */
+    if (cmd->type == WORKER_CONFIGURE)
+        apply_configure(w, ep, cmd, now);
+    else
+        remove_endpoint(w, ep);
+}
+
+static void drain_commands(worker *w)
+{
+    queue_clear_event(&w->commands);
+    int64_t now = worker_now_ms();
+    worker_cmd *cmd;
+    while ((cmd = queue_pop(&w->commands)) != NULL) {
+        handle_command(w, cmd, now);
+        free(cmd);
+    }
+}
+
+/* ---- receiving ---- */
+
+static void remember_path(worker *w, endpoint *ep, const struct sockaddr *from, socklen_t from_len, bool nominated)
+{
+    bool known = false;
+    for (int i = 0; i < ep->n_paths; i++)
+        known |= same_addr(&ep->paths[i], from);
+    if (!known && ep->n_paths < ENDPOINT_MAX_PATHS && addr_map_put(&w->by_addr, from, ep) == 0)
+        memcpy(&ep->paths[ep->n_paths++], from, from_len);
+    if (!known && ep->n_paths == ENDPOINT_MAX_PATHS && !nominated)
+        return;
+    if (!ep->has_addr || nominated) {
+        if (!known)
+            addr_map_put(&w->by_addr, from, ep);
+        memcpy(&ep->addr, from, from_len);
+        ep->addr_len = from_len;
+        ep->has_addr = true;
+    }
+}
+
+static void handle_stun(worker *w, const uint8_t *buf, size_t len, const struct sockaddr *from,
+                        socklen_t from_len, int64_t now)
+{
+    stun_msg msg;
+    if (stun_parse(buf, len, &msg) < 0) {
+        w->counters.dropped_malformed++;
+        return;
+    }
+    if (msg.type != STUN_BINDING_REQUEST) {
+        return;   /* indications and responses: an ICE-lite agent sends no requests */
+    }
+    uint8_t reply[256];
+    size_t reply_len;
+    endpoint *ep = msg.username ? find_by_ufrag(w, msg.username, msg.username_len) : NULL;
+    if (!ep) {
+        w->counters.dropped_unknown++;
+        return;
+    }
+    if (!stun_check_integrity(buf, len, &msg, ep->local_pwd, strlen(ep->local_pwd))) {
+        w->counters.dropped_auth++;
+        reply_len = stun_build_binding_error(reply, sizeof reply, msg.txid, 401, "Unauthorized", NULL, 0);
+        if (reply_len)
+            worker_send_now(w, reply, reply_len, from, from_len);
+        return;
+    }
+    remember_path(w, ep, from, from_len, msg.use_candidate);
+    ep->last_check_ms = now;
+    if (ep->state == ENDPOINT_NEW) {
+        ep->state = ENDPOINT_CHECKED;
+        ep->dtls = dtls_conn_new(w->dtls, true, dtls_send, ep);
+        if (!ep->dtls) {
+            worker_expire_endpoint(w, ep, "dtls-failed");
+            return;
+        }
+    }
+    reply_len = stun_build_binding_success(reply, sizeof reply, msg.txid, from, ep->local_pwd,
+                                           strlen(ep->local_pwd));
+    if (reply_len)
+        worker_send_now(w, reply, reply_len, from, from_len);
+}
+
+static void handle_dtls(worker *w, endpoint *ep, const uint8_t *buf, size_t len, int64_t now)
+{
+    if (!ep->dtls)
+        return;
+    enum dtls_state st = dtls_conn_input(ep->dtls, buf, len);
+    if (st == DTLS_CONNECTED && !ep->dtls_done) {
+        ep->dtls_done = true;
+        try_connect(w, ep, now);
+    } else if (st == DTLS_FAILED) {
+        worker_expire_endpoint(w, ep, "dtls-failed");
+    } else if (st == DTLS_CLOSED) {
+        worker_expire_endpoint(w, ep, "dtls-closed");
+    }
+}
+
+static void update_stats(source *src, const rtp_header *h, int64_t now)
+{
+    source_stats *s = &src->stats;
+    if (!s->started) {
+        s->started = true;
+        s->base_seq = h->seq;
+        s->max_seq = h->seq;
+        s->received = 1;
+        s->transit = (int64_t)(now * (int64_t)src->clock_rate / 1000) - h->timestamp;
+        return;
+    }
+    uint16_t delta = (uint16_t)(h->seq - s->max_seq);
+    if (delta < 0x8000) {
+        if (h->seq < s->max_seq)
+            s->cycles += 1u << 16;
+        s->max_seq = h->seq;
+    }
+    s->received++;
+    int64_t transit = (int64_t)(now * (int64_t)src->clock_rate / 1000) - h->timestamp;
+    int64_t d = transit - s->transit;
+    s->transit = transit;
+    if (d < 0)
+        d = -d;
+    /* Ignore absurd jumps (timestamp discontinuities), RFC 3550 A.8 style. */
+    if (d < (int64_t)src->clock_rate * 10)
+        s->jitter += ((double)d - s->jitter) / 16.0;
+}
+
+static void handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64_t now)
+{
+    if (ep->state != ENDPOINT_CONNECTED) {
+        w->counters.dropped_unknown++;
+        return;
+    }
+    if (rtp_is_rtcp(buf, len)) {
+        if (stoa_srtp_unprotect_rtcp(&ep->srtp, buf, &len) < 0) {
+            w->counters.dropped_auth++;
+            return;
+        }
+        if (!rtcp_is_valid_compound(buf, len)) {
+            w->counters.dropped_malformed++;
+            return;
+        }
+        conference_handle_rtcp(ep->conf, ep, buf, len, now);
+        return;
+    }
+    if (stoa_srtp_unprotect_rtp(&ep->srtp, buf, &len) < 0) {
+        w->counters.dropped_auth++;
+        return;
+    }
+    rtp_header h;
+    if (rtp_parse(buf, len, &h) < 0) {
+        w->counters.dropped_malformed++;
+        return;
+    }
+    source *src = endpoint_source(ep, h.ssrc);
+    if (!src) {
+        w->counters.dropped_unknown++;
+        return;
+    }
+    update_stats(src, &h, now);
+    conference_forward_rtp(ep->conf, ep, src, buf, len, &h);
+}
+
+static void handle_datagram(worker *w, uint8_t *buf, size_t len, const struct sockaddr *from,
+                            socklen_t from_len, int64_t now)
+{
+    w->counters.rx_datagrams++;
+    if (len == 0)
+        return;
+    uint8_t first = buf[0];
+    if (first < 4) {
+        handle_stun(w, buf, len, from, from_len, now);
+        return;
+    }
+    endpoint *ep = addr_map_get(&w->by_addr, from);
+    if (!ep) {
+        w->counters.dropped_unknown++;
+    } else if (first >= 20 && first < 64) {
+        handle_dtls(w, ep, buf, len, now);
+    } else if (first >= 128 && first < 192) {
+        handle_srtp(w, ep, buf, len, now);
+    } else {
+        w->counters.dropped_malformed++;
+    }
+}
+
+static void receive_batch(worker *w)
+{
+    /* A bounded number of rounds keeps commands and timers served under load. */
+    for (int round = 0; round < 16; round++) {
+        for (int i = 0; i < WORKER_BATCH; i++) {
+            struct msghdr *h = &w->in_msgs[i].msg_hdr;
+            memset(h, 0, sizeof *h);
+            h->msg_name = &w->in_addrs[i];
+            h->msg_namelen = sizeof w->in_addrs[i];
+            h->msg_iov = &w->in_iov[i];
+            h->msg_iovlen = 1;
+        }
+        int n = recvmmsg(w->udp_fd, w->in_msgs, WORKER_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0)
+            return;
+        int64_t now = worker_now_ms();
+        for (int i = 0; i < n; i++) {
+            struct sockaddr *from = (struct sockaddr *)&w->in_addrs[i];
+            handle_datagram(w, w->in_bufs[i], w->in_msgs[i].msg_len, from,
+                            sockaddr_len(from), now);
+        }
+        worker_flush(w);
+        if (n < WORKER_BATCH)
+            return;
+    }
+}
+
+/* ---- timers ---- */
+
+static void tick_endpoint(worker *w, endpoint *ep, int64_t now)
+{
+    if (now - ep->last_check_ms > w->consent_timeout_ms) {
+        worker_expire_endpoint(w, ep, "consent-timeout");
+        return;
+    }
+    if (ep->dtls && !ep->dtls_done && dtls_conn_timeout_ms(ep->dtls) == 0 &&
+        dtls_conn_handle_timeout(ep->dtls) == DTLS_FAILED) {
+        worker_expire_endpoint(w, ep, "dtls-failed");
+        return;
+    }
+    if (ep->state == ENDPOINT_CONNECTED && now >= ep->next_report_ms) {
+        conference_send_reports(ep->conf, ep, now);
+        ep->next_report_ms = now + REPORT_INTERVAL_MS;
+    }
+}
+
+static void tick(worker *w, int64_t now)
+{
+    for (conference *c = w->conferences, *next_c; c; c = next_c) {
+        next_c = c->next;
+        conference_flush_keyframe_requests(c, now);
+        /* tick_endpoint may free the endpoint it is given (and the conference
+         * with its last endpoint), so read the next pointer first. */
+        for (endpoint *ep = c->endpoints, *next; ep; ep = next) {
+            next = ep->next;
+            tick_endpoint(w, ep, now);
+        }
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    int64_t next_tick = worker_now_ms() + TICK_MS;
+    while (!w->stop) {
+        int64_t now = worker_now_ms();
+        int timeout = next_tick > now ? (int)(next_tick - now) : 0;
+        struct epoll_event events[4];
+        int n = epoll_wait(w->epoll_fd, events, 4, timeout);
+        for (int i = 0; i < n; i++) {
+            if (events[i].data.fd == w->udp_fd)
+                receive_batch(w);
+            else
+                drain_commands(w);
+        }
+        now = worker_now_ms();
+        if (now >= next_tick) {
+            tick(w, now);
+            next_tick = now + TICK_MS;
+        }
+        worker_flush(w);
+    }
+    return NULL;
+}
+
+int worker_start(worker *w)
+{
+    if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
+        return -1;
+    w->started = true;
+    return 0;
+}
+
+void worker_stop(worker *w)
+{
+    if (w->started) {
+        w->stop = true;
+        /* Any command wakes the loop; an empty one is not needed: poke the fd. */
+        uint64_t one = 1;
+        ssize_t rc = write(w->commands.event_fd, &one, sizeof one);
+        (void)rc;
+        pthread_join(w->thread, NULL);
+        w->started = false;
+    }
+    while (w->conferences)
+        remove_endpoint(w, w->conferences->endpoints);
+    worker_flush(w);
+    worker_cmd *cmd;
+    while ((cmd = queue_pop(&w->commands)) != NULL) {
+        if (cmd->type == WORKER_ADD_ENDPOINT)
+            endpoint_free(cmd->ep);
+        free(cmd);
+    }
+    queue_destroy(&w->commands, NULL);
+    addr_map_free(&w->by_addr);
+    if (w->udp_fd >= 0)
+        close(w->udp_fd);
+    if (w->epoll_fd >= 0)
+        close(w->epoll_fd);
+    w->udp_fd = w->epoll_fd = -1;
+}

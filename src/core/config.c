@@ -1,1 +1,156 @@
-/* placeholder */
+/* Command-line parsing with getopt_long, defaults, and --help text. */
+#include "core/config.h"
+
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+#ifndef STOA_VERSION
+#define STOA_VERSION "0.1.0"
+#endif
+
+void config_usage(FILE *out)
+{
+    fprintf(out,
+        "Usage: stoa [serve] [options]\n"
+        "\n"
+        "Stoa serves the web app, signalling, the conference focus and the media\n"
+        "bridge from one process. Open http://<host>:<http-port>/<room> in a browser.\n"
+        "\n"
+        "Options:\n"
+        "  --http-port N      HTTP/WebSocket port (default 8080)\n"
+        "  --media-port N     first UDP media port; worker i uses N+i (default 10000)\n"
+        "  --public-ip A      IPv4 address to advertise in ICE candidates; repeat or\n"
+        "                     separate with commas for several (default: the host's\n"
+        "                     IPv4 addresses, or 127.0.0.1 when it has none)\n"
+        "  --tls-cert FILE    serve HTTPS/WSS with this PEM certificate (browsers need\n"
+        "  --tls-key FILE     HTTPS for camera access beyond localhost)\n"
+        "  --workers N        media worker threads (default: number of cores)\n"
+        "  --log-level L      error, warn, info or debug (default info)\n"
+        "  --web-root DIR     directory of the web app (default: the source tree's web/)\n"
+        "  -h, --help         show this help\n"
+        "  --version          show the version\n");
+}
+
+static int add_public_ips(stoa_config *cfg, const char *list)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        struct in_addr a;
+        if (inet_pton(AF_INET, tok, &a) != 1) {
+            fprintf(stderr, "stoa: --public-ip: '%s' is not an IPv4 address\n", tok);
+            return -1;
+        }
+        if (cfg->n_public_ips == CONFIG_MAX_PUBLIC_IPS) {
+            fprintf(stderr, "stoa: at most %d public addresses\n", CONFIG_MAX_PUBLIC_IPS);
+            return -1;
+        }
+        snprintf(cfg->public_ips[cfg->n_public_ips++], sizeof cfg->public_ips[0], "%s", tok);
+    }
+    return 0;
+}
+
+static void default_public_ips(stoa_config *cfg)
+{
+    struct ifaddrs *ifs;
+    if (getifaddrs(&ifs) == 0) {
+        for (struct ifaddrs *i = ifs; i && cfg->n_public_ips < CONFIG_MAX_PUBLIC_IPS; i = i->ifa_next) {
+            if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !(i->ifa_flags & IFF_UP) ||
+                (i->ifa_flags & IFF_LOOPBACK))
+                continue;
+            inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr,
+                      cfg->public_ips[cfg->n_public_ips++], sizeof cfg->public_ips[0]);
+        }
+        freeifaddrs(ifs);
+    }
+    if (cfg->n_public_ips == 0)
+        snprintf(cfg->public_ips[cfg->n_public_ips++], sizeof cfg->public_ips[0], "127.0.0.1");
+}
+
+static int parse_int(const char *name, const char *value, int min, int max, int *out)
+{
+    char *end;
+    long v = strtol(value, &end, 10);
+    if (*value == '\0' || *end != '\0' || v < min || v > max) {
+        fprintf(stderr, "stoa: --%s must be a number from %d to %d\n", name, min, max);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+int config_parse(int argc, char **argv, stoa_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->http_port = 8080;
+    cfg->media_port = 10000;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg->workers = cores > 0 ? (int)cores : 1;
+    cfg->log_level = LOG_INFO;
+    cfg->web_root = STOA_SOURCE_DIR "/web";
+
+    static const struct option options[] = {
+        { "http-port", required_argument, NULL, 'p' },
+        { "media-port", required_argument, NULL, 'm' },
+        { "public-ip", required_argument, NULL, 'i' },
+        { "tls-cert", required_argument, NULL, 'c' },
+        { "tls-key", required_argument, NULL, 'k' },
+        { "workers", required_argument, NULL, 'w' },
+        { "log-level", required_argument, NULL, 'l' },
+        { "web-root", required_argument, NULL, 'r' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { 0, 0, 0, 0 },
+    };
+    optind = 1;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        int rc = 0;
+        switch (opt) {
+        case 'p': rc = parse_int("http-port", optarg, 1, 65535, &cfg->http_port); break;
+        case 'm': rc = parse_int("media-port", optarg, 1, 65535, &cfg->media_port); break;
+        case 'i': rc = add_public_ips(cfg, optarg); break;
+        case 'c': cfg->tls_cert = optarg; break;
+        case 'k': cfg->tls_key = optarg; break;
+        case 'w': rc = parse_int("workers", optarg, 1, 256, &cfg->workers); break;
+        case 'l':
+            cfg->log_level = log_level_parse(optarg);
+            if (cfg->log_level < 0) {
+                fprintf(stderr, "stoa: --log-level must be error, warn, info or debug\n");
+                rc = -1;
+            }
+            break;
+        case 'r': cfg->web_root = optarg; break;
+        case 'h': config_usage(stdout); return 1;
+        case 'V': printf("stoa %s\n", STOA_VERSION); return 1;
+        default: config_usage(stderr); return -1;
+        }
+        if (rc < 0)
+            return -1;
+    }
+    if (optind < argc && strcmp(argv[optind], "serve") == 0)
+        optind++;
+    if (optind < argc) {
+        fprintf(stderr, "stoa: unexpected argument '%s' (only 'serve' is a mode in this release)\n", argv[optind]);
+        return -1;
+    }
+    if (cfg->media_port + cfg->workers - 1 > 65535) {
+        fprintf(stderr, "stoa: --media-port plus --workers goes past port 65535\n");
+        return -1;
+    }
+    if (!cfg->tls_cert != !cfg->tls_key) {
+        fprintf(stderr, "stoa: --tls-cert and --tls-key go together\n");
+        return -1;
+    }
+    if (cfg->n_public_ips == 0)
+        default_public_ips(cfg);
+    return 0;
+}

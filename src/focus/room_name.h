@@ -22,4 +22,9 @@ bool room_name_canonical(const char *in, char out[ROOM_NAME_MAX + 1]);
  * empty after cleaning. */
 bool display_name_clean(const char *in, char out[DISPLAY_NAME_MAX + 1]);
 
+/* True when in is well-formed UTF-8 (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF, no truncated sequence), the check
+ * display_name_clean makes; lets a caller tell "invalid" from "empty". */
+bool display_name_utf8_valid(const char *in);
+
 #endif

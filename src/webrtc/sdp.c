@@ -1,1 +1,848 @@
-/* placeholder */
+/* SDP (RFC 8866) offers and answers as Stoa uses them: see sdp.h and
+ * docs/protocol.md, "The offers Stoa makes". */
+#include "webrtc/sdp.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ */
+/* Character classes                                                   */
+/* ------------------------------------------------------------------ */
+
+/* RFC 8866 token-char: %x21 / %x23-27 / %x2A-2B / %x2D-2E / %x30-39 /
+ * %x41-5A / %x5E-7E. Mids (RFC 8843) and msid ids (RFC 8830) are tokens. */
+static bool is_token_char(unsigned char c)
+{
+    return c == 0x21 || (c >= 0x23 && c <= 0x27) || c == 0x2A || c == 0x2B ||
+           c == 0x2D || c == 0x2E || (c >= 0x30 && c <= 0x39) ||
+           (c >= 0x41 && c <= 0x5A) || (c >= 0x5E && c <= 0x7E);
+}
+
+/* RFC 8839 ice-char: ALPHA / DIGIT / "+" / "/". */
+static bool is_ice_char(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+           c == '+' || c == '/';
+}
+
+/* Visible US-ASCII, no space: what Stoa accepts in a cname. */
+static bool is_vchar(unsigned char c)
+{
+    return c >= 0x21 && c <= 0x7E;
+}
+
+static int hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static unsigned char lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+/* ------------------------------------------------------------------ */
+/* Byte ranges (nothing below assumes NUL termination)                 */
+/* ------------------------------------------------------------------ */
+
+typedef struct span {
+    const char *p;
+    size_t n;
+} span;
+
+static bool span_is(span s, const char *lit)
+{
+    size_t n = strlen(lit);
+    return s.n == n && (n == 0 || memcmp(s.p, lit, n) == 0);
+}
+
+static bool span_all(span s, bool (*ok)(unsigned char), size_t min, size_t max)
+{
+    if (s.n < min || s.n > max)
+        return false;
+    for (size_t i = 0; i < s.n; i++)
+        if (!ok((unsigned char)s.p[i]))
+            return false;
+    return true;
+}
+
+/* Splits off the next word separated by one or more spaces. */
+static span span_word(span *s)
+{
+    size_t i = 0;
+    while (i < s->n && s->p[i] == ' ')
+        i++;
+    size_t start = i;
+    while (i < s->n && s->p[i] != ' ')
+        i++;
+    span w = { s->p + start, i - start };
+    s->p += i;
+    s->n -= i;
+    return w;
+}
+
+static span span_trim(span s)
+{
+    while (s.n > 0 && s.p[0] == ' ') {
+        s.p++;
+        s.n--;
+    }
+    while (s.n > 0 && s.p[s.n - 1] == ' ')
+        s.n--;
+    return s;
+}
+
+/* Decimal number of 1..max_digits digits, no sign, value <= max. */
+static bool span_uint(span s, size_t max_digits, uint64_t max, uint64_t *out)
+{
+    if (s.n == 0 || s.n > max_digits)
+        return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < s.n; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        if (c < '0' || c > '9')
+            return false;
+        v = v * 10 + (uint64_t)(c - '0');
+    }
+    if (v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Copies s into dst (cap bytes) with a NUL; s must already fit. */
+static void span_copy(char *dst, size_t cap, span s)
+{
+    size_t n = s.n < cap - 1 ? s.n : cap - 1;
+    memcpy(dst, s.p, n);
+    dst[n] = '\0';
+}
+
+/* A field of a caller's struct: its length if it is NUL-terminated within
+ * its array, else (size_t)-1. */
+static size_t field_len(const char *s, size_t size)
+{
+    const char *nul = memchr(s, '\0', size);
+    return nul ? (size_t)(nul - s) : (size_t)-1;
+}
+
+static bool field_is(const char *s, size_t size, bool (*ok)(unsigned char), size_t min, size_t max)
+{
+    size_t n = field_len(s, size);
+    if (n == (size_t)-1)
+        return false;
+    span sp = { s, n };
+    return span_all(sp, ok, min, max);
+}
+
+/* "<hash-func> SP 2HEX *(":" 2HEX)" (RFC 8122), hash-func a token. */
+static bool fingerprint_syntax_ok(span s)
+{
+    span alg = span_word(&s);
+    if (alg.n == 0 || !span_all(alg, is_token_char, 1, 32))
+        return false;
+    if (s.n < 3 || s.p[0] != ' ')
+        return false;
+    s.p++;
+    s.n--;
+    if (s.n % 3 != 2)
+        return false;
+    for (size_t i = 0; i < s.n; i++) {
+        if (i % 3 == 2) {
+            if (s.p[i] != ':')
+                return false;
+        } else if (hex_value((unsigned char)s.p[i]) < 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+int sdp_fingerprint_decode(const char *fingerprint, uint8_t out[32])
+{
+    static const char alg[] = "sha-256 ";
+    if (!fingerprint || !out)
+        return -1;
+    const char *p = fingerprint;
+    for (size_t i = 0; i < sizeof alg - 1; i++, p++) {
+        /* A NUL ends the comparison: it never equals a byte of alg. */
+        if (lower((unsigned char)*p) != (unsigned char)alg[i])
+            return -1;
+    }
+    uint8_t tmp[32];
+    for (size_t i = 0; i < 32; i++) {
+        int hi = hex_value((unsigned char)*p);
+        if (hi < 0)
+            return -1;
+        p++;
+        int lo = hex_value((unsigned char)*p);
+        if (lo < 0)
+            return -1;
+        p++;
+        tmp[i] = (uint8_t)(hi << 4 | lo);
+        if (i < 31) {
+            if (*p != ':')
+                return -1;
+            p++;
+        }
+    }
+    if (*p != '\0')
+        return -1;
+    memcpy(out, tmp, sizeof tmp);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Offer writer                                                        */
+/* ------------------------------------------------------------------ */
+
+typedef struct outbuf {
+    char *p;
+    size_t cap;
+    size_t len;
+    bool overflow;
+} outbuf;
+
+__attribute__((format(printf, 2, 3)))
+static void put(outbuf *b, const char *fmt, ...)
+{
+    if (b->overflow)
+        return;
+    size_t room = b->cap - b->len;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->p + b->len, room, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= room) {
+        b->overflow = true;
+        return;
+    }
+    b->len += (size_t)n;
+}
+
+static const char *dir_name(sdp_dir d)
+{
+    switch (d) {
+    case SDP_SENDRECV: return "sendrecv";
+    case SDP_SENDONLY: return "sendonly";
+    case SDP_RECVONLY: return "recvonly";
+    case SDP_INACTIVE: return "inactive";
+    }
+    return NULL;
+}
+
+static bool mid_ok(const char *mid)
+{
+    return field_is(mid, SDP_MID_MAX, is_token_char, 1, SDP_MID_MAX - 1);
+}
+
+static bool candidate_ok(const sdp_candidate *c)
+{
+    size_t n = field_len(c->ip, sizeof c->ip);
+    if (n == (size_t)-1 || n == 0)
+        return false;
+    unsigned char addr[16];
+    if (inet_pton(AF_INET, c->ip, addr) != 1 && inet_pton(AF_INET6, c->ip, addr) != 1)
+        return false;
+    if (c->port == 0)
+        return false;
+    /* RFC 8839: foundation = 1*32ice-char. */
+    return field_is(c->foundation, sizeof c->foundation, is_ice_char, 1, 32);
+}
+
+/* The bridge sends on sections it offers sendonly (or sendrecv). */
+static bool media_sends(const sdp_offer_media *m)
+{
+    return m->dir == SDP_SENDONLY || m->dir == SDP_SENDRECV;
+}
+
+static bool media_ok(const sdp_offer_media *m)
+{
+    if (!mid_ok(m->mid))
+        return false;
+    if (m->kind != SDP_AUDIO && m->kind != SDP_VIDEO)
+        return false;
+    if (m->disabled)
+        return true;
+    if (!dir_name(m->dir))
+        return false;
+    if (media_sends(m)) {
+        if (!field_is(m->cname, SDP_ID_MAX, is_vchar, 1, SDP_ID_MAX - 1) ||
+            !field_is(m->stream_id, SDP_ID_MAX, is_token_char, 1, SDP_ID_MAX - 1) ||
+            !field_is(m->track_id, SDP_ID_MAX, is_token_char, 1, SDP_ID_MAX - 1))
+            return false;
+    }
+    return true;
+}
+
+static bool offer_ok(const sdp_offer *o)
+{
+    /* JSEP (RFC 8829 5.2.1): the session id is below 2^63. */
+    if (o->session_id > (uint64_t)INT64_MAX)
+        return false;
+    /* RFC 8839: ufrag 4..256 ice-chars, password 22..256. */
+    if (!field_is(o->ice_ufrag, sizeof o->ice_ufrag, is_ice_char, 4, 256) ||
+        !field_is(o->ice_pwd, sizeof o->ice_pwd, is_ice_char, 22, 256))
+        return false;
+    size_t fl = field_len(o->fingerprint, sizeof o->fingerprint);
+    if (fl == (size_t)-1 || !fingerprint_syntax_ok((span){ o->fingerprint, fl }))
+        return false;
+    if (o->n_candidates > SDP_MAX_CANDIDATES || o->n_media > SDP_MAX_MEDIA)
+        return false;
+    for (size_t i = 0; i < o->n_candidates; i++)
+        if (!candidate_ok(&o->candidates[i]))
+            return false;
+    for (size_t i = 0; i < o->n_media; i++) {
+        if (!media_ok(&o->media[i]))
+            return false;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(o->media[i].mid, o->media[j].mid) == 0)
+                return false;
+    }
+    return true;
+}
+
+static const char *const video_fb[] = { "nack", "nack pli", "ccm fir", "goog-remb" };
+
+static void write_media(outbuf *b, const sdp_offer *o, const sdp_offer_media *m)
+{
+    bool audio = m->kind == SDP_AUDIO;
+    const char *kind = audio ? "audio" : "video";
+
+    if (m->disabled) {
+        if (audio)
+            put(b, "m=audio 0 UDP/TLS/RTP/SAVPF %d\r\n", SDP_PT_OPUS);
+        else
+            put(b, "m=video 0 UDP/TLS/RTP/SAVPF %d %d\r\n", SDP_PT_VP8, SDP_PT_H264);
+        put(b, "c=IN IP4 0.0.0.0\r\n");
+        put(b, "a=mid:%s\r\n", m->mid);
+        put(b, "a=inactive\r\n");
+        return;
+    }
+
+    if (audio)
+        put(b, "m=%s 9 UDP/TLS/RTP/SAVPF %d\r\n", kind, SDP_PT_OPUS);
+    else
+        put(b, "m=%s 9 UDP/TLS/RTP/SAVPF %d %d\r\n", kind, SDP_PT_VP8, SDP_PT_H264);
+    put(b, "c=IN IP4 0.0.0.0\r\n");
+    put(b, "a=mid:%s\r\n", m->mid);
+    put(b, "a=ice-ufrag:%s\r\n", o->ice_ufrag);
+    put(b, "a=ice-pwd:%s\r\n", o->ice_pwd);
+    put(b, "a=fingerprint:%s\r\n", o->fingerprint);
+    put(b, "a=setup:passive\r\n");
+    for (size_t i = 0; i < o->n_candidates; i++) {
+        const sdp_candidate *c = &o->candidates[i];
+        put(b, "a=candidate:%s 1 %s %" PRIu32 " %s %u typ host%s\r\n", c->foundation,
+            c->tcp ? "tcp" : "udp", c->priority, c->ip, (unsigned)c->port,
+            c->tcp ? " tcptype passive" : "");
+    }
+    put(b, "a=end-of-candidates\r\n");
+    put(b, "a=%s\r\n", dir_name(m->dir));
+    put(b, "a=rtcp-mux\r\n");
+    put(b, "a=rtcp-rsize\r\n");
+    if (audio) {
+        put(b, "a=rtpmap:%d opus/48000/2\r\n", SDP_PT_OPUS);
+        put(b, "a=fmtp:%d minptime=10;useinbandfec=1\r\n", SDP_PT_OPUS);
+    } else {
+        put(b, "a=rtpmap:%d VP8/90000\r\n", SDP_PT_VP8);
+        for (size_t i = 0; i < sizeof video_fb / sizeof video_fb[0]; i++)
+            put(b, "a=rtcp-fb:%d %s\r\n", SDP_PT_VP8, video_fb[i]);
+        put(b, "a=rtpmap:%d H264/90000\r\n", SDP_PT_H264);
+        for (size_t i = 0; i < sizeof video_fb / sizeof video_fb[0]; i++)
+            put(b, "a=rtcp-fb:%d %s\r\n", SDP_PT_H264, video_fb[i]);
+        put(b, "a=fmtp:%d level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n",
+            SDP_PT_H264);
+    }
+    if (audio)
+        put(b, "a=extmap:%d urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n", SDP_EXT_AUDIO_LEVEL);
+    put(b, "a=extmap:%d http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n",
+        SDP_EXT_TRANSPORT_CC);
+    put(b, "a=extmap:%d urn:ietf:params:rtp-hdrext:sdes:mid\r\n", SDP_EXT_MID);
+    if (media_sends(m)) {
+        put(b, "a=msid:%s %s\r\n", m->stream_id, m->track_id);
+        put(b, "a=ssrc:%" PRIu32 " cname:%s\r\n", m->ssrc, m->cname);
+        put(b, "a=ssrc:%" PRIu32 " msid:%s %s\r\n", m->ssrc, m->stream_id, m->track_id);
+    }
+}
+
+int sdp_write_offer(const sdp_offer *offer, char *out, size_t cap)
+{
+    if (!out || cap == 0)
+        return -1;
+    out[0] = '\0';
+    if (!offer || !offer_ok(offer))
+        return -1;
+    if (cap > (size_t)INT32_MAX)
+        cap = (size_t)INT32_MAX;    /* the length must fit the int returned */
+
+    outbuf b = { out, cap, 0, false };
+    put(&b, "v=0\r\n");
+    put(&b, "o=- %" PRIu64 " %" PRIu32 " IN IP4 0.0.0.0\r\n", offer->session_id,
+        offer->session_version);
+    put(&b, "s=-\r\n");
+    put(&b, "t=0 0\r\n");
+    bool any = false;
+    for (size_t i = 0; i < offer->n_media; i++) {
+        if (offer->media[i].disabled)
+            continue;
+        put(&b, "%s %s", any ? "" : "a=group:BUNDLE", offer->media[i].mid);
+        any = true;
+    }
+    if (any)
+        put(&b, "\r\n");
+    put(&b, "a=ice-lite\r\n");
+    put(&b, "a=msid-semantic: WMS *\r\n");
+    for (size_t i = 0; i < offer->n_media; i++)
+        write_media(&b, offer, &offer->media[i]);
+
+    if (b.overflow) {
+        out[0] = '\0';
+        return -1;
+    }
+    return (int)b.len;
+}
+
+/* ------------------------------------------------------------------ */
+/* Answer parser                                                       */
+/* ------------------------------------------------------------------ */
+
+/* Longest line accepted. Browsers' lines stay well under 300 bytes. */
+#define SDP_LINE_MAX 2048
+
+/* DTLS/ICE attributes at one level (session or one m= section). */
+typedef struct level_attrs {
+    char ufrag[257];
+    char pwd[257];
+    char fp[128];             /* the first sha-256 fingerprint, normalised */
+    char setup[16];
+    bool has_ufrag, has_pwd, has_fp_any, has_fp256, has_setup;
+} level_attrs;
+
+typedef struct parser {
+    sdp_answer *ans;
+    char *err;
+    size_t err_cap;
+    unsigned line_no;
+    level_attrs session;
+    level_attrs media;        /* of the current section */
+    sdp_dir session_dir;
+    bool dir_set;             /* the current section has a direction attribute */
+    bool in_media;
+    bool has_fid;
+    uint32_t fid_primary;
+    bool chosen;              /* credentials taken from a section already */
+    level_attrs creds;        /* the ones the answer reports */
+} parser;
+
+__attribute__((format(printf, 2, 3)))
+static int fail(parser *ps, const char *fmt, ...)
+{
+    if (ps->err && ps->err_cap > 0) {
+        int n = 0;
+        if (ps->line_no > 0)
+            n = snprintf(ps->err, ps->err_cap, "line %u: ", ps->line_no);
+        if (n < 0)
+            n = 0;
+        if ((size_t)n >= ps->err_cap - 1)
+            return -1;          /* no room left after the (cut) prefix */
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ps->err + n, ps->err_cap - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static int parse_fingerprint(parser *ps, level_attrs *lv, span v)
+{
+    v = span_trim(v);
+    span alg = span_word(&v);
+    span hex = span_trim(v);
+    if (alg.n == 0 || hex.n == 0)
+        return fail(ps, "malformed a=fingerprint");
+    lv->has_fp_any = true;
+    static const char sha256[] = "sha-256";
+    if (alg.n != sizeof sha256 - 1)
+        return 0;
+    for (size_t i = 0; i < alg.n; i++)
+        if (lower((unsigned char)alg.p[i]) != (unsigned char)sha256[i])
+            return 0;           /* another hash: not one Stoa checks */
+    if (lv->has_fp256)
+        return 0;               /* keep the first sha-256 one */
+    /* "sha-256 " + 95 hex/colon bytes: anything longer is malformed. */
+    if (hex.n != 32 * 3 - 1)
+        return fail(ps, "malformed sha-256 fingerprint");
+    char norm[sizeof lv->fp];
+    memcpy(norm, "sha-256 ", 8);
+    memcpy(norm + 8, hex.p, hex.n);
+    norm[8 + hex.n] = '\0';
+    uint8_t bytes[32];
+    if (sdp_fingerprint_decode(norm, bytes) != 0)
+        return fail(ps, "malformed sha-256 fingerprint");
+    memcpy(lv->fp, norm, 8 + hex.n + 1);
+    lv->has_fp256 = true;
+    return 0;
+}
+
+static int parse_level_attr(parser *ps, level_attrs *lv, span name, span v, bool *handled)
+{
+    *handled = true;
+    if (span_is(name, "ice-ufrag")) {
+        if (!span_all(v, is_ice_char, 4, 256))
+            return fail(ps, "bad a=ice-ufrag");
+        span_copy(lv->ufrag, sizeof lv->ufrag, v);
+        lv->has_ufrag = true;
+    } else if (span_is(name, "ice-pwd")) {
+        if (!span_all(v, is_ice_char, 22, 256))
+            return fail(ps, "bad a=ice-pwd");
+        span_copy(lv->pwd, sizeof lv->pwd, v);
+        lv->has_pwd = true;
+    } else if (span_is(name, "fingerprint")) {
+        return parse_fingerprint(ps, lv, v);
+    } else if (span_is(name, "setup")) {
+        if (!span_is(v, "active") && !span_is(v, "passive") && !span_is(v, "actpass") &&
+            !span_is(v, "holdconn"))
+            return fail(ps, "bad a=setup");
+        span_copy(lv->setup, sizeof lv->setup, v);
+        lv->has_setup = true;
+    } else {
+        *handled = false;
+    }
+    return 0;
+}
+
+static bool parse_dir(span name, sdp_dir *dir)
+{
+    if (span_is(name, "sendrecv"))
+        *dir = SDP_SENDRECV;
+    else if (span_is(name, "sendonly"))
+        *dir = SDP_SENDONLY;
+    else if (span_is(name, "recvonly"))
+        *dir = SDP_RECVONLY;
+    else if (span_is(name, "inactive"))
+        *dir = SDP_INACTIVE;
+    else
+        return false;
+    return true;
+}
+
+static bool parse_ssrc_id(span s, uint32_t *out)
+{
+    uint64_t v;
+    if (!span_uint(s, 10, UINT32_MAX, &v))
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+/* a=ssrc:<ssrc-id> <attribute>[:<value>] (RFC 5576). */
+static int parse_ssrc(parser *ps, sdp_answer_media *m, span v)
+{
+    span id = span_word(&v);
+    uint32_t ssrc;
+    if (!parse_ssrc_id(id, &ssrc) || v.n < 2 || v.p[0] != ' ')
+        return fail(ps, "malformed a=ssrc");
+    v.p++;
+    v.n--;
+    bool seen = false;
+    for (size_t i = 0; i < m->n_ssrcs; i++)
+        if (m->ssrcs[i] == ssrc)
+            seen = true;
+    if (!seen) {
+        if (m->n_ssrcs == SDP_MAX_SSRCS)
+            return fail(ps, "more than %d SSRCs in one section", SDP_MAX_SSRCS);
+        m->ssrcs[m->n_ssrcs++] = ssrc;
+    }
+    static const char cname[] = "cname:";
+    if (v.n >= sizeof cname - 1 && memcmp(v.p, cname, sizeof cname - 1) == 0) {
+        span c = { v.p + sizeof cname - 1, v.n - (sizeof cname - 1) };
+        if (!span_all(c, is_vchar, 1, SDP_ID_MAX - 1))
+            return fail(ps, "bad cname");
+        if (m->cname[0] == '\0')
+            span_copy(m->cname, sizeof m->cname, c);
+    }
+    return 0;
+}
+
+/* a=ssrc-group:<semantics> <ssrc-id> ... (RFC 5576); only FID matters:
+ * its first SSRC is the media SSRC, the second its retransmissions. */
+static int parse_ssrc_group(parser *ps, span v)
+{
+    span sem = span_word(&v);
+    if (sem.n == 0)
+        return fail(ps, "malformed a=ssrc-group");
+    if (!span_is(sem, "FID"))
+        return 0;
+    uint32_t first = 0, id;
+    size_t count = 0;
+    for (;;) {
+        span w = span_word(&v);
+        if (w.n == 0)
+            break;
+        if (!parse_ssrc_id(w, &id))
+            return fail(ps, "malformed a=ssrc-group");
+        if (count == 0)
+            first = id;
+        count++;
+    }
+    if (count < 2)
+        return fail(ps, "malformed a=ssrc-group");
+    if (!ps->has_fid) {
+        ps->has_fid = true;
+        ps->fid_primary = first;
+    }
+    return 0;
+}
+
+/* m=<media> <port>[/<count>] <proto> <fmt> ... */
+static int parse_m_line(parser *ps, sdp_answer_media *m, span v)
+{
+    span media = span_word(&v);
+    span port_s = span_word(&v);
+    span proto = span_word(&v);
+    if (span_is(media, "audio"))
+        m->kind = SDP_AUDIO;
+    else if (span_is(media, "video"))
+        m->kind = SDP_VIDEO;
+    else
+        return fail(ps, "unsupported media kind (Stoa offers only audio and video)");
+    const char *slash = port_s.n ? memchr(port_s.p, '/', port_s.n) : NULL;
+    span port_n = port_s;
+    if (slash) {
+        port_n.n = (size_t)(slash - port_s.p);
+        span count = { slash + 1, port_s.n - port_n.n - 1 };
+        uint64_t ignored;
+        if (!span_uint(count, 5, 65535, &ignored))
+            return fail(ps, "malformed m= line port");
+    }
+    uint64_t port;
+    if (!span_uint(port_n, 5, 65535, &port))
+        return fail(ps, "malformed m= line port");
+    m->rejected = port == 0;
+    if (proto.n == 0)
+        return fail(ps, "m= line without a protocol");
+    if (!m->rejected && !span_is(proto, "UDP/TLS/RTP/SAVPF"))
+        return fail(ps, "unsupported m= protocol");
+    for (;;) {
+        span w = span_word(&v);
+        if (w.n == 0)
+            break;
+        uint64_t pt;
+        if (!span_uint(w, 3, 127, &pt))
+            return fail(ps, "bad payload type on m= line");
+        if (m->n_pts == SDP_MAX_PTS)
+            return fail(ps, "more than %d payload types on m= line", SDP_MAX_PTS);
+        m->pts[m->n_pts++] = (uint8_t)pt;
+    }
+    if (m->n_pts == 0)
+        return fail(ps, "m= line without payload types");
+    return 0;
+}
+
+/* Finishes the current section: checks it and takes the transport
+ * attributes from the first section in use (the BUNDLE transport). */
+static int end_media(parser *ps)
+{
+    sdp_answer_media *m = &ps->ans->media[ps->ans->n_media - 1];
+    if (m->mid[0] == '\0') {
+        ps->line_no = 0;
+        return fail(ps, "m= section %zu has no a=mid", ps->ans->n_media - 1);
+    }
+    if (!ps->dir_set)
+        m->dir = ps->session_dir;
+    if (ps->has_fid) {
+        for (size_t i = 1; i < m->n_ssrcs; i++) {
+            if (m->ssrcs[i] == ps->fid_primary) {
+                uint32_t primary = m->ssrcs[i];
+                memmove(&m->ssrcs[1], &m->ssrcs[0], i * sizeof m->ssrcs[0]);
+                m->ssrcs[0] = primary;
+                break;
+            }
+        }
+    }
+    if (!m->rejected && !ps->chosen) {
+        level_attrs *c = &ps->creds, *s = &ps->session, *md = &ps->media;
+        *c = *s;
+        if (md->has_ufrag) {
+            memcpy(c->ufrag, md->ufrag, sizeof c->ufrag);
+            c->has_ufrag = true;
+        }
+        if (md->has_pwd) {
+            memcpy(c->pwd, md->pwd, sizeof c->pwd);
+            c->has_pwd = true;
+        }
+        if (md->has_fp_any) {
+            memcpy(c->fp, md->fp, sizeof c->fp);
+            c->has_fp_any = true;
+            c->has_fp256 = md->has_fp256;
+        }
+        if (md->has_setup) {
+            memcpy(c->setup, md->setup, sizeof c->setup);
+            c->has_setup = true;
+        }
+        ps->chosen = true;
+    }
+    return 0;
+}
+
+static int begin_media(parser *ps, span v)
+{
+    if (ps->in_media && end_media(ps) != 0)
+        return -1;
+    if (ps->ans->n_media == SDP_MAX_MEDIA)
+        return fail(ps, "more than %d m= sections", SDP_MAX_MEDIA);
+    sdp_answer_media *m = &ps->ans->media[ps->ans->n_media++];
+    memset(m, 0, sizeof *m);
+    memset(&ps->media, 0, sizeof ps->media);
+    ps->in_media = true;
+    ps->dir_set = false;
+    ps->has_fid = false;
+    return parse_m_line(ps, m, v);
+}
+
+static int parse_attr(parser *ps, span v)
+{
+    const char *colon = v.n ? memchr(v.p, ':', v.n) : NULL;
+    span name = v, value = { v.p + v.n, 0 };
+    if (colon) {
+        name.n = (size_t)(colon - v.p);
+        value.p = colon + 1;
+        value.n = v.n - name.n - 1;
+    }
+    if (name.n == 0)
+        return fail(ps, "empty attribute name");
+
+    level_attrs *lv = ps->in_media ? &ps->media : &ps->session;
+    bool handled;
+    if (parse_level_attr(ps, lv, name, value, &handled) != 0)
+        return -1;
+    if (handled)
+        return 0;
+
+    sdp_dir dir;
+    if (!colon && parse_dir(name, &dir)) {
+        if (ps->in_media) {
+            ps->ans->media[ps->ans->n_media - 1].dir = dir;
+            ps->dir_set = true;
+        } else {
+            ps->session_dir = dir;
+        }
+        return 0;
+    }
+    if (!ps->in_media)
+        return 0;           /* other session-level attributes: not needed */
+
+    sdp_answer_media *m = &ps->ans->media[ps->ans->n_media - 1];
+    if (span_is(name, "mid")) {
+        if (!span_all(value, is_token_char, 1, SDP_MID_MAX - 1))
+            return fail(ps, "bad a=mid");
+        if (m->mid[0] != '\0')
+            return fail(ps, "second a=mid in one section");
+        for (size_t i = 0; i + 1 < ps->ans->n_media; i++)
+            if (span_is(value, ps->ans->media[i].mid))
+                return fail(ps, "duplicate a=mid");
+        span_copy(m->mid, sizeof m->mid, value);
+    } else if (span_is(name, "ssrc")) {
+        return parse_ssrc(ps, m, value);
+    } else if (span_is(name, "ssrc-group")) {
+        return parse_ssrc_group(ps, value);
+    }
+    return 0;
+}
+
+static int parse_line(parser *ps, span line)
+{
+    for (size_t i = 0; i < line.n; i++) {
+        unsigned char c = (unsigned char)line.p[i];
+        if (c < 0x20 || c == 0x7F)
+            return fail(ps, "control character in line");
+    }
+    if (line.n < 2 || line.p[1] != '=' || line.p[0] < 'a' || line.p[0] > 'z')
+        return fail(ps, "not a <type>=<value> line");
+    span v = { line.p + 2, line.n - 2 };
+    if (ps->line_no == 1) {
+        if (line.p[0] != 'v' || !span_is(v, "0"))
+            return fail(ps, "the first line must be v=0");
+        return 0;
+    }
+    switch (line.p[0]) {
+    case 'v':
+        return fail(ps, "repeated v= line");
+    case 'm':
+        return begin_media(ps, v);
+    case 'a':
+        return parse_attr(ps, v);
+    default:
+        return 0;           /* o=, s=, t=, c=, b= ...: nothing Stoa needs */
+    }
+}
+
+int sdp_parse_answer(const char *text, size_t len, sdp_answer *answer, char *err, size_t err_cap)
+{
+    parser ps;
+    memset(&ps, 0, sizeof ps);
+    ps.err = err;
+    ps.err_cap = err_cap;
+    ps.session_dir = SDP_SENDRECV;
+    if (err && err_cap > 0)
+        err[0] = '\0';
+    if (!answer)
+        return fail(&ps, "no answer struct");
+    memset(answer, 0, sizeof *answer);
+    ps.ans = answer;
+    if (!text || len == 0)
+        return fail(&ps, "empty SDP");
+    if (memchr(text, '\0', len))
+        return fail(&ps, "NUL byte in SDP");
+
+    size_t pos = 0;
+    while (pos < len) {
+        const char *start = text + pos;
+        const char *nl = memchr(start, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - start) : len - pos;
+        pos += n + (nl ? 1 : 0);
+        ps.line_no++;
+        if (n > 0 && start[n - 1] == '\r')
+            n--;
+        if (n > SDP_LINE_MAX)
+            return fail(&ps, "line longer than %d bytes", SDP_LINE_MAX);
+        if (n == 0) {
+            if (ps.line_no == 1)
+                return fail(&ps, "the first line must be v=0");
+            continue;       /* tolerate blank lines, e.g. a trailing one */
+        }
+        if (parse_line(&ps, (span){ start, n }) != 0)
+            return -1;
+    }
+    ps.line_no = 0;
+    if (ps.in_media && end_media(&ps) != 0)
+        return -1;
+    if (answer->n_media == 0)
+        return fail(&ps, "no m= section");
+    if (!ps.chosen)
+        ps.creds = ps.session;      /* every section rejected */
+
+    level_attrs *c = &ps.creds;
+    if (!c->has_ufrag)
+        return fail(&ps, "no a=ice-ufrag");
+    if (!c->has_pwd)
+        return fail(&ps, "no a=ice-pwd");
+    if (!c->has_fp256)
+        return fail(&ps, c->has_fp_any ? "no sha-256 a=fingerprint" : "no a=fingerprint");
+    if (!c->has_setup)
+        return fail(&ps, "no a=setup");
+    memcpy(answer->ice_ufrag, c->ufrag, sizeof answer->ice_ufrag);
+    memcpy(answer->ice_pwd, c->pwd, sizeof answer->ice_pwd);
+    memcpy(answer->fingerprint, c->fp, sizeof answer->fingerprint);
+    memcpy(answer->setup, c->setup, sizeof answer->setup);
+    return 0;
+}

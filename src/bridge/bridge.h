@@ -1,0 +1,50 @@
+/* The bridge as the focus and main() see it: a selective forwarding unit
+ * driven only by control messages (docs/protocol.md, "Bridge control").
+ * bridge_new starts the media workers; bridge_handle takes requests on the
+ * control thread; responses and events come back through the emit callback,
+ * always on the control thread, during bridge_handle or bridge_poll. */
+#ifndef STOA_BRIDGE_H
+#define STOA_BRIDGE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+typedef struct bridge bridge;
+
+typedef struct bridge_config {
+    int workers;                   /* media worker threads, >= 1 */
+    uint16_t media_port;           /* worker i listens on media_port + i */
+    const char *const *public_ips; /* addresses advertised in candidates */
+    int n_public_ips;
+    int consent_timeout_ms;        /* expire a transport silent this long */
+    uint64_t remb_bitrate;         /* bit/s announced to every sender */
+} bridge_config;
+
+/* Called with each message for the focus; the callee takes the reference. */
+typedef void (*bridge_emit_fn)(void *user, json_t *msg);
+/* Called from any thread when bridge_poll has work; must only schedule a
+ * call to bridge_poll on the control thread (e.g. lws_cancel_service). */
+typedef void (*bridge_wake_fn)(void *user);
+
+/* Binds the worker sockets and starts the workers. Returns NULL on failure
+ * (logged), e.g. when a media port is taken. */
+bridge *bridge_new(const bridge_config *cfg, bridge_emit_fn emit, bridge_wake_fn wake, void *user);
+/* Handles one request (takes the reference). The response is emitted before
+ * this returns. */
+void bridge_handle(bridge *b, json_t *request);
+/* Delivers pending worker events through emit. */
+void bridge_poll(bridge *b);
+/* Stops and joins the workers and frees everything, endpoints included. */
+void bridge_free(bridge *b);
+
+/* Counters summed over workers, for logs and tests (read racily: approximate). */
+typedef struct bridge_counters {
+    uint64_t rx_datagrams;
+    uint64_t rtp_forwarded;        /* packets sent to receivers */
+    uint64_t dropped_malformed;    /* STUN, DTLS, RTP or RTCP that failed parsing */
+    uint64_t dropped_unknown;      /* from an unknown address or SSRC */
+    uint64_t dropped_auth;         /* STUN integrity or SRTP authentication failed */
+} bridge_counters;
+void bridge_get_counters(bridge *b, bridge_counters *out);
+
+#endif

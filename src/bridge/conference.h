@@ -1,0 +1,39 @@
+/* A conference in a media worker: the endpoints that exchange media, and
+ * the forwarding and RTCP decisions between them. */
+#ifndef STOA_CONFERENCE_H
+#define STOA_CONFERENCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bridge/endpoint.h"
+#include "webrtc/rtp.h"
+
+#define CONFERENCE_NAME_MAX 129
+
+struct worker;
+
+typedef struct conference {
+    char name[CONFERENCE_NAME_MAX];
+    struct worker *worker;
+    endpoint *endpoints;
+    struct conference *next;       /* in the worker */
+} conference;
+
+/* Forwards one decrypted RTP packet from sender to every other connected
+ * endpoint (re-encrypted for each). buf may be modified (extensions that
+ * only mean something on the sender's transport are blanked). */
+void conference_forward_rtp(conference *conf, endpoint *sender, source *src,
+                            uint8_t *buf, size_t len, const rtp_header *h);
+/* Handles one decrypted compound RTCP packet from an endpoint: relays
+ * sender reports, keyframe requests and NACKs; consumes the rest. */
+void conference_handle_rtcp(conference *conf, endpoint *from, const uint8_t *buf, size_t len, int64_t now_ms);
+/* Asks the senders of every video source except those of except (may be
+ * NULL) for a keyframe, within the rate limit. */
+void conference_request_keyframes(conference *conf, const endpoint *except, int64_t now_ms);
+/* Sends the pending rate-limited keyframe requests that are due. */
+void conference_flush_keyframe_requests(conference *conf, int64_t now_ms);
+/* Sends this endpoint's periodic receiver report and REMB. */
+void conference_send_reports(conference *conf, endpoint *ep, int64_t now_ms);
+
+#endif

@@ -1,0 +1,96 @@
+/* One participant's transport in a media worker: ICE-lite state, DTLS,
+ * SRTP, the sources it sends and their receive statistics. Owned by one
+ * worker; no other thread touches it after the handover. */
+#ifndef STOA_ENDPOINT_H
+#define STOA_ENDPOINT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "webrtc/dtls.h"
+#include "webrtc/srtp.h"
+
+#define ENDPOINT_ID_MAX 64
+#define ENDPOINT_MAX_SOURCES 8
+#define ENDPOINT_MAX_PATHS 4
+
+struct worker;
+struct conference;
+
+/* Receive statistics of one incoming SSRC (RFC 3550 appendix A.1, A.3, A.8). */
+typedef struct source_stats {
+    bool started;
+    uint16_t max_seq;
+    uint32_t cycles;               /* count of sequence wraps, shifted by 16 */
+    uint32_t base_seq;
+    uint32_t received;
+    uint32_t expected_prior;
+    uint32_t received_prior;
+    int64_t transit;               /* previous relative transit, in RTP units */
+    double jitter;                 /* RTP units */
+    uint32_t last_sr;              /* middle 32 bits of the last SR's NTP time */
+    int64_t last_sr_at_ms;         /* when it arrived */
+} source_stats;
+
+typedef struct source {
+    uint32_t ssrc;
+    bool video;
+    uint32_t clock_rate;
+    source_stats stats;
+    int64_t last_keyframe_request_ms;
+    bool keyframe_pending;         /* a request waits for the rate limit */
+    uint8_t fir_seq;
+} source;
+
+typedef enum endpoint_state {
+    ENDPOINT_NEW,                  /* no valid check yet */
+    ENDPOINT_CHECKED,              /* ICE check seen: DTLS may start */
+    ENDPOINT_CONNECTED,            /* DTLS done, fingerprint verified, SRTP ready */
+    ENDPOINT_DEAD,                 /* expired; waiting to be freed */
+} endpoint_state;
+
+typedef struct endpoint {
+    char id[ENDPOINT_ID_MAX];
+    struct worker *worker;
+    struct conference *conf;
+    struct endpoint *next;         /* in the conference */
+    endpoint_state state;
+
+    char local_ufrag[9];
+    char local_pwd[33];
+    char remote_ufrag[257];
+    char remote_pwd[257];
+    bool configured;               /* remote credentials and fingerprint known */
+    uint8_t remote_fingerprint[32];
+
+    struct sockaddr_storage paths[ENDPOINT_MAX_PATHS];  /* addresses that passed a check */
+    int n_paths;
+    struct sockaddr_storage addr;  /* where we send: the nominated path */
+    socklen_t addr_len;
+    bool has_addr;
+
+    dtls_conn *dtls;
+    bool dtls_done;                /* handshake finished (fingerprint may still be pending) */
+    stoa_srtp srtp;
+    bool srtp_ready;
+
+    uint32_t bridge_ssrc;          /* our SSRC in RTCP towards this endpoint */
+    source sources[ENDPOINT_MAX_SOURCES];
+    int n_sources;
+
+    int64_t created_ms;
+    int64_t last_check_ms;         /* last valid ICE check: consent (RFC 7675) */
+    int64_t next_report_ms;
+} endpoint;
+
+/* Creates an endpoint with fresh ICE credentials, not yet in any worker.
+ * Returns NULL when out of memory. */
+endpoint *endpoint_new(const char *id);
+/* Frees the endpoint, its DTLS connection and SRTP contexts. The caller has
+ * already unlinked it from its conference and the worker's address map. */
+void endpoint_free(endpoint *ep);
+/* Finds the source with this SSRC, or NULL. Linear: an endpoint has few. */
+source *endpoint_source(endpoint *ep, uint32_t ssrc);
+
+#endif

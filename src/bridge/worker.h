@@ -1,0 +1,123 @@
+/* A media worker: one thread, one epoll loop, one UDP socket, and the whole
+ * conferences it owns. The control thread talks to it only through its
+ * command queue; it answers only through the shared event queue. */
+#ifndef STOA_WORKER_H
+#define STOA_WORKER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "bridge/addr_map.h"
+#include "bridge/conference.h"
+#include "bridge/endpoint.h"
+#include "core/queue.h"
+#include "webrtc/dtls.h"
+
+#define WORKER_BATCH 32            /* datagrams per recvmmsg / sendmmsg */
+#define WORKER_MTU 1500
+#define WORKER_BUF (WORKER_MTU + 64)
+
+enum worker_cmd_type {
+    WORKER_ADD_ENDPOINT,           /* takes ownership of cmd->ep */
+    WORKER_CONFIGURE,
+    WORKER_EXPIRE,
+};
+
+typedef struct worker_cmd {
+    enum worker_cmd_type type;
+    char conference[CONFERENCE_NAME_MAX];
+    char endpoint[ENDPOINT_ID_MAX];
+    endpoint *ep;                  /* WORKER_ADD_ENDPOINT */
+    /* WORKER_CONFIGURE */
+    char remote_ufrag[257];
+    char remote_pwd[257];
+    uint8_t remote_fingerprint[32];
+    uint32_t ssrcs[ENDPOINT_MAX_SOURCES];
+    bool video[ENDPOINT_MAX_SOURCES];
+    int n_sources;
+} worker_cmd;
+
+enum worker_event_type {
+    WORKER_EVENT_CONNECTED,
+    WORKER_EVENT_EXPIRED,          /* the worker dropped the endpoint by itself */
+};
+
+typedef struct worker_event {
+    enum worker_event_type type;
+    char conference[CONFERENCE_NAME_MAX];
+    char endpoint[ENDPOINT_ID_MAX];
+    const char *reason;            /* static string */
+} worker_event;
+
+typedef struct worker_counters {
+    uint64_t rx_datagrams;
+    uint64_t rtp_forwarded;
+    uint64_t dropped_malformed;
+    uint64_t dropped_unknown;
+    uint64_t dropped_auth;
+} worker_counters;
+
+/* An outgoing datagram waiting in the send batch. */
+typedef struct worker_out {
+    uint8_t buf[WORKER_BUF];
+    struct sockaddr_storage addr;
+} worker_out;
+
+typedef struct worker {
+    int index;
+    pthread_t thread;
+    int epoll_fd;
+    int udp_fd;
+    uint16_t port;
+    atomic_bool stop;
+    bool started;
+    queue commands;                /* control → worker, eventfd-signalled */
+    queue *events;                 /* worker → control, shared by all workers */
+    void (*wake_control)(void *);
+    void *wake_user;
+    dtls_ctx *dtls;                /* shared, configured before the threads start */
+    int consent_timeout_ms;
+    uint64_t remb_bitrate;
+
+    conference *conferences;
+    addr_map by_addr;
+    worker_counters counters;
+
+    /* Batched I/O: buffers reused for every packet. */
+    struct mmsghdr in_msgs[WORKER_BATCH];
+    struct iovec in_iov[WORKER_BATCH];
+    struct sockaddr_storage in_addrs[WORKER_BATCH];
+    uint8_t in_bufs[WORKER_BATCH][WORKER_BUF];
+    struct mmsghdr out_msgs[WORKER_BATCH];
+    struct iovec out_iov[WORKER_BATCH];
+    worker_out out[WORKER_BATCH];
+    int out_count;
+} worker;
+
+/* Binds the UDP socket on port (all addresses, IPv4 and IPv6 when
+ * available) and prepares the loop. Returns 0, or -1 (logged). */
+int worker_init(worker *w, int index, uint16_t port, dtls_ctx *dtls, queue *events,
+                void (*wake_control)(void *), void *wake_user);
+int worker_start(worker *w);
+/* Asks the thread to stop, joins it and frees everything it owns. */
+void worker_stop(worker *w);
+
+/* The calls below run on the worker's own thread only. */
+int64_t worker_now_ms(void);
+/* Reserves the next slot of the send batch, flushing first when full.
+ * Fill out->buf, then commit with the length and destination. */
+worker_out *worker_out_reserve(worker *w);
+void worker_out_commit(worker *w, size_t len, const struct sockaddr_storage *to, socklen_t to_len);
+void worker_flush(worker *w);
+/* Sends one datagram now (DTLS, STUN: not batched). */
+void worker_send_now(worker *w, const uint8_t *buf, size_t len, const struct sockaddr *to, socklen_t to_len);
+/* Copies an RTCP packet into the send batch, protects it for ep and
+ * queues it. Dropped silently when ep has no SRTP yet. */
+void worker_send_rtcp(worker *w, endpoint *ep, const uint8_t *rtcp, size_t len);
+/* Marks ep dead, tells the control thread why, and frees it. */
+void worker_expire_endpoint(worker *w, endpoint *ep, const char *reason);
+
+#endif

@@ -1,0 +1,28 @@
+/* Command-line configuration of the stoa binary. */
+#ifndef STOA_CONFIG_H
+#define STOA_CONFIG_H
+
+#include <stdio.h>
+
+#define CONFIG_MAX_PUBLIC_IPS 8
+
+typedef struct stoa_config {
+    int http_port;
+    int media_port;
+    char public_ips[CONFIG_MAX_PUBLIC_IPS][64];
+    int n_public_ips;
+    const char *tls_cert;
+    const char *tls_key;
+    int workers;
+    int log_level;                 /* enum log_level */
+    const char *web_root;
+} stoa_config;
+
+/* Parses argv ("stoa [serve] [options]"). Returns 0 to run, 1 when --help
+ * or --version was printed (exit 0), -1 after printing an error (exit 2).
+ * Fills defaults: HTTP 8080, media 10000, one worker per core, the host's
+ * IPv4 addresses (127.0.0.1 when it has no other). */
+int config_parse(int argc, char **argv, stoa_config *cfg);
+void config_usage(FILE *out);
+
+#endif

@@ -1,0 +1,60 @@
+/* The m= sections of one participant's peer connection and the SDP offers
+ * made from them. Sections are only ever added or disabled, never moved:
+ * Unified Plan matches them by position. */
+#ifndef STOA_OFFER_H
+#define STOA_OFFER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "webrtc/sdp.h"
+
+#define OFFER_OWN_AUDIO_MID "0"
+#define OFFER_OWN_VIDEO_MID "1"
+#define PARTICIPANT_ID_MAX 17
+
+typedef struct media_slot {
+    char mid[SDP_MID_MAX];
+    sdp_kind kind;
+    bool own;                          /* the participant's own sending section */
+    bool disabled;                     /* its source left: port 0 */
+    char participant[PARTICIPANT_ID_MAX];  /* whose media the section carries */
+    uint32_t ssrc;                     /* forwarded source (not for own sections) */
+} media_slot;
+
+typedef struct slot_list {
+    media_slot slots[SDP_MAX_MEDIA];
+    size_t n;
+    unsigned next_mid;
+} slot_list;
+
+/* The transport parameters the bridge gave for this participant. */
+typedef struct offer_transport {
+    char ice_ufrag[257];
+    char ice_pwd[257];
+    char fingerprint[128];
+    sdp_candidate candidates[SDP_MAX_CANDIDATES];
+    size_t n_candidates;
+} offer_transport;
+
+/* Starts with the participant's own audio and video sections (mids 0, 1). */
+void slots_init(slot_list *l, const char *self);
+/* Makes sure a section carries participant's source of this kind with this
+ * SSRC: adds one, or replaces one whose SSRC changed (the old section is
+ * disabled, as browsers bind a receiver to its first SSRC). When all
+ * SDP_MAX_MEDIA sections are used, a disabled one is recycled under a new
+ * mid. Returns 1 when the sections changed, 0 when already so, -1 when no
+ * section is free. */
+int slots_set_source(slot_list *l, const char *participant, sdp_kind kind, uint32_t ssrc);
+/* Disables the sections of participant's sources, or only of the given kind
+ * when only_kind is true. Returns how many changed. */
+int slots_remove_source(slot_list *l, const char *participant, bool only_kind, sdp_kind kind);
+/* Fills an offer from the sections and transport. */
+void slots_build_offer(const slot_list *l, const offer_transport *t, uint64_t session_id,
+                       uint32_t version, sdp_offer *out);
+/* {"<mid>": {"participant": id, "kind": "audio"|"video"}} for enabled sections. */
+json_t *slots_mids_json(const slot_list *l);
+
+#endif

@@ -1,0 +1,42 @@
+/* The HTTP side of the control thread, on libwebsockets: the web app's
+ * static files, room pages, and the signalling WebSocket (/ws, subprotocol
+ * "stoa") whose messages go to the focus. */
+#ifndef STOA_HTTP_SERVER_H
+#define STOA_HTTP_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "focus/focus.h"
+
+typedef struct http_server http_server;
+
+typedef struct http_server_config {
+    int port;
+    const char *tls_cert;          /* NULL: plain HTTP */
+    const char *tls_key;
+    const char *web_root;
+    /* Runs on the control thread after http_server_wake was called. */
+    void (*on_wake)(void *user);
+    void *user;
+} http_server_config;
+
+/* Listens on the port. Returns NULL on failure (logged). */
+http_server *http_server_new(const http_server_config *cfg);
+/* Connects signalling to the focus; must be called before serving. */
+void http_server_set_focus(http_server *s, focus *f);
+/* Runs one iteration of the event loop. Returns < 0 on a fatal error. */
+int http_server_service(http_server *s);
+/* Thread-safe (and safe from a signal handler): makes the loop return and
+ * call on_wake. */
+void http_server_wake(http_server *s);
+/* Number of open signalling connections. */
+int http_server_connections(const http_server *s);
+/* Closes every connection (the focus hears of each) and frees the server. */
+void http_server_free(http_server *s);
+
+/* focus_callbacks for signalling connections. */
+void http_ws_send(void *conn, const char *text, size_t len);
+void http_ws_close(void *conn);
+
+#endif

@@ -1,0 +1,157 @@
+// One room, real browsers: everybody receives everybody, late joiners get
+// media quickly, and leaving stops a participant's media for the others.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { closeParticipant, describe as describePage, launchBrowser, openParticipant } from './lib/browser.mjs';
+import { startServer } from './lib/server.mjs';
+import { rtpStats, sleep, until, waitForFlow } from './lib/stats.mjs';
+
+const ROOM = 'Media-Room';
+const FIRST_FRAME_LIMIT_MS = 2000;
+
+describe('media in one room', () => {
+  let server;
+  let browser;
+  const people = {};
+
+  before(async () => {
+    server = await startServer({ label: 'room-media' });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await Promise.all(Object.values(people).map(closeParticipant));
+    await browser?.close();
+    await server?.kill();
+  });
+
+  test('three participants decode video and receive audio from both others', async () => {
+    const names = ['Alice', 'Bob', 'Carol'];
+    const joined = await Promise.all(names.map((name) => openParticipant(browser, server.url, { room: ROOM, name })));
+    for (const p of joined) people[p.name] = p;
+    const ids = joined.map((p) => p.id);
+    assert.equal(new Set(ids).size, 3, 'participant ids are distinct');
+
+    const results = await Promise.all(
+      joined.map((p) => waitForFlow(p, ids.filter((id) => id !== p.id), { timeoutMs: 20000 })),
+    );
+
+    const outbound = Object.fromEntries(
+      await Promise.all(joined.map(async (p) => [p.id, (await rtpStats(p.page)).outbound])),
+    );
+
+    for (const [i, p] of joined.entries()) {
+      const others = ids.filter((id) => id !== p.id);
+      const g = results[i].growth;
+      const videoSsrcs = new Set(others.map((id) => g[id].video.ssrc));
+      const audioSsrcs = new Set(others.map((id) => g[id].audio.ssrc));
+      assert.equal(videoSsrcs.size, 2, `${p.name} decodes two distinct video streams`);
+      assert.equal(audioSsrcs.size, 2, `${p.name} receives two distinct audio streams`);
+      const tracks = new Set(others.map((id) => g[id].video.trackIdentifier));
+      assert.equal(tracks.size, 2, `${p.name} has two distinct remote video tracks`);
+
+      // The streams mapped to a participant through `mids` are that participant's.
+      for (const id of others) {
+        const sent = outbound[id];
+        for (const kind of ['audio', 'video']) {
+          assert.ok(
+            sent.some((o) => o.kind === kind && o.ssrc === g[id][kind].ssrc),
+            `${p.name}'s ${kind} from ${id} (ssrc ${g[id][kind].ssrc}) is one that ${id} sends (${JSON.stringify(sent)})`,
+          );
+        }
+      }
+
+      // One tile per participant, with the names shown.
+      const tiles = await p.page.evaluate(() =>
+        [...document.querySelectorAll('#tiles .tile')].map((el) => ({
+          id: el.dataset.participant,
+          name: el.querySelector('.name').textContent,
+        })),
+      );
+      assert.equal(tiles.length, 3, `${p.name} shows three tiles: ${JSON.stringify(tiles)}`);
+      for (const other of joined.filter((o) => o !== p)) {
+        assert.ok(
+          tiles.some((tile) => tile.id === other.id && tile.name === other.name),
+          `${p.name} shows a tile named ${other.name}: ${JSON.stringify(tiles)}`,
+        );
+      }
+      const room = await p.page.evaluate(() => window.stoa.room);
+      assert.equal(room, ROOM.toLowerCase(), 'the server reports the room in lower case');
+    }
+  });
+
+  test('a fourth participant sees all three within 2 s of loading the page, and they see it', async () => {
+    const existing = ['Alice', 'Bob', 'Carol'].map((n) => people[n]);
+    assert.ok(existing.every(Boolean), 'the first three joined');
+    const dave = await openParticipant(browser, server.url, { room: ROOM, name: 'Dave', probeFirstFrames: true });
+    people.Dave = dave;
+
+    const ids = existing.map((p) => p.id);
+    let frames;
+    try {
+      frames = await until(
+        async () => {
+          const f = await dave.page.evaluate(() => window.__firstFrames);
+          return ids.every((id) => id in f) ? f : null;
+        },
+        { timeoutMs: 10000, intervalMs: 50, what: 'first frames from all three' },
+      );
+    } catch (err) {
+      const f = await dave.page.evaluate(() => window.__firstFrames).catch(() => null);
+      throw new Error(`${err.message}: got ${JSON.stringify(f)}\n${await describePage(dave)}`);
+    }
+    const latency = Object.fromEntries(ids.map((id) => [id, Math.round(frames[id] - dave.tGoto)]));
+    const byName = Object.fromEntries(existing.map((p) => [p.name, latency[p.id]]));
+    console.log(`# first remote frame after page.goto start (ms): ${JSON.stringify(byName)}`);
+    for (const p of existing) {
+      assert.ok(latency[p.id] < FIRST_FRAME_LIMIT_MS, `Dave decodes ${p.name} after ${latency[p.id]} ms (limit ${FIRST_FRAME_LIMIT_MS})`);
+    }
+
+    await waitForFlow(dave, ids, { timeoutMs: 10000 });
+    await Promise.all(existing.map((p) => waitForFlow(p, [dave.id], { timeoutMs: 15000 })));
+  });
+
+  test('when one leaves, the others stop receiving it and keep decoding each other', async () => {
+    const bob = people.Bob;
+    const rest = ['Alice', 'Carol', 'Dave'].map((n) => people[n]);
+    assert.ok(bob && rest.every(Boolean), 'four participants are in the room');
+
+    await bob.page.click('#btn-leave');
+    await bob.page.waitForURL((url) => url.pathname === '/', { timeout: 5000 });
+    await bob.page.waitForFunction(() => window.stoa?.state === 'landing', null, { timeout: 5000 });
+
+    for (const p of rest) {
+      await p.page.waitForFunction(
+        (id) => !document.querySelector(`#tiles [data-participant="${id}"]`) && !window.stoa.participants.has(id),
+        bob.id,
+        { timeout: 5000 },
+      );
+      const count = await p.page.locator('#tiles .tile').count();
+      assert.equal(count, 3, `${p.name} shows three tiles after Bob left`);
+    }
+
+    // Packets already in flight may still arrive just after the tile went away.
+    await sleep(500);
+    for (const p of rest) {
+      const s1 = await rtpStats(p.page);
+      await sleep(1000);
+      const s2 = await rtpStats(p.page);
+      for (const b of s2.inbound.filter((x) => x.participant === bob.id)) {
+        const a = s1.inbound.find((x) => x.ssrc === b.ssrc);
+        assert.ok(
+          !a || b.packetsReceived === a.packetsReceived,
+          `${p.name} still receives Bob's ${b.kind} (ssrc ${b.ssrc}): ${a?.packetsReceived} → ${b.packetsReceived}`,
+        );
+      }
+      const others = rest.filter((o) => o !== p).map((o) => o.id);
+      await waitForFlow(p, others, { timeoutMs: 10000 });
+    }
+  });
+
+  test('stoa exits with status 0 within 5 s of SIGTERM', async () => {
+    await Promise.all(Object.values(people).map(closeParticipant));
+    await server.stop();
+  });
+});

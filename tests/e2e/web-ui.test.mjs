@@ -1,0 +1,206 @@
+// The web app as a person uses it: landing page, name prompt, controls,
+// joining without devices, and server errors shown readably.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { closeParticipant, launchBrowser, openParticipant, waitJoinedState } from './lib/browser.mjs';
+import { startServer } from './lib/server.mjs';
+import { rtpStats, until, waitForFlow } from './lib/stats.mjs';
+
+describe('web app', () => {
+  let server;
+  let browser;
+  const opened = [];
+
+  const open = async (opts) => {
+    const p = await openParticipant(browser, server.url, opts);
+    opened.push(p);
+    return p;
+  };
+
+  before(async () => {
+    server = await startServer({ label: 'web-ui' });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await Promise.all(opened.map(closeParticipant));
+    await browser?.close();
+    await server?.kill();
+  });
+
+  test('the server serves the app', async () => {
+    const root = await fetch(`${server.url}/`);
+    assert.equal(root.status, 200);
+    assert.match(root.headers.get('content-type') ?? '', /text\/html/);
+    const html = await root.text();
+    assert.match(html, /\/_\/app\.js/);
+
+    const room = await fetch(`${server.url}/Some-Room`);
+    assert.equal(room.status, 200);
+    assert.equal(await room.text(), html, '/<room> serves the same page as /');
+
+    for (const [file, type] of [
+      ['app.js', /javascript/],
+      ['call.js', /javascript/],
+      ['signalling.js', /javascript/],
+      ['ui.js', /javascript/],
+      ['i18n.js', /javascript/],
+      ['room-name.js', /javascript/],
+      ['style.css', /text\/css/],
+      ['i18n/en.json', /json/],
+    ]) {
+      const res = await fetch(`${server.url}/_/${file}`);
+      assert.equal(res.status, 200, `/_/${file}`);
+      assert.match(res.headers.get('content-type') ?? '', type, `content type of /_/${file}`);
+      await res.arrayBuffer();
+    }
+    const missing = await fetch(`${server.url}/_/no-such-file.js`);
+    assert.equal(missing.status, 404);
+    await missing.arrayBuffer();
+  });
+
+  test('landing page: room names are checked, Join goes to the room', async () => {
+    const p = await open({ name: 'Lena' });
+    await p.page.goto(`${server.url}/`);
+    await p.page.waitForFunction(() => window.stoa?.state === 'landing', null, { timeout: 5000 });
+    assert.equal(await p.page.locator('#view-landing').isVisible(), true);
+
+    const room = p.page.getByLabel('Room name');
+    const error = p.page.locator('#landing-room-error');
+    for (const bad of ['has space', '.dot', 'ws', 'x'.repeat(65)]) {
+      await room.fill(bad);
+      await p.page.getByRole('button', { name: 'Join' }).click();
+      await error.waitFor({ state: 'visible', timeout: 2000 });
+      assert.equal(new URL(p.page.url()).pathname, '/', `stays on the landing page for ${JSON.stringify(bad)}`);
+      assert.equal(await room.getAttribute('aria-invalid'), 'true');
+    }
+    await room.fill('');
+    await p.page.getByRole('button', { name: 'Join' }).click();
+    await error.waitFor({ state: 'visible', timeout: 2000 });
+
+    await room.fill('Team-Sync');
+    await p.page.getByLabel('Your name').fill('Lena');
+    await p.page.getByRole('button', { name: 'Join' }).click();
+    await p.page.waitForURL((url) => url.pathname === '/Team-Sync', { timeout: 5000 });
+    await waitJoinedState(p);
+    const s = await p.page.evaluate(() => ({ room: window.stoa.room, name: window.stoa.name }));
+    assert.deepEqual(s, { room: 'team-sync', name: 'Lena' });
+    assert.equal(await p.page.evaluate(() => localStorage.getItem('stoa.name')), 'Lena');
+
+    await p.page.getByRole('button', { name: 'Leave' }).click();
+    await p.page.waitForFunction(() => window.stoa?.state === 'landing', null, { timeout: 5000 });
+    assert.equal(await p.page.getByLabel('Your name').inputValue(), 'Lena', 'the name is remembered');
+  });
+
+  test('room page asks for the name, then remembers it', async () => {
+    const p = await open({ name: 'Max' });
+    await p.page.goto(`${server.url}/prompt-room`);
+    await p.page.waitForFunction(() => window.stoa?.state === 'prompt', null, { timeout: 5000 });
+    assert.match(await p.page.locator('#prompt-heading').textContent(), /prompt-room/);
+    await p.page.getByLabel('Your name').fill('Max');
+    await p.page.getByRole('button', { name: 'Join now' }).click();
+    await waitJoinedState(p);
+    assert.equal(await p.page.evaluate(() => window.stoa.name), 'Max');
+    const selfName = await p.page.locator('#tiles .tile.self .name').textContent();
+    assert.match(selfName, /Max/);
+
+    await p.page.reload();
+    await p.page.waitForFunction(() => window.stoa?.state === 'prompt', null, { timeout: 5000 });
+    assert.equal(await p.page.getByLabel('Your name').inputValue(), 'Max');
+  });
+
+  test('microphone and camera toggles show on the other tile', async () => {
+    const [una, vic] = await Promise.all(['Una', 'Vic'].map((name) => open({ room: 'toggles', name })));
+    await waitForFlow(vic, [una.id], { timeoutMs: 20000 });
+
+    const tile = vic.page.locator(`#tiles [data-participant="${una.id}"]`);
+    assert.equal(await tile.locator('.name').textContent(), 'Una');
+    assert.equal(await tile.locator('.badge.mic-off').isVisible(), false);
+
+    await una.page.getByRole('button', { name: /Microphone/ }).click();
+    await tile.locator('.badge.mic-off').waitFor({ state: 'visible', timeout: 5000 });
+    assert.equal(await una.page.evaluate(() => window.stoa.localStream.getAudioTracks()[0].enabled), false);
+    assert.match(await una.page.locator('#btn-mic').textContent(), /Unmute/);
+
+    await una.page.getByRole('button', { name: /Camera/ }).click();
+    await tile.locator('.badge.cam-off').waitFor({ state: 'visible', timeout: 5000 });
+    await until(async () => (await tile.getAttribute('class')).includes('no-video'), { timeoutMs: 2000, what: 'no-video tile' });
+    const selfTile = una.page.locator('#tiles .tile.self');
+    assert.equal(await selfTile.locator('.badge.cam-off').isVisible(), true);
+
+    await una.page.getByRole('button', { name: /Microphone/ }).click();
+    await una.page.getByRole('button', { name: /Camera/ }).click();
+    await tile.locator('.badge.mic-off').waitFor({ state: 'hidden', timeout: 5000 });
+    await tile.locator('.badge.cam-off').waitFor({ state: 'hidden', timeout: 5000 });
+    const state = await vic.page.evaluate((id) => window.stoa.participants.get(id), una.id);
+    assert.equal(state.audio, true);
+    assert.equal(state.video, true);
+    await waitForFlow(vic, [una.id], { timeoutMs: 10000 });
+  });
+
+  test('a participant without devices joins and still receives', async () => {
+    const wes = await open({ room: 'no-devices', name: 'Wes' });
+    const p = await openParticipant(browser, server.url, { name: 'Xia' }).then((x) => {
+      opened.push(x);
+      return x;
+    });
+    await p.context.addInitScript(() => {
+      navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('no devices here', 'NotFoundError'));
+    });
+    await p.page.goto(`${server.url}/no-devices?name=Xia&autojoin=1`);
+    p.room = 'no-devices';
+    await waitJoinedState(p);
+
+    await waitForFlow(p, [wes.id], { timeoutMs: 20000 });
+    assert.equal(await p.page.locator('#btn-mic').isDisabled(), true);
+    assert.equal(await p.page.locator('#btn-camera').isDisabled(), true);
+    const own = await p.page.evaluate(() =>
+      window.stoa.pc
+        .getTransceivers()
+        .filter((t) => t.mid === '0' || t.mid === '1')
+        .map((t) => ({ mid: t.mid, direction: t.currentDirection })),
+    );
+    assert.deepEqual(own, [
+      { mid: '0', direction: 'inactive' },
+      { mid: '1', direction: 'inactive' },
+    ]);
+    await wes.page.waitForFunction(
+      (id) => {
+        const x = window.stoa.participants.get(id);
+        return x && x.audio === false && x.video === false;
+      },
+      p.id,
+      { timeout: 5000 },
+    );
+    const wesIn = (await rtpStats(wes.page)).inbound.filter((i) => i.participant === p.id && i.packetsReceived > 0);
+    assert.deepEqual(wesIn, [], 'Wes receives nothing from Xia');
+  });
+
+  test('a server error is shown readably', async () => {
+    const p = await openParticipant(browser, server.url, { name: 'Yan' });
+    opened.push(p);
+    // Make the page ask for a room the server refuses.
+    await p.context.addInitScript(() => {
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (data) {
+        if (typeof data === 'string' && data.includes('"join"')) data = JSON.stringify({ ...JSON.parse(data), room: '.refused' });
+        return send.call(this, data);
+      };
+    });
+    await p.page.goto(`${server.url}/fine-room?name=Yan&autojoin=1`);
+    await p.page.waitForFunction(() => window.stoa?.state === 'error', null, { timeout: 5000 });
+    assert.equal(await p.page.locator('#view-error').isVisible(), true);
+    assert.match(await p.page.locator('#error-text').textContent(), /room name cannot be used/);
+    assert.deepEqual(
+      await p.page.evaluate(() => window.stoa.errors.map((e) => [e.code, e.re])),
+      [['bad-room-name', 'join']],
+    );
+  });
+
+  test('stoa exits with status 0 within 5 s of SIGTERM', async () => {
+    await Promise.all(opened.map(closeParticipant));
+    await server.stop();
+  });
+});

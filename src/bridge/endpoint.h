@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "webrtc/dtls.h"
@@ -68,6 +69,7 @@ typedef struct endpoint {
     int n_paths;
     struct sockaddr_storage addr;  /* where we send: the nominated path */
     socklen_t addr_len;
+    struct in_addr local_ip;       /* our address the nominated path reached */
     bool has_addr;
 
     dtls_conn *dtls;

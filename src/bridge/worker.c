@@ -60,6 +60,8 @@ int worker_init(worker *w, int index, uint16_t port, dtls_ctx *dtls, queue *even
     int size = 4 * 1024 * 1024;
     setsockopt(w->udp_fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
     setsockopt(w->udp_fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    int on = 1;
+    setsockopt(w->udp_fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
     struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(port) };
     if (bind(w->udp_fd, (struct sockaddr *)&any, sizeof any) < 0) {
         log_error("worker", "cannot bind UDP port %u: %s", port, strerror(errno));
@@ -106,25 +108,53 @@ worker_out *worker_out_reserve(worker *w)
     return &w->out[w->out_count];
 }
 
-void worker_out_commit(worker *w, size_t len, const struct sockaddr_storage *to, socklen_t to_len)
+/* Fills h's control buffer with the source address to send from. */
+static void set_source(struct msghdr *h, void *control, size_t control_size, struct in_addr local)
+{
+    if (local.s_addr == htonl(INADDR_ANY)) {
+        h->msg_control = NULL;
+        h->msg_controllen = 0;
+        return;
+    }
+    memset(control, 0, control_size);
+    h->msg_control = control;
+    h->msg_controllen = CMSG_SPACE(sizeof(struct in_pktinfo));
+    struct cmsghdr *c = CMSG_FIRSTHDR(h);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+    struct in_pktinfo info = { .ipi_spec_dst = local };
+    memcpy(CMSG_DATA(c), &info, sizeof info);
+}
+
+void worker_out_commit(worker *w, size_t len, const struct sockaddr_storage *to, socklen_t to_len,
+                       struct in_addr local)
 {
     int i = w->out_count++;
-    memcpy(&w->out[i].addr, to, to_len);
+    worker_out *out = &w->out[i];
+    memcpy(&out->addr, to, to_len);
     w->out_iov[i].iov_len = len;
     struct msghdr *h = &w->out_msgs[i].msg_hdr;
-    h->msg_name = &w->out[i].addr;
+    h->msg_name = &out->addr;
     h->msg_namelen = to_len;
     h->msg_iov = &w->out_iov[i];
     h->msg_iovlen = 1;
-    h->msg_control = NULL;
-    h->msg_controllen = 0;
     h->msg_flags = 0;
+    set_source(h, out->control.bytes, sizeof out->control.bytes, local);
 }
 
-void worker_send_now(worker *w, const uint8_t *buf, size_t len, const struct sockaddr *to, socklen_t to_len)
+void worker_send_now(worker *w, const uint8_t *buf, size_t len, const struct sockaddr *to, socklen_t to_len,
+                     struct in_addr local)
 {
-    if (sendto(w->udp_fd, buf, len, 0, to, to_len) < 0)
-        log_debug("worker", "sendto: %s", strerror(errno));
+    union {
+        struct cmsghdr align;
+        uint8_t bytes[CMSG_SPACE(sizeof(struct in_pktinfo))];
+    } control;
+    struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+    struct msghdr h = { .msg_name = (void *)to, .msg_namelen = to_len, .msg_iov = &iov, .msg_iovlen = 1 };
+    set_source(&h, control.bytes, sizeof control.bytes, local);
+    if (sendmsg(w->udp_fd, &h, 0) < 0)
+        log_debug("worker", "sendmsg: %s", strerror(errno));
 }
 
 void worker_send_rtcp(worker *w, endpoint *ep, const uint8_t *rtcp, size_t len)
@@ -135,7 +165,7 @@ void worker_send_rtcp(worker *w, endpoint *ep, const uint8_t *rtcp, size_t len)
     memcpy(out->buf, rtcp, len);
     if (stoa_srtp_protect_rtcp(&ep->srtp, out->buf, &len, WORKER_BUF) < 0)
         return;
-    worker_out_commit(w, len, &ep->addr, ep->addr_len);
+    worker_out_commit(w, len, &ep->addr, ep->addr_len, ep->local_ip);
 }
 
 /* ---- endpoints and conferences ---- */
@@ -249,7 +279,7 @@ static void dtls_send(void *user, const uint8_t *data, size_t len)
 {
     endpoint *ep = user;
     if (ep->has_addr)
-        worker_send_now(ep->worker, data, len, (struct sockaddr *)&ep->addr, ep->addr_len);
+        worker_send_now(ep->worker, data, len, (struct sockaddr *)&ep->addr, ep->addr_len, ep->local_ip);
 }
 
 static void apply_configure(worker *w, endpoint *ep, const worker_cmd *cmd, int64_t now)
@@ -326,7 +356,8 @@ static void drain_commands(worker *w)
 
 /* ---- receiving ---- */
 
-static void remember_path(worker *w, endpoint *ep, const struct sockaddr *from, socklen_t from_len, bool nominated)
+static void remember_path(worker *w, endpoint *ep, const struct sockaddr *from, socklen_t from_len,
+                          struct in_addr local, bool nominated)
 {
     bool known = false;
     for (int i = 0; i < ep->n_paths; i++)
@@ -340,12 +371,13 @@ static void remember_path(worker *w, endpoint *ep, const struct sockaddr *from, 
             addr_map_put(&w->by_addr, from, ep);
         memcpy(&ep->addr, from, from_len);
         ep->addr_len = from_len;
+        ep->local_ip = local;
         ep->has_addr = true;
     }
 }
 
 static void handle_stun(worker *w, const uint8_t *buf, size_t len, const struct sockaddr *from,
-                        socklen_t from_len, int64_t now)
+                        socklen_t from_len, struct in_addr local, int64_t now)
 {
     stun_msg msg;
     if (stun_parse(buf, len, &msg) < 0) {
@@ -366,10 +398,10 @@ static void handle_stun(worker *w, const uint8_t *buf, size_t len, const struct 
         w->counters.dropped_auth++;
         reply_len = stun_build_binding_error(reply, sizeof reply, msg.txid, 401, "Unauthorized", NULL, 0);
         if (reply_len)
-            worker_send_now(w, reply, reply_len, from, from_len);
+            worker_send_now(w, reply, reply_len, from, from_len, local);
         return;
     }
-    remember_path(w, ep, from, from_len, msg.use_candidate);
+    remember_path(w, ep, from, from_len, local, msg.use_candidate);
     ep->last_check_ms = now;
     if (ep->state == ENDPOINT_NEW) {
         ep->state = ENDPOINT_CHECKED;
@@ -382,7 +414,7 @@ static void handle_stun(worker *w, const uint8_t *buf, size_t len, const struct 
     reply_len = stun_build_binding_success(reply, sizeof reply, msg.txid, from, ep->local_pwd,
                                            strlen(ep->local_pwd));
     if (reply_len)
-        worker_send_now(w, reply, reply_len, from, from_len);
+        worker_send_now(w, reply, reply_len, from, from_len, local);
 }
 
 static void handle_dtls(worker *w, endpoint *ep, const uint8_t *buf, size_t len, int64_t now)
@@ -465,14 +497,14 @@ static void handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64
 }
 
 static void handle_datagram(worker *w, uint8_t *buf, size_t len, const struct sockaddr *from,
-                            socklen_t from_len, int64_t now)
+                            socklen_t from_len, struct in_addr local, int64_t now)
 {
     w->counters.rx_datagrams++;
     if (len == 0)
         return;
     uint8_t first = buf[0];
     if (first < 4) {
-        handle_stun(w, buf, len, from, from_len, now);
+        handle_stun(w, buf, len, from, from_len, local, now);
         return;
     }
     endpoint *ep = addr_map_get(&w->by_addr, from);
@@ -487,6 +519,19 @@ static void handle_datagram(worker *w, uint8_t *buf, size_t len, const struct so
     }
 }
 
+/* The local address a datagram was sent to (IP_PKTINFO), or INADDR_ANY. */
+static struct in_addr destination_of(struct msghdr *h)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            struct in_pktinfo info;
+            memcpy(&info, CMSG_DATA(c), sizeof info);
+            return info.ipi_addr;
+        }
+    }
+    return (struct in_addr){ .s_addr = htonl(INADDR_ANY) };
+}
+
 static void receive_batch(worker *w)
 {
     /* A bounded number of rounds keeps commands and timers served under load. */
@@ -498,6 +543,8 @@ static void receive_batch(worker *w)
             h->msg_namelen = sizeof w->in_addrs[i];
             h->msg_iov = &w->in_iov[i];
             h->msg_iovlen = 1;
+            h->msg_control = w->in_control[i].bytes;
+            h->msg_controllen = sizeof w->in_control[i].bytes;
         }
         int n = recvmmsg(w->udp_fd, w->in_msgs, WORKER_BATCH, MSG_DONTWAIT, NULL);
         if (n <= 0)
@@ -505,8 +552,8 @@ static void receive_batch(worker *w)
         int64_t now = worker_now_ms();
         for (int i = 0; i < n; i++) {
             struct sockaddr *from = (struct sockaddr *)&w->in_addrs[i];
-            handle_datagram(w, w->in_bufs[i], w->in_msgs[i].msg_len, from,
-                            sockaddr_len(from), now);
+            handle_datagram(w, w->in_bufs[i], w->in_msgs[i].msg_len, from, sockaddr_len(from),
+                            destination_of(&w->in_msgs[i].msg_hdr), now);
         }
         worker_flush(w);
         if (n < WORKER_BATCH)

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "bridge/addr_map.h"
@@ -64,6 +65,12 @@ typedef struct worker_counters {
 typedef struct worker_out {
     uint8_t buf[WORKER_BUF];
     struct sockaddr_storage addr;
+    /* IP_PKTINFO naming our source address: replies must come from the
+     * address the peer sent to, or ICE sees a different candidate. */
+    union {
+        struct cmsghdr align;
+        uint8_t bytes[CMSG_SPACE(sizeof(struct in_pktinfo))];
+    } control;
 } worker_out;
 
 typedef struct worker {
@@ -91,6 +98,10 @@ typedef struct worker {
     struct iovec in_iov[WORKER_BATCH];
     struct sockaddr_storage in_addrs[WORKER_BATCH];
     uint8_t in_bufs[WORKER_BATCH][WORKER_BUF];
+    union {
+        struct cmsghdr align;
+        uint8_t bytes[CMSG_SPACE(sizeof(struct in_pktinfo)) + 64];
+    } in_control[WORKER_BATCH];
     struct mmsghdr out_msgs[WORKER_BATCH];
     struct iovec out_iov[WORKER_BATCH];
     worker_out out[WORKER_BATCH];
@@ -110,10 +121,12 @@ int64_t worker_now_ms(void);
 /* Reserves the next slot of the send batch, flushing first when full.
  * Fill out->buf, then commit with the length and destination. */
 worker_out *worker_out_reserve(worker *w);
-void worker_out_commit(worker *w, size_t len, const struct sockaddr_storage *to, socklen_t to_len);
+void worker_out_commit(worker *w, size_t len, const struct sockaddr_storage *to, socklen_t to_len,
+                       struct in_addr local);
 void worker_flush(worker *w);
 /* Sends one datagram now (DTLS, STUN: not batched). */
-void worker_send_now(worker *w, const uint8_t *buf, size_t len, const struct sockaddr *to, socklen_t to_len);
+void worker_send_now(worker *w, const uint8_t *buf, size_t len, const struct sockaddr *to, socklen_t to_len,
+                     struct in_addr local);
 /* Copies an RTCP packet into the send batch, protects it for ep and
  * queues it. Dropped silently when ep has no SRTP yet. */
 void worker_send_rtcp(worker *w, endpoint *ep, const uint8_t *rtcp, size_t len);

@@ -147,6 +147,8 @@ static bool field_is(const char *s, size_t size, bool (*ok)(unsigned char), size
 /* "<hash-func> SP 2HEX *(":" 2HEX)" (RFC 8122), hash-func a token. */
 static bool fingerprint_syntax_ok(span s)
 {
+    if (s.n == 0 || s.p[0] == ' ')
+        return false;
     span alg = span_word(&s);
     if (alg.n == 0 || !span_all(alg, is_token_char, 1, 32))
         return false;

@@ -362,6 +362,9 @@ static void m_fp_no_hex(sdp_offer *o) { set_str(o->fingerprint, sizeof o->finger
 static void m_fp_bad_hex(sdp_offer *o) { o->fingerprint[10] = 'G'; }
 static void m_fp_newline(sdp_offer *o) { set_str(o->fingerprint, sizeof o->fingerprint, "sha-256 00\nA"); }
 static void m_fp_trailing_colon(sdp_offer *o) { set_str(o->fingerprint, sizeof o->fingerprint, "sha-256 00:11:"); }
+static void m_fp_leading_space(sdp_offer *o) { memmove(o->fingerprint + 1, o->fingerprint, 120); o->fingerprint[0] = ' '; }
+static void m_fp_two_spaces(sdp_offer *o) { set_str(o->fingerprint, sizeof o->fingerprint, "sha-256  00:11"); }
+static void m_fp_no_alg(sdp_offer *o) { set_str(o->fingerprint, sizeof o->fingerprint, "00:11:22"); }
 static void m_empty_mid(sdp_offer *o) { o->media[0].mid[0] = '\0'; }
 static void m_space_mid(sdp_offer *o) { set_str(o->media[0].mid, SDP_MID_MAX, "a b"); }
 static void m_crlf_mid(sdp_offer *o) { set_str(o->media[0].mid, SDP_MID_MAX, "a\r\nb"); }
@@ -399,6 +402,8 @@ static void test_write_invalid(void)
         { "colon pwd", m_colon_pwd }, { "empty fingerprint", m_empty_fp },
         { "fingerprint without hex", m_fp_no_hex }, { "fingerprint bad hex", m_fp_bad_hex },
         { "fingerprint newline", m_fp_newline }, { "fingerprint trailing colon", m_fp_trailing_colon },
+        { "fingerprint leading space", m_fp_leading_space },
+        { "fingerprint two spaces", m_fp_two_spaces }, { "fingerprint without algorithm", m_fp_no_alg },
         { "empty mid", m_empty_mid }, { "space mid", m_space_mid }, { "CRLF mid", m_crlf_mid },
         { "slash mid", m_slash_mid }, { "unterminated mid", m_unterminated_mid },
         { "duplicate mid", m_dup_mid }, { "duplicate mid of disabled", m_dup_disabled_mid },

@@ -49,19 +49,52 @@ static void reports(const rtcp_packet *p)
     }
 }
 
-static void sdes_bye(const rtcp_packet *p)
+static void sdes(const rtcp_packet *p)
 {
-    char cname[256], small[4];
-    uint32_t ssrc, ssrcs[31];
-    size_t n = 0;
-    if (rtcp_parse_sdes_cname(p, &ssrc, cname, sizeof cname) == 0) {
-        require(strlen(cname) < sizeof cname);
-        require(rtcp_parse_sdes_cname(p, &ssrc, small, sizeof small) == 0 && strlen(small) < 4);
+    static uint8_t out[4 + 4 + 2 + 255 + 4];
+    char cname[256], again[256], small[4];
+    uint32_t ssrc, ssrc2;
+    if (rtcp_parse_sdes_cname(p, &ssrc, cname, sizeof cname) != 0)
+        return;
+    require(rtcp_parse_sdes_cname(p, &ssrc, small, sizeof small) == 0 && strlen(small) < 4);
+    size_t len = rtcp_build_sdes_cname(out, sizeof out, ssrc, cname);
+    rtcp_packet q = only_packet(out, len);
+    require(rtcp_parse_sdes_cname(&q, &ssrc2, again, sizeof again) == 0);
+    require(ssrc2 == ssrc && strcmp(again, cname) == 0);
+}
+
+static void bye(const rtcp_packet *p)
+{
+    static uint8_t out[4 + 4 * 31];
+    uint32_t ssrcs[31], again[31];
+    size_t n = 0, m = 0;
+    if (rtcp_parse_bye(p, ssrcs, 31, &n) != 0)
+        return;
+    require(n == p->count);
+    size_t len = rtcp_build_bye(out, sizeof out, ssrcs, n);
+    rtcp_packet q = only_packet(out, len);
+    require(rtcp_parse_bye(&q, again, 31, &m) == 0 && m == n && memcmp(again, ssrcs, 4 * n) == 0);
+    require(rtcp_parse_bye(p, ssrcs, 1, &n) == 0 && n <= 1);
+}
+
+/* A bare PLI rebuilt from its fields is byte for byte the same; a FIR entry
+ * survives a rebuild. */
+static void pli_fir(const rtcp_packet *p, const rtcp_fb *fb)
+{
+    uint8_t out[20];
+    rtcp_fir_entry fir[64], again[1];
+    size_t n = 0, m = 0;
+    if (p->type == RTCP_PSFB && p->count == RTCP_FMT_PLI && p->len == 12 && !(p->data[0] & 0x20)) {
+        require(rtcp_build_pli(out, sizeof out, fb->sender_ssrc, fb->media_ssrc) == 12);
+        require(memcmp(out, p->data, 12) == 0);
     }
-    if (rtcp_parse_bye(p, ssrcs, sizeof ssrcs / sizeof ssrcs[0], &n) == 0)
-        require(n == p->count);
-    if (rtcp_parse_bye(p, ssrcs, 1, &n) == 0)
-        require(n <= 1);
+    if (rtcp_parse_fir(p, fir, 64, &n) != 0)
+        return;
+    require(n >= 1 && n <= 64);
+    size_t len = rtcp_build_fir(out, sizeof out, fb->sender_ssrc, fir[0].ssrc, fir[0].seq);
+    rtcp_packet q = only_packet(out, len);
+    require(rtcp_parse_fir(&q, again, 1, &m) == 0 && m == 1);
+    require(again[0].ssrc == fir[0].ssrc && again[0].seq == fir[0].seq);
 }
 
 /* Rebuilding a parsed NACK must give back exactly the same set of numbers. */
@@ -95,15 +128,14 @@ static void feedback(const rtcp_packet *p)
 {
     static uint8_t out[12 + 8 + 4 * 255];
     rtcp_fb fb;
-    rtcp_fir_entry fir[64];
     rtcp_twcc_header tw;
     uint32_t media, ssrcs[255], ssrcs2[255];
     uint64_t rate, rate2;
     size_t n = 0, m = 0;
-    if (rtcp_parse_fb(p, &fb) == 0)
-        require(fb.fci >= p->data && fb.fci + fb.fci_len <= p->data + p->len);
-    if (rtcp_parse_fir(p, fir, 64, &n) == 0)
-        require(n <= 64);
+    if (rtcp_parse_fb(p, &fb) != 0)
+        return;
+    require(fb.fci >= p->data && fb.fci + fb.fci_len <= p->data + p->len);
+    pli_fir(p, &fb);
     (void)rtcp_parse_twcc(p, &media, &tw);
     if (rtcp_parse_remb(p, &rate, ssrcs, 255, &n) == 0) {
         size_t len = rtcp_build_remb(out, sizeof out, 1, rate, ssrcs, n);
@@ -127,7 +159,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
         require(p.data >= buf && p.data + p.len <= buf + n && p.len >= 4);
         (void)rtcp_sender_ssrc(&p);
         reports(&p);
-        sdes_bye(&p);
+        sdes(&p);
+        bye(&p);
         feedback(&p);
     }
     require(rtcp_is_valid_compound(buf, n) == (r == 0 && n > 0));

@@ -178,10 +178,19 @@ static void test_one_byte_id15_stops(void)
         0x21, 0x01, 0x02,  /* would be id 2, must not be seen */
         0x00, 0x00,
     };
+    /* Were ID 15 an element, it would swallow one byte and id 2 would follow. */
+    static const uint8_t pkt2[] = {
+        FIXED(0x90),
+        0xBE, 0xDE, 0x00, 0x02,
+        0x10, 0x05, 0xF0, 0x00, 0x21, 0x01, 0x02, 0x00,
+    };
     rtp_header h;
     CHECK_EQ_INT(rtp_parse(pkt, sizeof pkt, &h), 0);
     CHECK_EQ_INT(rtp_ext_find(pkt, &h, 1, NULL, NULL), 0);
     CHECK_EQ_INT(rtp_ext_find(pkt, &h, 2, NULL, NULL), -1);
+    CHECK_EQ_INT(rtp_parse(pkt2, sizeof pkt2, &h), 0);
+    CHECK_EQ_INT(rtp_ext_find(pkt2, &h, 1, NULL, NULL), 0);
+    CHECK_EQ_INT(rtp_ext_find(pkt2, &h, 2, NULL, NULL), -1);
 }
 
 static void test_two_byte_extensions(void)
@@ -380,6 +389,10 @@ static void test_malformed_elements(void)
     static const uint8_t two[] = {
         FIXED(0x90), 0x10, 0x00, 0x00, 0x01, 0x07, 0x01, 0xAA, 0x09,
     };
+    /* Each last element is one byte longer than what is left of the block,
+     * and the block ends the packet, so any overread leaves the buffer. */
+    static const uint8_t one_by_one[] = { FIXED(0x90), 0xBE, 0xDE, 0x00, 0x01, 0x10, 0x01, 0x31, 0x00 };
+    static const uint8_t two_by_one[] = { FIXED(0x90), 0x10, 0x00, 0x00, 0x01, 0x07, 0x01, 0x09, 0x02 };
     /* id 7 claims 200 bytes. */
     static const uint8_t two_long[] = {
         FIXED(0x90), 0x10, 0x00, 0x00, 0x01, 0x07, 0xC8, 0xAA, 0xBB,
@@ -396,6 +409,17 @@ static void test_malformed_elements(void)
     CHECK_EQ_INT(rtp_parse(two, sizeof two, &h), 0);
     CHECK_EQ_INT(rtp_ext_find(two, &h, 7, NULL, NULL), 0);
     CHECK_EQ_INT(rtp_ext_find(two, &h, 9, NULL, NULL), -1);
+
+    uint8_t *exact;
+    CHECK_EQ_INT(parse_exact(one_by_one, sizeof one_by_one, &h, &exact), 0);
+    CHECK_EQ_INT(rtp_ext_find(exact, &h, 1, NULL, NULL), 0);
+    CHECK_EQ_INT(rtp_ext_find(exact, &h, 3, NULL, NULL), -1);
+    CHECK_EQ_INT(rtp_ext_blank(exact, &h, 3), 0);
+    free(exact);
+    CHECK_EQ_INT(parse_exact(two_by_one, sizeof two_by_one, &h, &exact), 0);
+    CHECK_EQ_INT(rtp_ext_find(exact, &h, 7, NULL, NULL), 0);
+    CHECK_EQ_INT(rtp_ext_find(exact, &h, 9, NULL, NULL), -1);
+    free(exact);
 
     CHECK_EQ_INT(rtp_parse(two_long, sizeof two_long, &h), 0);
     CHECK_EQ_INT(rtp_ext_find(two_long, &h, 7, NULL, NULL), -1);

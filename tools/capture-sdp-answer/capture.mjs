@@ -4,8 +4,10 @@
 // The offers are tests/fixtures/sdp/offer-*.sdp, written by sdp_write_offer:
 //   ./build/tests/unit/test_sdp --write-offers tests/fixtures/sdp
 // then, in this folder:
-//   npm ci && node capture.mjs [path/to/chromium]
-// writes tests/fixtures/sdp/chromium-answer-*.sdp. The browser is Debian's
+//   npm ci && node capture.mjs [--check] [path/to/chromium]
+// writes tests/fixtures/sdp/chromium-answer-*.sdp (with --check it only
+// negotiates and reports, e.g. to see that Chromium still takes the offers
+// without changing the fixtures the unit tests assert on). The browser is Debian's
 // (/usr/bin/chromium by default); nothing is downloaded.
 //
 // The page is an empty document served by Playwright's request interception
@@ -24,7 +26,9 @@ import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, '..', '..', 'tests', 'fixtures', 'sdp');
-const executablePath = process.argv[2] || '/usr/bin/chromium';
+const args = process.argv.slice(2);
+const checkOnly = args.includes('--check');    // negotiate and report, write nothing
+const executablePath = args.find((a) => !a.startsWith('--')) || '/usr/bin/chromium';
 
 async function readOffer(name) {
   const text = await readFile(join(fixtures, name), 'latin1');
@@ -40,6 +44,11 @@ async function negotiate({ steps, media }) {
   const video = stream.getVideoTracks()[0] || null;
   const pc = new RTCPeerConnection();
   const results = [];
+  // Remote tracks: the stream id must be the sending participant's id.
+  let tracks = [];
+  pc.addEventListener('track', (e) => {
+    tracks.push(`${e.transceiver.mid}=${e.streams.map((st) => st.id).join(',')}/${e.track.id}`);
+  });
   try {
     for (const step of steps) {
       try {
@@ -82,7 +91,9 @@ async function negotiate({ steps, media }) {
         name: step.name,
         sdp,
         mids: pc.getTransceivers().map((t) => `${t.mid}:${t.currentDirection}`).join(' '),
+        tracks: tracks.join(' '),
       });
+      tracks = [];
     }
   } finally {
     pc.close();
@@ -161,8 +172,10 @@ try {
         `# Captured from Chromium ${version} (Debian, ${executablePath}) by\n` +
         `# tools/capture-sdp-answer/capture.mjs: the answer to ${s.offer},\n` +
         `# ${s.what}.\n`;
-      await writeFile(join(fixtures, s.out), header + results[i].sdp, 'latin1');
-      console.log(`${s.out}: ${results[i].sdp.length} bytes; transceivers ${results[i].mids}`);
+      if (!checkOnly)
+        await writeFile(join(fixtures, s.out), header + results[i].sdp, 'latin1');
+      console.log(`${s.out}: ${results[i].sdp.length} bytes; transceivers ${results[i].mids}` +
+        (results[i].tracks ? `; new remote tracks ${results[i].tracks}` : ''));
     }
   }
 } finally {

@@ -37,7 +37,8 @@ void bridge_poll(bridge *b);
 /* Stops and joins the workers and frees everything, endpoints included. */
 void bridge_free(bridge *b);
 
-/* Counters summed over workers, for logs and tests (read racily: approximate). */
+/* Counters summed over workers. Exact once the workers have stopped; while
+ * they run, a snapshot that may lag (no locks on the media path). */
 typedef struct bridge_counters {
     uint64_t rx_datagrams;
     uint64_t rtp_forwarded;        /* packets sent to receivers */

@@ -92,6 +92,16 @@ void bridge_free(bridge *b)
         return;
     for (int i = 0; i < b->n_workers; i++)
         worker_stop(&b->workers[i]);
+    if (b->n_workers > 0) {
+        /* The workers have stopped: the counters are settled. */
+        bridge_counters c;
+        bridge_get_counters(b, &c);
+        log_info("bridge", "media totals: %llu datagrams received, %llu RTP packets forwarded; "
+                 "dropped %llu malformed, %llu unknown, %llu failing authentication",
+                 (unsigned long long)c.rx_datagrams, (unsigned long long)c.rtp_forwarded,
+                 (unsigned long long)c.dropped_malformed, (unsigned long long)c.dropped_unknown,
+                 (unsigned long long)c.dropped_auth);
+    }
     free(b->workers);
     queue_destroy(&b->events, free);
     while (b->conferences) {

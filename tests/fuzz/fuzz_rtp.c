@@ -65,7 +65,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
         int level = rtp_audio_level(copy, &h, id, &voice);
         require(level >= -1 && level <= 127);
     }
-    for (unsigned id = MAX_ID + 1; id <= 255; id++) {
+    /* Two-byte elements may use the ids a one-byte header cannot. */
+    bool two_byte = h.extension && (h.ext_profile & 0xFFF0) == RTP_EXT_PROFILE_TWO_BYTE;
+    for (unsigned id = MAX_ID + 1; two_byte && id <= 255; id++) {
         size_t off;
         uint8_t len;
         if (rtp_ext_find(copy, &h, (uint8_t)id, &off, &len) == 0)

@@ -301,6 +301,11 @@ async function join(room, name) {
   wireControls();
 
   const media = getLocalMedia().then((stream) => {
+    if (['error', 'leaving', 'left'].includes(stoa.state)) {
+      // Gave up before the devices answered: release them at once.
+      for (const track of stream?.getTracks() ?? []) track.stop();
+      return null;
+    }
     stoa.localStream = stream;
     if (!stream) {
       announce(t('status.no-devices'));

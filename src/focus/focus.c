@@ -11,6 +11,9 @@
 #include "focus/offer.h"
 #include "focus/signal_msg.h"
 
+/* Each participant needs two m= sections in everyone else's offer. */
+#define FOCUS_ROOM_CAPACITY (SDP_MAX_MEDIA / 2)
+
 typedef struct room room;
 typedef struct participant participant;
 
@@ -29,6 +32,8 @@ struct participant {
     uint32_t version;              /* of the last offer sent */
     bool awaiting_answer;
     bool dirty;                    /* the sections changed since the last offer */
+    char offered_mids[SDP_MAX_MEDIA][SDP_MID_MAX];  /* of the offer awaiting its answer */
+    size_t n_offered;
     uint32_t own_ssrc[2];          /* indexed by sdp_kind; 0: not sending */
 };
 
@@ -56,6 +61,7 @@ typedef struct pending {
 
 struct focus {
     focus_callbacks cb;
+    bool freeing;                  /* focus_free: nothing is sent any more */
     room *rooms;
     focus_session *sessions;
     pending *pending;
@@ -66,7 +72,7 @@ struct focus {
 
 static void send_json(focus *f, focus_session *s, json_t *msg)
 {
-    if (!s || s->closing || !msg) {
+    if (!s || s->closing || f->freeing || !msg) {
         json_decref(msg);
         return;
     }
@@ -116,7 +122,10 @@ static void bridge_request(focus *f, const char *type, const char *room_name, co
     json_object_set_new(req, "id", json_integer(pd->id));
     json_object_set_new(req, "conference", json_string(room_name));
     json_object_set_new(req, "endpoint", json_string(endpoint));
-    f->cb.bridge_send(f->cb.user, req);
+    if (f->freeing)
+        json_decref(req);
+    else
+        f->cb.bridge_send(f->cb.user, req);
 }
 
 /* ---- lookup ---- */
@@ -147,19 +156,23 @@ static void maybe_offer(focus *f, participant *p)
     if (!p->allocated || p->awaiting_answer || !p->dirty)
         return;
     sdp_offer *offer = malloc(sizeof *offer);
-    size_t cap = 64 * 1024;
+    /* Room for the largest offer: every section with every candidate. */
+    size_t cap = 4096 + SDP_MAX_MEDIA * (2048 + 160 * SDP_MAX_CANDIDATES);
     char *sdp = malloc(cap);
     if (!offer || !sdp) {
         free(offer);
         free(sdp);
         return;
     }
-    p->version++;
-    slots_build_offer(&p->slots, &p->transport, p->sdp_session_id, p->version, offer);
+    slots_build_offer(&p->slots, &p->transport, p->sdp_session_id, p->version + 1, offer);
     int len = sdp_write_offer(offer, sdp, cap);
     if (len < 0) {
         log_error("focus", "cannot write the offer for %s/%s", p->room->name, p->id);
     } else {
+        p->version++;
+        p->n_offered = p->slots.n;
+        for (size_t i = 0; i < p->slots.n; i++)
+            memcpy(p->offered_mids[i], p->slots.slots[i].mid, SDP_MID_MAX);
         p->awaiting_answer = true;
         p->dirty = false;
         send_json(f, p->session, json_pack("{s:s, s:s%, s:I, s:o}", "type", "offer", "sdp", sdp,
@@ -191,6 +204,18 @@ static void publish_sources(focus *f, participant *p)
     }
 }
 
+/* No media for this participant: tell it and close its connection. */
+static void allocation_failed(focus *f, participant *p)
+{
+    focus_session *s = p->session;
+    remove_participant(f, p, "disconnected");
+    send_error(f, s, "bridge-error", "no media bridge could serve this participant", "join");
+    if (s) {
+        s->closing = true;
+        f->cb.close(s->conn);
+    }
+}
+
 static void on_allocated(focus *f, participant *p, json_t *msg)
 {
     json_t *ice = json_object_get(msg, "ice"), *dtls = json_object_get(msg, "dtls");
@@ -200,6 +225,8 @@ static void on_allocated(focus *f, participant *p, json_t *msg)
     json_t *cands = json_object_get(msg, "candidates");
     if (!ufrag || !pwd || !fingerprint || !json_is_array(cands)) {
         log_error("focus", "malformed allocate-ok from the bridge");
+        p->allocated = true;       /* the bridge holds an endpoint: expire it */
+        allocation_failed(f, p);
         return;
     }
     offer_transport *t = &p->transport;
@@ -244,6 +271,17 @@ static uint32_t own_ssrc(const sdp_answer *a, const char *mid)
     return 0;
 }
 
+/* JSEP: an answer has the offer's m= sections, in the same order. */
+static bool answer_matches_offer(const participant *p, const sdp_answer *a)
+{
+    if (a->n_media != p->n_offered)
+        return false;
+    for (size_t i = 0; i < a->n_media; i++)
+        if (strcmp(a->media[i].mid, p->offered_mids[i]) != 0)
+            return false;
+    return true;
+}
+
 static void on_answer(focus *f, focus_session *s, const signal_msg *msg)
 {
     participant *p = s->p;
@@ -264,6 +302,11 @@ static void on_answer(focus *f, focus_session *s, const signal_msg *msg)
     }
     if (strcmp(a->setup, "active") != 0) {
         send_error(f, s, "bad-answer", "the answer must say a=setup:active", "answer");
+        free(a);
+        return;
+    }
+    if (!answer_matches_offer(p, a)) {
+        send_error(f, s, "bad-answer", "the answer's m= sections do not match the offer's", "answer");
         free(a);
         return;
     }
@@ -330,9 +373,21 @@ static void remove_participant(focus *f, participant *p, const char *reason)
     free_room_if_empty(f, r);
 }
 
+static size_t room_size(const room *r)
+{
+    size_t n = 0;
+    for (const participant *p = r->participants; p; p = p->next)
+        n++;
+    return n;
+}
+
 static void on_join(focus *f, focus_session *s, const signal_msg *msg)
 {
     room *r = find_room(f, msg->room);
+    if (r && room_size(r) >= FOCUS_ROOM_CAPACITY) {
+        send_error(f, s, "room-full", "this room is full", "join");
+        return;
+    }
     if (!r) {
         r = calloc(1, sizeof *r);
         if (!r) {
@@ -388,6 +443,7 @@ void focus_free(focus *f)
 {
     if (!f)
         return;
+    f->freeing = true;
     while (f->sessions)
         focus_disconnect(f, f->sessions);
     while (f->rooms) {
@@ -528,11 +584,10 @@ void focus_bridge_message(focus *f, json_t *msg)
     if (strcmp(type, "error") == 0) {
         log_warn("focus", "bridge refused %s for %s/%s: %s", pd->type, pd->room, pd->participant,
                  json_string_value(json_object_get(msg, "message")));
-        if (p && strcmp(pd->type, "allocate") == 0) {
-            focus_session *s = p->session;
-            remove_participant(f, p, "disconnected");
-            send_error(f, s, "bridge-error", "no media bridge could serve this participant", "join");
-        }
+        if (p && strcmp(pd->type, "allocate") == 0)
+            allocation_failed(f, p);
+        else if (p && strcmp(pd->type, "configure") == 0)
+            send_error(f, p->session, "bridge-error", "the media bridge refused this answer", "answer");
     } else if (strcmp(type, "allocate-ok") == 0) {
         if (p)
             on_allocated(f, p, msg);

@@ -12,7 +12,7 @@ import { until, waitForFlow } from './lib/stats.mjs';
 const ROOM = 'robust';
 const MAX_MESSAGE = 262144;
 
-describe('signalling robustness', () => {
+describe('signalling robustness', { timeout: 90000 }, () => {
   let server;
   let browser;
   let pia;

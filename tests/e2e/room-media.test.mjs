@@ -11,7 +11,7 @@ import { rtpStats, sleep, until, waitForFlow } from './lib/stats.mjs';
 const ROOM = 'Media-Room';
 const FIRST_FRAME_LIMIT_MS = 2000;
 
-describe('media in one room', () => {
+describe('media in one room', { timeout: 90000 }, () => {
   let server;
   let browser;
   const people = {};

@@ -7,7 +7,7 @@ import { closeParticipant, launchBrowser, openParticipant } from './lib/browser.
 import { startServer } from './lib/server.mjs';
 import { rtpStats, waitForFlow } from './lib/stats.mjs';
 
-describe('rooms are isolated', () => {
+describe('rooms are isolated', { timeout: 90000 }, () => {
   let server;
   let browser;
   let people = [];

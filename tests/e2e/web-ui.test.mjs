@@ -8,7 +8,7 @@ import { closeParticipant, launchBrowser, openParticipant, waitJoinedState } fro
 import { startServer } from './lib/server.mjs';
 import { rtpStats, until, waitForFlow } from './lib/stats.mjs';
 
-describe('web app', () => {
+describe('web app', { timeout: 90000 }, () => {
   let server;
   let browser;
   const opened = [];

@@ -60,6 +60,7 @@ export async function openParticipant(browser, baseUrl, { room, name, autojoin =
   const context = await browser.newContext({ viewport: { width: 800, height: 600 } });
   await context.grantPermissions(['camera', 'microphone'], { origin: baseUrl });
   if (probeFirstFrames) await context.addInitScript(firstFrameProbe, probeIntervalMs);
+  context.setDefaultTimeout(10000);
   const page = await context.newPage();
   const logs = [];
   page.on('console', (msg) => logs.push(`[${msg.type()}] ${msg.text()}`));

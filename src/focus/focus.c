@@ -204,6 +204,8 @@ static void publish_sources(focus *f, participant *p)
     }
 }
 
+static void remove_participant(focus *f, participant *p, const char *reason);
+
 /* No media for this participant: tell it and close its connection. */
 static void allocation_failed(focus *f, participant *p)
 {

@@ -305,6 +305,9 @@ http_server *http_server_new(const http_server_config *cfg)
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.ssl_cert_filepath = cfg->tls_cert;
         info.ssl_private_key_filepath = cfg->tls_key;
+        /* HTTP/1.1 only: signalling WebSockets over HTTP/2 (RFC 8441) buy
+         * nothing here and not every proxy carries them. */
+        info.alpn = "http/1.1";
     }
     s->ctx = lws_create_context(&info);
     if (!s->ctx) {

@@ -57,7 +57,8 @@ function firstFrameProbe(intervalMs) {
  * `/<room>?name=<name>&autojoin=1` and waits until the server said `joined`.
  */
 export async function openParticipant(browser, baseUrl, { room, name, autojoin = true, waitJoined = true, probeFirstFrames = false, probeIntervalMs = 20, timeoutMs = 15000 } = {}) {
-  const context = await browser.newContext({ viewport: { width: 800, height: 600 } });
+  // The TLS test's certificate is self-signed.
+  const context = await browser.newContext({ viewport: { width: 800, height: 600 }, ignoreHTTPSErrors: true });
   await context.grantPermissions(['camera', 'microphone'], { origin: baseUrl });
   if (probeFirstFrames) await context.addInitScript(firstFrameProbe, probeIntervalMs);
   context.setDefaultTimeout(10000);

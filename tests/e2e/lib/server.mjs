@@ -68,7 +68,20 @@ function tail(text, lines = 40) {
  * Starts stoa and waits until its HTTP server answers.
  * @returns {Promise<StoaServer>}
  */
-export async function startServer({ label = 'stoa', workers = 2, logLevel = 'info', extraArgs = [] } = {}) {
+/** Resolves once something accepts TCP connections on the port. */
+function tcpAccepts(port) {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, '127.0.0.1');
+    sock.once('connect', () => { sock.destroy(); resolve(true); });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * tls: { cert, key } (PEM file paths) serves HTTPS/WSS; readiness is then
+ * checked by TCP connect, as the certificate is self-signed.
+ */
+export async function startServer({ label = 'stoa', workers = 2, logLevel = 'info', extraArgs = [], tls = null } = {}) {
   const bin = stoaBinary();
   if (!fs.existsSync(bin)) throw new Error(`stoa binary not found at ${bin} (build it, or set STOA_BIN)`);
 
@@ -80,6 +93,7 @@ export async function startServer({ label = 'stoa', workers = 2, logLevel = 'inf
     '--public-ip', '127.0.0.1',
     '--workers', String(workers),
     '--log-level', logLevel,
+    ...(tls ? ['--tls-cert', tls.cert, '--tls-key', tls.key] : []),
     ...extraArgs,
   ];
 
@@ -104,7 +118,7 @@ export async function startServer({ label = 'stoa', workers = 2, logLevel = 'inf
     });
   });
 
-  const server = new StoaServer({ child, exited, httpPort, mediaPort, logFile, args, bin });
+  const server = new StoaServer({ child, exited, httpPort, mediaPort, logFile, args, bin, scheme: tls ? 'https' : 'http' });
   server.exitInfo = () => exitInfo;
 
   const deadline = Date.now() + START_TIMEOUT_MS;
@@ -113,9 +127,13 @@ export async function startServer({ label = 'stoa', workers = 2, logLevel = 'inf
       throw new Error(`stoa exited while starting (${JSON.stringify(exitInfo)}); log ${logFile}:\n${tail(server.log())}`);
     }
     try {
-      const res = await fetch(`${server.url}/`, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.ok) break;
+      if (tls) {
+        if (await tcpAccepts(httpPort)) break;
+      } else {
+        const res = await fetch(`${server.url}/`, { signal: AbortSignal.timeout(1000) });
+        await res.arrayBuffer();
+        if (res.ok) break;
+      }
     } catch {
       // not listening yet
     }
@@ -129,7 +147,7 @@ export async function startServer({ label = 'stoa', workers = 2, logLevel = 'inf
 }
 
 export class StoaServer {
-  constructor({ child, exited, httpPort, mediaPort, logFile, args, bin }) {
+  constructor({ child, exited, httpPort, mediaPort, logFile, args, bin, scheme = 'http' }) {
     this.child = child;
     this.exited = exited;
     this.httpPort = httpPort;
@@ -137,8 +155,8 @@ export class StoaServer {
     this.logFile = logFile;
     this.args = args;
     this.bin = bin;
-    this.url = `http://127.0.0.1:${httpPort}`;
-    this.wsUrl = `ws://127.0.0.1:${httpPort}/ws`;
+    this.url = `${scheme}://127.0.0.1:${httpPort}`;
+    this.wsUrl = `${scheme === 'https' ? 'wss' : 'ws'}://127.0.0.1:${httpPort}/ws`;
     this.stopped = false;
   }
 

@@ -13,6 +13,7 @@
 
 typedef struct reg_endpoint {
     char id[ENDPOINT_ID_MAX];
+    uint64_t serial;
     struct reg_endpoint *next;
 } reg_endpoint;
 
@@ -35,6 +36,7 @@ struct bridge {
     bridge_wake_fn wake;
     void *user;
     reg_conference *conferences;
+    uint64_t next_serial;
 };
 
 static void wake_control(void *user)
@@ -257,7 +259,8 @@ static void handle_allocate(bridge *b, json_t *req, json_int_t id, const char *c
                              ep->local_ufrag, "pwd", ep->local_pwd, "lite", 1, "dtls",
                              "fingerprint", dtls_ctx_fingerprint(b->dtls), "setup", "passive",
                              "candidates", candidates_json(b, w));
-    cmd->ep = ep;
+    uint64_t serial = ep->serial = ++b->next_serial;
+    cmd->ep = ep;   /* the worker owns ep from the push on: not touched after it */
     if (!push_command(b, w, cmd)) {
         endpoint_free(ep);
         free(re);
@@ -274,6 +277,7 @@ static void handle_allocate(bridge *b, json_t *req, json_int_t id, const char *c
         b->conferences = c;
     }
     snprintf(re->id, sizeof re->id, "%s", ep_id);
+    re->serial = serial;
     re->next = c->endpoints;
     c->endpoints = re;
     b->emit(b->user, resp);
@@ -367,8 +371,9 @@ void bridge_poll(bridge *b)
         if (ev->type == WORKER_EVENT_EXPIRED) {
             reg_conference *c = reg_find(b, ev->conference);
             reg_endpoint **e = c ? reg_find_endpoint(c, ev->endpoint) : NULL;
-            if (!e) {
-                /* The focus expired it meanwhile: nothing to report. */
+            if (!e || (*e)->serial != ev->serial) {
+                /* The focus expired it meanwhile (and may have allocated
+                 * the id again): nothing to report. */
                 free(ev);
                 continue;
             }

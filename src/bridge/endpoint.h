@@ -53,6 +53,7 @@ typedef enum endpoint_state {
 
 typedef struct endpoint {
     char id[ENDPOINT_ID_MAX];
+    uint64_t serial;               /* unique per allocation: ids may be reused */
     struct worker *worker;
     struct conference *conf;
     struct endpoint *next;         /* in the conference */

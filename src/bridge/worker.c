@@ -235,6 +235,7 @@ static void emit_event(worker *w, enum worker_event_type type, endpoint *ep, con
     ev->type = type;
     snprintf(ev->conference, sizeof ev->conference, "%s", ep->conf->name);
     snprintf(ev->endpoint, sizeof ev->endpoint, "%s", ep->id);
+    ev->serial = ep->serial;
     ev->reason = reason;
     if (queue_push(w->events, ev) < 0) {
         free(ev);
@@ -251,20 +252,21 @@ void worker_expire_endpoint(worker *w, endpoint *ep, const char *reason)
 }
 
 /* Media may flow once DTLS is done and the certificate matches the answer's
- * fingerprint; whichever of the two comes last calls this. */
-static void try_connect(worker *w, endpoint *ep, int64_t now)
+ * fingerprint; whichever of the two comes last calls this. Returns false
+ * when the endpoint was expired (and freed) instead. */
+static bool try_connect(worker *w, endpoint *ep, int64_t now)
 {
     if (ep->state == ENDPOINT_CONNECTED || !ep->dtls_done || !ep->configured)
-        return;
+        return true;
     uint8_t fp[32];
     if (dtls_conn_peer_fingerprint(ep->dtls, fp) < 0 || memcmp(fp, ep->remote_fingerprint, 32) != 0) {
         worker_expire_endpoint(w, ep, "fingerprint-mismatch");
-        return;
+        return false;
     }
     stoa_srtp_keys keys;
     if (dtls_conn_srtp_keys(ep->dtls, &keys) < 0 || stoa_srtp_init(&ep->srtp, &keys) < 0) {
         worker_expire_endpoint(w, ep, "dtls-failed");
-        return;
+        return false;
     }
     ep->srtp_ready = true;
     ep->state = ENDPOINT_CONNECTED;
@@ -273,6 +275,7 @@ static void try_connect(worker *w, endpoint *ep, int64_t now)
     emit_event(w, WORKER_EVENT_CONNECTED, ep, NULL);
     /* A new receiver can decode nothing until the next keyframe. */
     conference_request_keyframes(ep->conf, ep, now);
+    return true;
 }
 
 static void dtls_send(void *user, const uint8_t *data, size_t len)
@@ -304,11 +307,13 @@ static void apply_configure(worker *w, endpoint *ep, const worker_cmd *cmd, int6
     }
     memcpy(ep->sources, next, sizeof next[0] * (size_t)cmd->n_sources);
     ep->n_sources = cmd->n_sources;
-    try_connect(w, ep, now);
     /* After a renegotiation the endpoint may receive sources it did not
-     * before; their senders must start with a keyframe for it. */
+     * before; their senders must start with a keyframe for it. (An endpoint
+     * that connects just now gets its keyframes from try_connect.) */
     if (ep->state == ENDPOINT_CONNECTED)
         conference_request_keyframes(ep->conf, ep, now);
+    else
+        try_connect(w, ep, now);
 }
 
 static void handle_command(worker *w, worker_cmd *cmd, int64_t now)
@@ -356,19 +361,32 @@ static void drain_commands(worker *w)
 
 /* ---- receiving ---- */
 
+/* Records an address that passed a check. At most ENDPOINT_MAX_PATHS are
+ * kept (each is a key in the address map); a nominated new address evicts
+ * the oldest one that is not where we send. */
 static void remember_path(worker *w, endpoint *ep, const struct sockaddr *from, socklen_t from_len,
                           struct in_addr local, bool nominated)
 {
     bool known = false;
     for (int i = 0; i < ep->n_paths; i++)
         known |= same_addr(&ep->paths[i], from);
-    if (!known && ep->n_paths < ENDPOINT_MAX_PATHS && addr_map_put(&w->by_addr, from, ep) == 0)
+    if (!known) {
+        if (ep->n_paths == ENDPOINT_MAX_PATHS) {
+            if (!nominated)
+                return;
+            int victim = ep->has_addr && same_addr(&ep->addr, (struct sockaddr *)&ep->paths[0]) ? 1 : 0;
+            struct sockaddr *old = (struct sockaddr *)&ep->paths[victim];
+            if (addr_map_get(&w->by_addr, old) == ep)
+                addr_map_remove(&w->by_addr, old);
+            memmove(&ep->paths[victim], &ep->paths[victim + 1],
+                    sizeof ep->paths[0] * (size_t)(ep->n_paths - victim - 1));
+            ep->n_paths--;
+        }
+        if (addr_map_put(&w->by_addr, from, ep) < 0)
+            return;
         memcpy(&ep->paths[ep->n_paths++], from, from_len);
-    if (!known && ep->n_paths == ENDPOINT_MAX_PATHS && !nominated)
-        return;
+    }
     if (!ep->has_addr || nominated) {
-        if (!known)
-            addr_map_put(&w->by_addr, from, ep);
         memcpy(&ep->addr, from, from_len);
         ep->addr_len = from_len;
         ep->local_ip = local;
@@ -424,7 +442,7 @@ static void handle_dtls(worker *w, endpoint *ep, const uint8_t *buf, size_t len,
     enum dtls_state st = dtls_conn_input(ep->dtls, buf, len);
     if (st == DTLS_CONNECTED && !ep->dtls_done) {
         ep->dtls_done = true;
-        try_connect(w, ep, now);
+        (void)try_connect(w, ep, now);
     } else if (st == DTLS_FAILED) {
         worker_expire_endpoint(w, ep, "dtls-failed");
     } else if (st == DTLS_CLOSED) {

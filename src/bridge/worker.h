@@ -50,6 +50,7 @@ typedef struct worker_event {
     enum worker_event_type type;
     char conference[CONFERENCE_NAME_MAX];
     char endpoint[ENDPOINT_ID_MAX];
+    uint64_t serial;               /* of the endpoint, see endpoint.h */
     const char *reason;            /* static string */
 } worker_event;
 

@@ -5,10 +5,8 @@
  *
  * The test thread plays the focus's control thread: every wait pumps the
  * peers' sockets and calls bridge_poll, and every wait has a deadline.
- *
- * STOA_LOOPBACK_KNOWN_BUGS=configure, =paths or =all also runs scenarios
- * that demonstrate known bridge bugs (use-after-free in the worker: run them
- * under ASan to see the reports). */
+ * The last two scenarios guard fixed use-after-free bugs in the worker: run
+ * under ASan, they would report them again. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -1354,10 +1352,10 @@ static void scenario_self_expiry(harness *h, peer *b, peer *c, peer *d)
     d->silent = true;
 }
 
-/* Known bug 1: a configure that arrives after the DTLS handshake with a
- * fingerprint that does not match frees the endpoint inside try_connect,
- * and apply_configure then reads it (worker.c). */
-static void known_bug_configure_after_dtls(harness *h, peer *e, peer *b)
+/* Regression: a configure that arrives after the DTLS handshake with a
+ * fingerprint that does not match expires the endpoint; nothing may touch
+ * it afterwards (worker.c, apply_configure). */
+static void regression_configure_after_dtls(harness *h, peer *e, peer *b)
 {
     json_int_t id = h->next_id + 1;
     json_t *resp = allocate(h, e);
@@ -1375,12 +1373,10 @@ static void known_bug_configure_after_dtls(harness *h, peer *e, peer *b)
     e->silent = true;
 }
 
-/* Known bug 2: a nominated check from a fifth address is put in the address
- * map but not in ep->paths (ENDPOINT_MAX_PATHS is 4), so expiring the
- * endpoint leaves the map pointing at freed memory; the next datagram from
- * that address is handled with the freed endpoint (worker.c, remember_path
- * and remove_endpoint). */
-static void known_bug_fifth_path(harness *h, peer *f, peer *g)
+/* Regression: a nominated check from a fifth address (ENDPOINT_MAX_PATHS is
+ * 4) must evict an old path, so that expiring the endpoint leaves no address
+ * map entry pointing at it (worker.c, remember_path and remove_endpoint). */
+static void regression_fifth_path(harness *h, peer *f, peer *g)
 {
     json_int_t id = h->next_id + 1;
     json_t *resp = allocate(h, f);
@@ -1485,15 +1481,13 @@ int main(void)
             scenario_expire(&h, a, b);
         }
         scenario_self_expiry(&h, b, c, d);
-        /* STOA_LOOPBACK_KNOWN_BUGS: "configure", "paths" or "all". */
-        const char *bugs = getenv("STOA_LOOPBACK_KNOWN_BUGS");
-        bool all = bugs && (strcmp(bugs, "all") == 0 || strcmp(bugs, "1") == 0);
         peer *e, *f, *g;
-        if ((all || (bugs && strcmp(bugs, "configure") == 0)) && (e = peer_new(&h, "E", "room3")))
-            known_bug_configure_after_dtls(&h, e, b);
-        if ((all || (bugs && strcmp(bugs, "paths") == 0)) && (f = peer_new(&h, "F", "room1")) &&
-            (g = peer_new(&h, "G", "room1")))
-            known_bug_fifth_path(&h, f, g);
+        CHECK((e = peer_new(&h, "E", "room3")) != NULL);
+        if (e)
+            regression_configure_after_dtls(&h, e, b);
+        CHECK((f = peer_new(&h, "F", "room1")) != NULL && (g = peer_new(&h, "G", "room1")) != NULL);
+        if (f && g)
+            regression_fifth_path(&h, f, g);
         for (int i = 0; i < h.n_peers; i++) {
             CHECK_EQ_INT(h.peers[i]->stray, 0);
             CHECK_EQ_INT(h.peers[i]->undecryptable, 0);

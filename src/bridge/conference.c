@@ -54,7 +54,7 @@ static void send_pli(conference *conf, endpoint *owner, source *src, int64_t now
 
 /* Keyframes cost the sender a burst of bits: at most one request per
  * interval per source, the rest folded into one pending request. */
-static void request_keyframe(conference *conf, endpoint *owner, source *src, int64_t now)
+void conference_request_source_keyframe(conference *conf, endpoint *owner, source *src, int64_t now)
 {
     if (now - src->last_keyframe_request_ms >= KEYFRAME_MIN_INTERVAL_MS)
         send_pli(conf, owner, src, now);
@@ -69,7 +69,7 @@ void conference_request_keyframes(conference *conf, const endpoint *except, int6
             continue;
         for (int i = 0; i < ep->n_sources; i++)
             if (ep->sources[i].video)
-                request_keyframe(conf, ep, &ep->sources[i], now);
+                conference_request_source_keyframe(conf, ep, &ep->sources[i], now);
     }
 }
 
@@ -110,7 +110,7 @@ static void handle_keyframe_request(conference *conf, const rtcp_packet *p, int6
         rtcp_fb fb;
         endpoint *owner;
         if (rtcp_parse_fb(p, &fb) == 0 && (owner = owner_of(conf, fb.media_ssrc, &src)) && src->video)
-            request_keyframe(conf, owner, src, now);
+            conference_request_source_keyframe(conf, owner, src, now);
     } else if (p->count == RTCP_FMT_FIR) {
         rtcp_fir_entry entries[8];
         size_t n;
@@ -119,7 +119,7 @@ static void handle_keyframe_request(conference *conf, const rtcp_packet *p, int6
         for (size_t i = 0; i < n; i++) {
             endpoint *owner = owner_of(conf, entries[i].ssrc, &src);
             if (owner && src->video)
-                request_keyframe(conf, owner, src, now);
+                conference_request_source_keyframe(conf, owner, src, now);
         }
     }
 }

@@ -320,6 +320,7 @@ static void handle_configure(bridge *b, json_t *req, json_int_t id, reg_conferen
         }
         cmd->ssrcs[cmd->n_sources] = (uint32_t)json_integer_value(ssrc);
         cmd->video[cmd->n_sources] = strcmp(kind, "video") == 0;
+        cmd->source_paused[cmd->n_sources] = json_is_true(json_object_get(s, "paused"));
         cmd->n_sources++;
     }
     if (!push_command(b, c->worker, cmd)) {
@@ -327,6 +328,36 @@ static void handle_configure(bridge *b, json_t *req, json_int_t id, reg_conferen
         return;
     }
     respond_ok(b, "configure", id);
+}
+
+static void handle_pause(bridge *b, json_t *req, json_int_t id, reg_conference *c, const char *ep_id)
+{
+    json_t *ssrcs = json_object_get(req, "ssrcs"), *paused = json_object_get(req, "paused");
+    if (!json_is_array(ssrcs) || json_array_size(ssrcs) > ENDPOINT_MAX_SOURCES || !json_is_boolean(paused)) {
+        respond_error(b, id, "bad-request", "pause needs ssrcs (at most 8) and paused (true or false)");
+        return;
+    }
+    worker_cmd *cmd = new_command(WORKER_PAUSE, c->name, ep_id);
+    if (!cmd) {
+        respond_error(b, id, "unavailable", "out of memory");
+        return;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(ssrcs, i, v) {
+        if (!json_is_integer(v) || json_integer_value(v) <= 0 || json_integer_value(v) > 0xFFFFFFFFll) {
+            free(cmd);
+            respond_error(b, id, "bad-request", "each ssrc must be an integer from 1 to 2^32-1");
+            return;
+        }
+        cmd->ssrcs[cmd->n_sources++] = (uint32_t)json_integer_value(v);
+    }
+    cmd->paused = json_is_true(paused);
+    if (!push_command(b, c->worker, cmd)) {
+        respond_error(b, id, "unavailable", "out of memory");
+        return;
+    }
+    respond_ok(b, "pause", id);
 }
 
 void bridge_handle(bridge *b, json_t *req)
@@ -345,12 +376,14 @@ void bridge_handle(bridge *b, json_t *req)
     } else {
         reg_conference *c = reg_find(b, conf_name);
         reg_endpoint **e = c ? reg_find_endpoint(c, ep_id) : NULL;
-        if (strcmp(type, "configure") != 0 && strcmp(type, "expire") != 0) {
+        if (strcmp(type, "configure") != 0 && strcmp(type, "expire") != 0 && strcmp(type, "pause") != 0) {
             respond_error(b, id, "bad-request", "unknown request type");
         } else if (!e) {
             respond_error(b, id, "unknown-endpoint", "no such endpoint in this conference");
         } else if (strcmp(type, "configure") == 0) {
             handle_configure(b, req, id, c, ep_id);
+        } else if (strcmp(type, "pause") == 0) {
+            handle_pause(b, req, id, c, ep_id);
         } else {
             worker_cmd *cmd = new_command(WORKER_EXPIRE, conf_name, ep_id);
             int w = c->worker;

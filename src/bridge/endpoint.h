@@ -37,6 +37,7 @@ typedef struct source_stats {
 typedef struct source {
     uint32_t ssrc;
     bool video;
+    bool paused;                   /* not forwarded (e.g. muted by a moderator) */
     uint32_t clock_rate;
     source_stats stats;
     int64_t last_keyframe_request_ms;

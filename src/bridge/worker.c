@@ -304,6 +304,7 @@ static void apply_configure(worker *w, endpoint *ep, const worker_cmd *cmd, int6
             next[i].clock_rate = cmd->video[i] ? 90000 : 48000;
             next[i].last_keyframe_request_ms = -1000000;
         }
+        next[i].paused = cmd->source_paused[i];
     }
     memcpy(ep->sources, next, sizeof next[0] * (size_t)cmd->n_sources);
     ep->n_sources = cmd->n_sources;
@@ -314,6 +315,20 @@ static void apply_configure(worker *w, endpoint *ep, const worker_cmd *cmd, int6
         conference_request_keyframes(ep->conf, ep, now);
     else
         try_connect(w, ep, now);
+}
+
+static void apply_pause(endpoint *ep, const worker_cmd *cmd, int64_t now)
+{
+    for (int i = 0; i < cmd->n_sources; i++) {
+        source *src = endpoint_source(ep, cmd->ssrcs[i]);
+        if (!src || src->paused == cmd->paused)
+            continue;
+        src->paused = cmd->paused;
+        /* Receivers dropped this stream's frames meanwhile: they need a
+         * keyframe before they can decode again. */
+        if (!src->paused && src->video && ep->state == ENDPOINT_CONNECTED)
+            conference_request_source_keyframe(ep->conf, ep, src, now);
+    }
 }
 
 static void handle_command(worker *w, worker_cmd *cmd, int64_t now)
@@ -344,6 +359,8 @@ static void handle_command(worker *w, worker_cmd *cmd, int64_t now)
         return;   /* already expired by the worker; the control side was told */
     if (cmd->type == WORKER_CONFIGURE)
         apply_configure(w, ep, cmd, now);
+    else if (cmd->type == WORKER_PAUSE)
+        apply_pause(ep, cmd, now);
     else
         remove_endpoint(w, ep);
 }
@@ -511,7 +528,8 @@ static void handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64
         return;
     }
     update_stats(src, &h, now);
-    conference_forward_rtp(ep->conf, ep, src, buf, len, &h);
+    if (!src->paused)
+        conference_forward_rtp(ep->conf, ep, src, buf, len, &h);
 }
 
 static void handle_datagram(worker *w, uint8_t *buf, size_t len, const struct sockaddr *from,

@@ -24,6 +24,7 @@
 enum worker_cmd_type {
     WORKER_ADD_ENDPOINT,           /* takes ownership of cmd->ep */
     WORKER_CONFIGURE,
+    WORKER_PAUSE,                  /* ssrcs[] get paused = cmd->paused */
     WORKER_EXPIRE,
 };
 
@@ -38,7 +39,9 @@ typedef struct worker_cmd {
     uint8_t remote_fingerprint[32];
     uint32_t ssrcs[ENDPOINT_MAX_SOURCES];
     bool video[ENDPOINT_MAX_SOURCES];
+    bool source_paused[ENDPOINT_MAX_SOURCES];
     int n_sources;
+    bool paused;                   /* WORKER_PAUSE */
 } worker_cmd;
 
 enum worker_event_type {

@@ -5,6 +5,23 @@
 #include <stdio.h>
 #include <string.h>
 
+const char *media_source_name(media_source source)
+{
+    static const char *const names[SOURCE_COUNT] = { "mic", "camera", "screen" };
+    return names[source];
+}
+
+sdp_kind media_source_kind(media_source source)
+{
+    return source == SOURCE_MIC ? SDP_AUDIO : SDP_VIDEO;
+}
+
+const char *media_source_own_mid(media_source source)
+{
+    static const char *const mids[SOURCE_COUNT] = { "0", "1", "2" };
+    return mids[source];
+}
+
 static media_slot *slot_append(slot_list *l)
 {
     if (l->n < SDP_MAX_MEDIA)
@@ -16,13 +33,13 @@ static media_slot *slot_append(slot_list *l)
     return NULL;
 }
 
-static void slot_fill(slot_list *l, media_slot *s, const char *participant, sdp_kind kind,
+static void slot_fill(slot_list *l, media_slot *s, const char *participant, media_source source,
                       bool own, uint32_t ssrc)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->mid, sizeof s->mid, "%u", l->next_mid++);
     snprintf(s->participant, sizeof s->participant, "%s", participant);
-    s->kind = kind;
+    s->source = source;
     s->own = own;
     s->ssrc = ssrc;
 }
@@ -30,16 +47,16 @@ static void slot_fill(slot_list *l, media_slot *s, const char *participant, sdp_
 void slots_init(slot_list *l, const char *self)
 {
     memset(l, 0, sizeof *l);
-    l->n = 2;
-    slot_fill(l, &l->slots[0], self, SDP_AUDIO, true, 0);
-    slot_fill(l, &l->slots[1], self, SDP_VIDEO, true, 0);
+    l->n = SOURCE_COUNT;
+    for (int i = 0; i < SOURCE_COUNT; i++)
+        slot_fill(l, &l->slots[i], self, (media_source)i, true, 0);
 }
 
-int slots_set_source(slot_list *l, const char *participant, sdp_kind kind, uint32_t ssrc)
+int slots_set_source(slot_list *l, const char *participant, media_source source, uint32_t ssrc)
 {
     for (size_t i = 0; i < l->n; i++) {
         media_slot *s = &l->slots[i];
-        if (s->own || s->disabled || s->kind != kind || strcmp(s->participant, participant) != 0)
+        if (s->own || s->disabled || s->source != source || strcmp(s->participant, participant) != 0)
             continue;
         if (s->ssrc == ssrc)
             return 0;
@@ -48,23 +65,34 @@ int slots_set_source(slot_list *l, const char *participant, sdp_kind kind, uint3
     media_slot *s = slot_append(l);
     if (!s)
         return -1;
-    slot_fill(l, s, participant, kind, false, ssrc);
+    slot_fill(l, s, participant, source, false, ssrc);
     return 1;
 }
 
-int slots_remove_source(slot_list *l, const char *participant, bool only_kind, sdp_kind kind)
+/* Disables participant's sections, of one source or (source < 0) all. */
+static int disable(slot_list *l, const char *participant, int source)
 {
     int changed = 0;
     for (size_t i = 0; i < l->n; i++) {
         media_slot *s = &l->slots[i];
         if (s->own || s->disabled || strcmp(s->participant, participant) != 0)
             continue;
-        if (only_kind && s->kind != kind)
+        if (source >= 0 && s->source != (media_source)source)
             continue;
         s->disabled = true;
         changed++;
     }
     return changed;
+}
+
+int slots_remove_source(slot_list *l, const char *participant, media_source source)
+{
+    return disable(l, participant, (int)source);
+}
+
+int slots_remove_participant(slot_list *l, const char *participant)
+{
+    return disable(l, participant, -1);
 }
 
 void slots_build_offer(const slot_list *l, const offer_transport *t, uint64_t session_id,
@@ -82,7 +110,7 @@ void slots_build_offer(const slot_list *l, const offer_transport *t, uint64_t se
         const media_slot *s = &l->slots[i];
         sdp_offer_media *m = &out->media[out->n_media++];
         snprintf(m->mid, sizeof m->mid, "%s", s->mid);
-        m->kind = s->kind;
+        m->kind = media_source_kind(s->source);
         m->disabled = s->disabled;
         if (s->own) {
             m->dir = SDP_RECVONLY;
@@ -92,8 +120,7 @@ void slots_build_offer(const slot_list *l, const offer_transport *t, uint64_t se
         m->ssrc = s->ssrc;
         snprintf(m->cname, sizeof m->cname, "%s", s->participant);
         snprintf(m->stream_id, sizeof m->stream_id, "%s", s->participant);
-        snprintf(m->track_id, sizeof m->track_id, "%s-%s", s->participant,
-                 s->kind == SDP_AUDIO ? "audio" : "video");
+        snprintf(m->track_id, sizeof m->track_id, "%s-%s", s->participant, media_source_name(s->source));
     }
 }
 
@@ -104,8 +131,9 @@ json_t *slots_mids_json(const slot_list *l)
         const media_slot *s = &l->slots[i];
         if (s->disabled)
             continue;
-        json_object_set_new(mids, s->mid, json_pack("{s:s, s:s}", "participant", s->participant,
-                                                     "kind", s->kind == SDP_AUDIO ? "audio" : "video"));
+        json_object_set_new(mids, s->mid, json_pack("{s:s, s:s, s:s}", "participant", s->participant,
+                                                     "kind", s->source == SOURCE_MIC ? "audio" : "video",
+                                                     "source", media_source_name(s->source)));
     }
     return mids;
 }

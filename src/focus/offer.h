@@ -11,13 +11,21 @@
 
 #include "webrtc/sdp.h"
 
-#define OFFER_OWN_AUDIO_MID "0"
-#define OFFER_OWN_VIDEO_MID "1"
 #define PARTICIPANT_ID_MAX 17
+
+/* What a section carries. A participant's own sections are the first three,
+ * with mids "0", "1" and "2" in this order. */
+typedef enum media_source { SOURCE_MIC, SOURCE_CAMERA, SOURCE_SCREEN, SOURCE_COUNT } media_source;
+
+/* "mic", "camera", "screen" */
+const char *media_source_name(media_source source);
+sdp_kind media_source_kind(media_source source);
+/* The mid of the participant's own section for source: "0", "1", "2". */
+const char *media_source_own_mid(media_source source);
 
 typedef struct media_slot {
     char mid[SDP_MID_MAX];
-    sdp_kind kind;
+    media_source source;
     bool own;                          /* the participant's own sending section */
     bool disabled;                     /* its source left: port 0 */
     char participant[PARTICIPANT_ID_MAX];  /* whose media the section carries */
@@ -39,22 +47,23 @@ typedef struct offer_transport {
     size_t n_candidates;
 } offer_transport;
 
-/* Starts with the participant's own audio and video sections (mids 0, 1). */
+/* Starts with the participant's own sections (mids 0, 1, 2). */
 void slots_init(slot_list *l, const char *self);
-/* Makes sure a section carries participant's source of this kind with this
- * SSRC: adds one, or replaces one whose SSRC changed (the old section is
- * disabled, as browsers bind a receiver to its first SSRC). When all
- * SDP_MAX_MEDIA sections are used, a disabled one is recycled under a new
- * mid. Returns 1 when the sections changed, 0 when already so, -1 when no
- * section is free. */
-int slots_set_source(slot_list *l, const char *participant, sdp_kind kind, uint32_t ssrc);
-/* Disables the sections of participant's sources, or only of the given kind
- * when only_kind is true. Returns how many changed. */
-int slots_remove_source(slot_list *l, const char *participant, bool only_kind, sdp_kind kind);
+/* Makes sure a section carries participant's source with this SSRC: adds
+ * one, or replaces one whose SSRC changed (the old section is disabled, as
+ * browsers bind a receiver to its first SSRC). When all SDP_MAX_MEDIA
+ * sections are used, a disabled one is recycled under a new mid. Returns 1
+ * when the sections changed, 0 when already so, -1 when no section is free. */
+int slots_set_source(slot_list *l, const char *participant, media_source source, uint32_t ssrc);
+/* Disables the section of participant's source. Returns how many changed. */
+int slots_remove_source(slot_list *l, const char *participant, media_source source);
+/* Disables every section of participant's. Returns how many changed. */
+int slots_remove_participant(slot_list *l, const char *participant);
 /* Fills an offer from the sections and transport. */
 void slots_build_offer(const slot_list *l, const offer_transport *t, uint64_t session_id,
                        uint32_t version, sdp_offer *out);
-/* {"<mid>": {"participant": id, "kind": "audio"|"video"}} for enabled sections. */
+/* {"<mid>": {"participant": id, "kind": "audio"|"video", "source": "mic"|...}}
+ * for enabled sections. */
 json_t *slots_mids_json(const slot_list *l);
 
 #endif

@@ -124,6 +124,162 @@ static int decode_answer(json_t *root, signal_msg *msg, signal_error *err)
     return 0;
 }
 
+const char *const signal_reactions[] = { "\U0001F44D", "\U0001F44F", "\U0001F602", "\U0001F62E",
+                                         "\u2764\uFE0F", "\U0001F389" };
+const int signal_reaction_count = sizeof signal_reactions / sizeof signal_reactions[0];
+
+/* Reads a participant id (1..16 lower-case hex digits) into msg->id. */
+static int get_id(json_t *root, const char *key, const char *type, bool required, signal_msg *msg,
+                  signal_error *err)
+{
+    json_t *v = json_object_get(root, key);
+    if (!v && !required)
+        return 0;
+    if (!v)
+        return fail(err, "bad-message", "The \"%s\" message needs the field \"%s\" (a participant id).",
+                    type, key);
+    const char *s = json_string_value(v);
+    size_t n = s ? json_string_length(v) : 0;
+    bool ok = n >= 1 && n <= SIGNAL_ID_MAX;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f');
+    if (!ok)
+        return fail(err, "bad-message", "The field \"%s\" of \"%s\" must be a participant id "
+                    "(1 to 16 lower-case hex digits).", key, type);
+    memcpy(msg->id, s, n + 1);
+    return 0;
+}
+
+/* Reads a password of 1..SIGNAL_PASSWORD_MAX bytes into msg->password. */
+static int get_password(json_t *root, const char *type, bool required, signal_msg *msg, signal_error *err)
+{
+    json_t *v = json_object_get(root, "password");
+    if (!v && !required)
+        return 0;
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > SIGNAL_PASSWORD_MAX)
+        return fail(err, "bad-message", "The field \"password\" of \"%s\" must be a string of 1 to %d "
+                    "bytes.", type, SIGNAL_PASSWORD_MAX);
+    memcpy(msg->password, json_string_value(v), json_string_length(v) + 1);
+    msg->has_password = true;
+    return 0;
+}
+
+static bool only_white_space(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+            return false;
+    return true;
+}
+
+static int decode_chat(json_t *root, signal_msg *msg, signal_error *err)
+{
+    json_t *text;
+    if (get_string(root, "text", "chat", &text, err) < 0)
+        return -1;
+    size_t n = json_string_length(text);
+    if (n == 0 || n > SIGNAL_CHAT_MAX || only_white_space(json_string_value(text)))
+        return fail(err, "bad-message", "The field \"text\" of \"chat\" must hold 1 to %d bytes and "
+                    "more than white space.", SIGNAL_CHAT_MAX);
+    msg->text = json_string_value(text);
+    msg->text_len = n;
+    return get_id(root, "to", "chat", false, msg, err);
+}
+
+static int decode_reaction(json_t *root, signal_msg *msg, signal_error *err)
+{
+    json_t *emoji;
+    if (get_string(root, "emoji", "reaction", &emoji, err) < 0)
+        return -1;
+    for (int i = 0; i < signal_reaction_count; i++) {
+        if (strcmp(json_string_value(emoji), signal_reactions[i]) == 0) {
+            msg->reaction = i;
+            return 0;
+        }
+    }
+    return fail(err, "bad-message", "The field \"emoji\" of \"reaction\" must be one of the six "
+                "reactions the protocol lists.");
+}
+
+static int decode_mute(json_t *root, signal_msg *msg, signal_error *err)
+{
+    json_t *kind;
+    if (get_id(root, "id", "mute", true, msg, err) < 0 || get_string(root, "kind", "mute", &kind, err) < 0)
+        return -1;
+    const char *k = json_string_value(kind);
+    if (strcmp(k, "audio") != 0 && strcmp(k, "video") != 0)
+        return fail(err, "bad-message", "The field \"kind\" of \"mute\" must be \"audio\" or \"video\".");
+    msg->mute_video = strcmp(k, "video") == 0;
+    return 0;
+}
+
+/* Messages with no fields but their type, and those whose only field is a
+ * participant id. */
+static const struct { const char *name; enum signal_type type; bool needs_id; } simple_types[] = {
+    { "leave", SIGNAL_LEAVE, false },
+    { "ping", SIGNAL_PING, false },
+    { "renegotiate", SIGNAL_RENEGOTIATE, false },
+    { "mute-all", SIGNAL_MUTE_ALL, false },
+    { "end-meeting", SIGNAL_END_MEETING, false },
+    { "unlock", SIGNAL_UNLOCK, false },
+    { "ask-unmute", SIGNAL_ASK_UNMUTE, true },
+    { "kick", SIGNAL_KICK, true },
+    { "grant-moderator", SIGNAL_GRANT_MODERATOR, true },
+    { "lobby-admit", SIGNAL_LOBBY_ADMIT, true },
+    { "lobby-reject", SIGNAL_LOBBY_REJECT, true },
+};
+
+/* Decodes the message of type t. Returns 0, -1 with err filled, or 1 when
+ * the type is unknown. */
+static int decode_body(const char *t, json_t *root, signal_msg *msg, signal_error *err)
+{
+    for (size_t i = 0; i < sizeof simple_types / sizeof simple_types[0]; i++) {
+        if (strcmp(t, simple_types[i].name) == 0) {
+            msg->type = simple_types[i].type;
+            return simple_types[i].needs_id ? get_id(root, "id", t, true, msg, err) : 0;
+        }
+    }
+    if (strcmp(t, "join") == 0) {
+        msg->type = SIGNAL_JOIN;
+        return decode_join(root, msg, err) < 0 ? -1 : get_password(root, t, false, msg, err);
+    }
+    if (strcmp(t, "answer") == 0) {
+        msg->type = SIGNAL_ANSWER;
+        return decode_answer(root, msg, err);
+    }
+    if (strcmp(t, "media-state") == 0) {
+        msg->type = SIGNAL_MEDIA_STATE;
+        if (get_bool(root, "audio", t, &msg->audio, err) < 0 || get_bool(root, "video", t, &msg->video, err) < 0)
+            return -1;
+        return json_object_get(root, "screen") ? get_bool(root, "screen", t, &msg->screen, err) : 0;
+    }
+    if (strcmp(t, "chat") == 0) {
+        msg->type = SIGNAL_CHAT;
+        return decode_chat(root, msg, err);
+    }
+    if (strcmp(t, "hand") == 0) {
+        msg->type = SIGNAL_HAND;
+        return get_bool(root, "raised", t, &msg->raised, err) < 0 ? -1 : get_id(root, "id", t, false, msg, err);
+    }
+    if (strcmp(t, "reaction") == 0) {
+        msg->type = SIGNAL_REACTION;
+        return decode_reaction(root, msg, err);
+    }
+    if (strcmp(t, "mute") == 0) {
+        msg->type = SIGNAL_MUTE;
+        return decode_mute(root, msg, err);
+    }
+    if (strcmp(t, "lock") == 0) {
+        msg->type = SIGNAL_LOCK;
+        return get_password(root, t, true, msg, err);
+    }
+    if (strcmp(t, "lobby") == 0) {
+        msg->type = SIGNAL_LOBBY;
+        return get_bool(root, "enabled", t, &msg->enabled, err);
+    }
+    return 1;
+}
+
 int signal_msg_decode(const char *buf, size_t len, signal_msg *msg, signal_error *err)
 {
     memset(msg, 0, sizeof *msg);
@@ -160,30 +316,13 @@ int signal_msg_decode(const char *buf, size_t len, signal_msg *msg, signal_error
     const char *t = json_string_value(type);
     set_re(err, t, json_string_length(type));
 
-    if (strcmp(t, "join") == 0) {
-        msg->type = SIGNAL_JOIN;
-        rc = decode_join(root, msg, err);
-    } else if (strcmp(t, "answer") == 0) {
-        msg->type = SIGNAL_ANSWER;
-        rc = decode_answer(root, msg, err);
-        if (rc == 0) {
-            msg->json_ = root;   /* keeps sdp alive */
-            root = NULL;
-        }
-    } else if (strcmp(t, "media-state") == 0) {
-        msg->type = SIGNAL_MEDIA_STATE;
-        rc = get_bool(root, "audio", t, &msg->audio, err);
-        if (rc == 0)
-            rc = get_bool(root, "video", t, &msg->video, err);
-    } else if (strcmp(t, "leave") == 0) {
-        msg->type = SIGNAL_LEAVE;
-        rc = 0;
-    } else if (strcmp(t, "ping") == 0) {
-        msg->type = SIGNAL_PING;
-        rc = 0;
-    } else {
-        fail(err, "unknown-type",
-             "Unknown message type; expected join, answer, media-state, leave or ping.");
+    rc = decode_body(t, root, msg, err);
+    if (rc == 1) {
+        rc = -1;
+        fail(err, "unknown-type", "Unknown message type (see docs/protocol.md for the list).");
+    } else if (rc == 0 && (msg->sdp || msg->text)) {
+        msg->json_ = root;   /* keeps sdp or text alive */
+        root = NULL;
     }
 
 out:
@@ -203,4 +342,6 @@ void signal_msg_free(signal_msg *msg)
     msg->json_ = NULL;
     msg->sdp = NULL;
     msg->sdp_len = 0;
+    msg->text = NULL;
+    msg->text_len = 0;
 }

@@ -18,13 +18,39 @@ enum signal_type {
     SIGNAL_MEDIA_STATE,
     SIGNAL_LEAVE,
     SIGNAL_PING,
+    SIGNAL_RENEGOTIATE,
+    SIGNAL_CHAT,
+    SIGNAL_HAND,
+    SIGNAL_REACTION,
+    /* moderator commands */
+    SIGNAL_MUTE,
+    SIGNAL_MUTE_ALL,
+    SIGNAL_ASK_UNMUTE,
+    SIGNAL_KICK,
+    SIGNAL_END_MEETING,
+    SIGNAL_GRANT_MODERATOR,
+    SIGNAL_LOCK,
+    SIGNAL_UNLOCK,
+    SIGNAL_LOBBY,
+    SIGNAL_LOBBY_ADMIT,
+    SIGNAL_LOBBY_REJECT,
 };
+
+#define SIGNAL_ID_MAX 16           /* participant ids: 1..16 lower-case hex digits */
+#define SIGNAL_PASSWORD_MAX 128    /* bytes */
+#define SIGNAL_CHAT_MAX 4000       /* bytes */
+
+/* The reactions a participant may send, in protocol order. */
+extern const char *const signal_reactions[];
+extern const int signal_reaction_count;
 
 typedef struct signal_msg {
     enum signal_type type;
     /* join */
     char room[ROOM_NAME_MAX + 1];       /* canonical form */
     char name[DISPLAY_NAME_MAX + 1];    /* cleaned; "Guest" when absent */
+    bool has_password;                  /* join (optional), lock (required) */
+    char password[SIGNAL_PASSWORD_MAX + 1];
     /* answer */
     const char *sdp;                    /* owned by the message; valid until signal_msg_free */
     size_t sdp_len;
@@ -32,7 +58,22 @@ typedef struct signal_msg {
     /* media-state */
     bool audio;
     bool video;
-    void *json_;                        /* private: keeps sdp alive */
+    bool screen;                        /* optional, false when absent */
+    /* chat */
+    const char *text;                   /* owned by the message, like sdp; NUL-terminated */
+    size_t text_len;
+    /* a participant named by chat "to", hand, mute, ask-unmute, kick,
+     * grant-moderator, lobby-admit, lobby-reject; "" when absent */
+    char id[SIGNAL_ID_MAX + 1];
+    /* hand */
+    bool raised;
+    /* reaction: index into signal_reactions */
+    int reaction;
+    /* mute: true for "video", false for "audio" */
+    bool mute_video;
+    /* lobby */
+    bool enabled;
+    void *json_;                        /* private: keeps sdp and text alive */
 } signal_msg;
 
 typedef struct signal_error {
@@ -44,7 +85,9 @@ typedef struct signal_error {
 /* Decodes one text message. Returns 0 and fills msg (release it with
  * signal_msg_free), or -1 and fills err; msg then needs no freeing.
  * Error codes: too-large, bad-json, bad-message (not an object, missing or
- * mistyped field), unknown-type, bad-room-name, bad-name. */
+ * mistyped field, a participant id or reaction out of range), unknown-type,
+ * bad-room-name, bad-name. Whether the sender may use a message (role,
+ * rate) is the focus's business, not the decoder's. */
 int signal_msg_decode(const char *buf, size_t len, signal_msg *msg, signal_error *err);
 void signal_msg_free(signal_msg *msg);
 

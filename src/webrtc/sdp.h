@@ -17,7 +17,7 @@
 #define SDP_EXT_TRANSPORT_CC 3    /* http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01 */
 #define SDP_EXT_MID 4             /* urn:ietf:params:rtp-hdrext:sdes:mid */
 
-#define SDP_MAX_MEDIA 64
+#define SDP_MAX_MEDIA 128
 #define SDP_MAX_CANDIDATES 8
 #define SDP_MAX_SSRCS 4
 #define SDP_MAX_PTS 16

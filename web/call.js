@@ -1,44 +1,41 @@
 // The RTCPeerConnection to the server. The server always makes the offers
-// (docs/protocol.md, "The offers Stoa makes"): sections with mid '0' (audio)
-// and '1' (video) carry our microphone and camera; every other section
-// carries one track of another participant, named by the offer's `mids` map.
+// (docs/protocol.md, "The offers Stoa makes"): sections with mid '0' (mic),
+// '1' (camera) and '2' (screen) carry our own sources; every other section
+// carries one source of another participant, named by the offer's `mids` map.
 //
 // Events (CustomEvent):
-//   'track'         detail = {participant, kind, track, mid}: a remote track arrived
-//   'track-removed' detail = {participant, kind, track, mid}: its section was disabled
+//   'track'         detail = {participant, kind, source, track, mid}: a remote track arrived
+//   'track-removed' detail = {participant, kind, source, track, mid}: its section was disabled
 //   'answered'      detail = {version}
 //   'failed'        detail = {error}: an offer could not be applied
 //   'connection'    detail = {state}: pc.connectionState changed
 
-const OWN_MIDS = { 0: 'audio', 1: 'video' };
+const OWN_MIDS = { 0: 'mic', 1: 'camera', 2: 'screen' };
 
 export class Call extends EventTarget {
   /**
    * @param {object} opts
-   * @param {(type: string, fields: object) => void} opts.send  sends a signalling message
-   * @param {Promise<MediaStream|null>} opts.media  our devices (null: none)
+   * @param {(type: string, fields?: object) => void} opts.send  sends a signalling message
+   * @param {Promise<unknown>} opts.ready  resolves when our devices are known
+   * @param {(source: string) => {track: MediaStreamTrack|null, stream: MediaStream|null}} opts.local
+   *        our track for 'mic', 'camera' or 'screen'
    * @param {string} opts.selfId  our participant id
    */
-  constructor({ send, media, selfId }) {
+  constructor({ send, ready, local, selfId }) {
     super();
     this.send = send;
-    this.media = media;
+    this.ready = ready;
+    this.local = local;
     this.selfId = selfId;
-    this.mids = new Map(); // mid → {participant, kind}
+    this.mids = new Map(); // mid → {participant, kind, source}
     this.version = 0; // of the last offer answered
     this.queue = Promise.resolve();
-    this.remote = new Map(); // mid → {participant, kind, track}
+    this.remote = new Map(); // mid → {participant, kind, source, track, mid}
     this.closed = false;
 
-    this.pc = new RTCPeerConnection({
-      bundlePolicy: 'max-bundle',
-      rtcpMuxPolicy: 'require',
-      iceServers: [],
-    });
+    this.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceServers: [] });
     this.pc.addEventListener('track', (ev) => this.onTrack(ev));
-    this.pc.addEventListener('connectionstatechange', () => {
-      this.emit('connection', { state: this.pc.connectionState });
-    });
+    this.pc.addEventListener('connectionstatechange', () => this.emit('connection', { state: this.pc.connectionState }));
   }
 
   emit(type, detail) {
@@ -60,13 +57,16 @@ export class Call extends EventTarget {
     if (this.closed) return;
     if (typeof sdp !== 'string' || !Number.isInteger(version)) throw new Error('offer without sdp or version');
     if (mids && typeof mids === 'object') {
+      this.mids.clear();
       for (const [mid, info] of Object.entries(mids)) {
-        if (info && typeof info === 'object') this.mids.set(mid, { participant: info.participant, kind: info.kind });
+        if (info && typeof info === 'object') {
+          this.mids.set(mid, { participant: info.participant, kind: info.kind, source: info.source ?? (info.kind === 'audio' ? 'mic' : 'camera') });
+        }
       }
     }
 
     await this.pc.setRemoteDescription({ type: 'offer', sdp });
-    const stream = await this.media;
+    await this.ready;
     if (this.closed) return;
 
     for (const tr of this.pc.getTransceivers()) {
@@ -74,13 +74,10 @@ export class Call extends EventTarget {
         this.dropRemote(tr.mid);
         continue;
       }
-      const kind = OWN_MIDS[tr.mid];
-      if (!kind) continue;
-      const track = stream?.getTracks().find((t) => t.kind === kind) ?? null;
-      if (tr.sender.track !== track) await tr.sender.replaceTrack(track);
-      if (track && stream && tr.sender.setStreams) tr.sender.setStreams(stream);
-      tr.direction = track ? 'sendonly' : 'inactive';
+      if (tr.mid in OWN_MIDS) await this.attach(tr, OWN_MIDS[tr.mid]);
     }
+    // Sections no longer in the map (port 0) lose their tracks.
+    for (const mid of [...this.remote.keys()]) if (!this.mids.has(mid)) this.dropRemote(mid);
 
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
@@ -90,13 +87,40 @@ export class Call extends EventTarget {
     this.emit('answered', { version });
   }
 
+  async attach(tr, source) {
+    const { track, stream } = this.local(source);
+    if (tr.sender.track !== track) await tr.sender.replaceTrack(track ?? null);
+    if (track && stream && tr.sender.setStreams) tr.sender.setStreams(stream);
+    tr.direction = track ? 'sendonly' : 'inactive';
+  }
+
+  transceiver(source) {
+    const mid = Object.keys(OWN_MIDS).find((m) => OWN_MIDS[m] === source);
+    return this.pc.getTransceivers().find((tr) => tr.mid === mid) ?? null;
+  }
+
+  /**
+   * Puts another track on one of our sections (device switch, screen share).
+   * Returns true when the section's direction changed: then a `renegotiate`
+   * is needed for the server to learn it.
+   */
+  async replaceLocal(source) {
+    const tr = this.transceiver(source);
+    if (!tr || this.closed) return false;
+    const before = tr.direction;
+    await this.attach(tr, source);
+    return tr.direction !== before || tr.currentDirection !== tr.direction;
+  }
+
   onTrack(ev) {
     const mid = ev.transceiver?.mid ?? null;
     if (mid in OWN_MIDS) return;
     const info = this.mids.get(mid);
     const participant = info?.participant ?? ev.streams[0]?.id;
     if (!participant || participant === this.selfId) return;
-    const entry = { participant, kind: ev.track.kind, track: ev.track, mid };
+    const kind = ev.track.kind;
+    const source = info?.source ?? (kind === 'audio' ? 'mic' : ev.track.id.endsWith('-screen') ? 'screen' : 'camera');
+    const entry = { participant, kind, source, track: ev.track, mid };
     this.remote.set(mid, entry);
     ev.track.addEventListener('ended', () => this.dropRemote(mid));
     this.emit('track', entry);
@@ -107,11 +131,6 @@ export class Call extends EventTarget {
     if (!entry) return;
     this.remote.delete(mid);
     this.emit('track-removed', entry);
-  }
-
-  /** The mids and tracks of one remote participant. */
-  tracksOf(participant) {
-    return [...this.remote.values()].filter((e) => e.participant === participant);
   }
 
   close() {

@@ -1,43 +1,98 @@
 // Translations: every string the page shows comes from web/i18n/<lang>.json.
+// The languages on offer are listed in web/i18n/languages.json.
 //
-// Markup asks for strings with attributes:
+// Markup asks for strings with attributes (kept, so a language switch
+// re-translates the whole page):
 //   data-i18n="key"             sets textContent
 //   data-i18n-aria-label="key"  sets aria-label
 //   data-i18n-placeholder="key" sets placeholder
 //   data-i18n-title="key"       sets title
+//   data-i18n-args='{"name":"Ada"}'  values for {placeholders} in any of them
 
-const SUPPORTED = ['en'];
 const FALLBACK = 'en';
+const STORE_KEY = 'stoa.language';
 
+let languages = [{ code: 'en', name: 'English' }];
 let strings = {};
 let fallbackStrings = {};
 let current = FALLBACK;
 
-function pickLanguage() {
-  const wanted = navigator.languages?.length ? navigator.languages : [navigator.language || FALLBACK];
-  for (const tag of wanted) {
-    const base = String(tag).toLowerCase().split('-')[0];
-    if (SUPPORTED.includes(base)) return base;
+/** Fires 'change' after the language changed. */
+export const i18nEvents = new EventTarget();
+
+async function fetchJson(path) {
+  const res = await fetch(path, { cache: 'no-cache' });
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  return res.json();
+}
+
+function storedLanguage() {
+  try {
+    return localStorage.getItem(STORE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/** The best language: the remembered choice, else the browser's preferences. */
+export function pickLanguage(list = languages, prefs = navigator.languages?.length ? navigator.languages : [navigator.language || FALLBACK]) {
+  const codes = list.map((l) => l.code.toLowerCase());
+  const stored = storedLanguage();
+  if (stored && codes.includes(stored.toLowerCase())) return list[codes.indexOf(stored.toLowerCase())].code;
+  for (const tag of prefs) {
+    const lower = String(tag).toLowerCase();
+    if (codes.includes(lower)) return list[codes.indexOf(lower)].code;
+    const base = lower.split('-')[0];
+    if (codes.includes(base)) return list[codes.indexOf(base)].code;
   }
   return FALLBACK;
 }
 
-async function fetchStrings(lang) {
-  const res = await fetch(`/_/i18n/${lang}.json`, { cache: 'no-cache' });
-  if (!res.ok) throw new Error(`i18n ${lang}: HTTP ${res.status}`);
-  return res.json();
+/** Loads the list of languages and the best one for this browser. */
+export async function loadTranslations() {
+  try {
+    const list = await fetchJson('/_/i18n/languages.json');
+    if (Array.isArray(list) && list.length) languages = list.filter((l) => l && typeof l.code === 'string');
+  } catch (err) {
+    console.warn('languages.json', err);
+  }
+  fallbackStrings = await fetchJson(`/_/i18n/${FALLBACK}.json`);
+  await setLanguage(pickLanguage(), { remember: false });
 }
 
-/** Loads the best language for this browser (English when nothing else fits). */
-export async function loadTranslations(lang = pickLanguage()) {
-  current = lang;
-  fallbackStrings = await fetchStrings(FALLBACK);
-  strings = lang === FALLBACK ? fallbackStrings : await fetchStrings(lang).catch(() => fallbackStrings);
-  document.documentElement.lang = lang;
+/** Switches the page to another language (remembered when asked). */
+export async function setLanguage(code, { remember = true } = {}) {
+  let next = fallbackStrings;
+  if (code !== FALLBACK) {
+    try {
+      next = await fetchJson(`/_/i18n/${code}.json`);
+    } catch (err) {
+      console.warn('translation', code, err);
+      code = FALLBACK;
+    }
+  }
+  strings = next;
+  current = code;
+  document.documentElement.lang = code;
+  const info = languages.find((l) => l.code === code);
+  document.documentElement.dir = info?.dir === 'rtl' ? 'rtl' : 'ltr';
+  if (remember) {
+    try {
+      localStorage.setItem(STORE_KEY, code);
+    } catch {
+      // private mode: not remembered
+    }
+  }
+  translateTree();
+  i18nEvents.dispatchEvent(new CustomEvent('change', { detail: { language: code } }));
 }
 
 export function language() {
   return current;
+}
+
+export function availableLanguages() {
+  return languages.slice();
 }
 
 export function has(key) {
@@ -54,14 +109,43 @@ export function t(key, vars = {}) {
   return s.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
 }
 
-/** Fills every data-i18n* attribute under root. */
+function argsOf(el) {
+  if (!el.dataset.i18nArgs) return {};
+  try {
+    return JSON.parse(el.dataset.i18nArgs);
+  } catch {
+    return {};
+  }
+}
+
+const ATTRS = [
+  ['i18nAriaLabel', 'aria-label'],
+  ['i18nPlaceholder', 'placeholder'],
+  ['i18nTitle', 'title'],
+];
+
+function translateElement(el) {
+  const args = argsOf(el);
+  if (el.dataset.i18n) el.textContent = t(el.dataset.i18n, args);
+  for (const [prop, attr] of ATTRS) if (el.dataset[prop]) el.setAttribute(attr, t(el.dataset[prop], args));
+}
+
+/** Fills every data-i18n* attribute under root (root included). */
 export function translateTree(root = document) {
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const el of root.querySelectorAll('[data-i18n-aria-label]')) {
-    el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
-  }
-  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) {
-    el.setAttribute('placeholder', t(el.dataset.i18nPlaceholder));
-  }
-  for (const el of root.querySelectorAll('[data-i18n-title]')) el.setAttribute('title', t(el.dataset.i18nTitle));
+  const sel = '[data-i18n],[data-i18n-aria-label],[data-i18n-placeholder],[data-i18n-title]';
+  if (root instanceof Element && root.matches(sel)) translateElement(root);
+  for (const el of root.querySelectorAll(sel)) translateElement(el);
+}
+
+/**
+ * Gives el a translated text (or attribute) that follows language switches.
+ * what: 'text' (default), 'aria-label', 'title' or 'placeholder'.
+ */
+export function tr(el, key, vars = null, what = 'text') {
+  const prop = { text: 'i18n', 'aria-label': 'i18nAriaLabel', title: 'i18nTitle', placeholder: 'i18nPlaceholder' }[what];
+  el.dataset[prop] = key;
+  if (vars) el.dataset.i18nArgs = JSON.stringify(vars);
+  else delete el.dataset.i18nArgs;
+  translateElement(el);
+  return el;
 }

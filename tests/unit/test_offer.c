@@ -35,61 +35,71 @@ int main(void)
 {
     slot_list *l = malloc(sizeof *l);
     slots_init(l, "self");
-    CHECK_EQ_INT(l->n, 2);
-    CHECK_EQ_STR(l->slots[0].mid, OFFER_OWN_AUDIO_MID);
-    CHECK_EQ_STR(l->slots[1].mid, OFFER_OWN_VIDEO_MID);
-    CHECK(l->slots[0].own && l->slots[1].own);
+    CHECK_EQ_INT(l->n, 3);
+    CHECK_EQ_STR(l->slots[0].mid, media_source_own_mid(SOURCE_MIC));
+    CHECK_EQ_STR(l->slots[1].mid, media_source_own_mid(SOURCE_CAMERA));
+    CHECK_EQ_STR(l->slots[2].mid, media_source_own_mid(SOURCE_SCREEN));
+    CHECK_EQ_STR(l->slots[2].mid, "2");
+    CHECK(l->slots[0].own && l->slots[1].own && l->slots[2].own);
 
-    CHECK_EQ_INT(slots_set_source(l, "alice", SDP_AUDIO, 111), 1);
-    CHECK_EQ_INT(slots_set_source(l, "alice", SDP_VIDEO, 222), 1);
-    CHECK_EQ_INT(slots_set_source(l, "alice", SDP_VIDEO, 222), 0);   /* unchanged */
-    CHECK_EQ_INT(slots_set_source(l, "bob", SDP_AUDIO, 333), 1);
-    CHECK_EQ_INT(l->n, 5);
-    CHECK_EQ_STR(l->slots[3].mid, "3");
-    CHECK_EQ_STR(l->slots[3].participant, "alice");
+    CHECK_EQ_INT(slots_set_source(l, "alice", SOURCE_MIC, 111), 1);
+    CHECK_EQ_INT(slots_set_source(l, "alice", SOURCE_CAMERA, 222), 1);
+    CHECK_EQ_INT(slots_set_source(l, "alice", SOURCE_CAMERA, 222), 0);   /* unchanged */
+    CHECK_EQ_INT(slots_set_source(l, "bob", SOURCE_MIC, 333), 1);
+    CHECK_EQ_INT(l->n, 6);
+    CHECK_EQ_STR(l->slots[4].mid, "4");
+    CHECK_EQ_STR(l->slots[4].participant, "alice");
 
     /* A new SSRC for the same source: old section disabled, a new one added. */
-    CHECK_EQ_INT(slots_set_source(l, "alice", SDP_VIDEO, 999), 1);
-    CHECK(l->slots[3].disabled);
-    CHECK_EQ_INT(l->slots[5].ssrc, 999);
-    CHECK_EQ_STR(l->slots[5].mid, "5");
+    CHECK_EQ_INT(slots_set_source(l, "alice", SOURCE_CAMERA, 999), 1);
+    CHECK(l->slots[4].disabled);
+    CHECK_EQ_INT(l->slots[6].ssrc, 999);
+    CHECK_EQ_STR(l->slots[6].mid, "6");
+    /* A screen share is a source of its own beside the camera. */
+    CHECK_EQ_INT(slots_set_source(l, "alice", SOURCE_SCREEN, 444), 1);
+    CHECK(!l->slots[6].disabled);
+    CHECK_EQ_INT(l->slots[7].source, SOURCE_SCREEN);
 
-    /* Only one kind, then everything of a participant. */
-    CHECK_EQ_INT(slots_remove_source(l, "alice", true, SDP_AUDIO), 1);
-    CHECK(l->slots[2].disabled);
-    CHECK(!l->slots[5].disabled);
-    CHECK_EQ_INT(slots_remove_source(l, "alice", false, SDP_AUDIO), 1);
-    CHECK(l->slots[5].disabled);
-    CHECK_EQ_INT(slots_remove_source(l, "alice", false, SDP_AUDIO), 0);
-    CHECK(!l->slots[0].disabled && !l->slots[4].disabled);
+    /* One source, then everything of a participant. */
+    CHECK_EQ_INT(slots_remove_source(l, "alice", SOURCE_MIC), 1);
+    CHECK(l->slots[3].disabled);
+    CHECK(!l->slots[6].disabled);
+    CHECK_EQ_INT(slots_remove_participant(l, "alice"), 2);
+    CHECK(l->slots[6].disabled && l->slots[7].disabled);
+    CHECK_EQ_INT(slots_remove_participant(l, "alice"), 0);
+    CHECK(!l->slots[0].disabled && !l->slots[5].disabled);
 
     json_t *mids = slots_mids_json(l);
-    CHECK_EQ_INT(json_object_size(mids), 3);   /* own two and bob's audio */
-    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(mids, "4"), "participant")), "bob");
+    CHECK_EQ_INT(json_object_size(mids), 4);   /* own three and bob's mic */
+    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(mids, "5"), "participant")), "bob");
+    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(mids, "5"), "source")), "mic");
     CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(mids, "1"), "kind")), "video");
-    CHECK(json_object_get(mids, "2") == NULL);
+    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(mids, "2"), "source")), "screen");
+    CHECK(json_object_get(mids, "3") == NULL);
     json_decref(mids);
 
     /* The offer: every section in order, disabled ones with port 0 and out of BUNDLE. */
     offer_transport t = transport();
     sdp_offer *o = malloc(sizeof *o);
     slots_build_offer(l, &t, 42, 3, o);
-    CHECK_EQ_INT(o->n_media, 6);
+    CHECK_EQ_INT(o->n_media, 8);
     CHECK_EQ_INT(o->media[0].dir, SDP_RECVONLY);
-    CHECK_EQ_INT(o->media[4].dir, SDP_SENDONLY);
-    CHECK_EQ_INT(o->media[4].ssrc, 333);
-    CHECK_EQ_STR(o->media[4].stream_id, "bob");
-    CHECK_EQ_STR(o->media[4].track_id, "bob-audio");
-    CHECK(o->media[2].disabled && o->media[3].disabled && o->media[5].disabled);
+    CHECK_EQ_INT(o->media[2].dir, SDP_RECVONLY);
+    CHECK_EQ_INT(o->media[2].kind, SDP_VIDEO);
+    CHECK_EQ_INT(o->media[5].dir, SDP_SENDONLY);
+    CHECK_EQ_INT(o->media[5].ssrc, 333);
+    CHECK_EQ_STR(o->media[5].stream_id, "bob");
+    CHECK_EQ_STR(o->media[5].track_id, "bob-mic");
+    CHECK(o->media[3].disabled && o->media[4].disabled && o->media[6].disabled && o->media[7].disabled);
     char *sdp = malloc(65536);
     int len = sdp_write_offer(o, sdp, 65536);
     CHECK(len > 0);
     if (len > 0) {
-        CHECK(strstr(sdp, "a=group:BUNDLE 0 1 4\r\n") != NULL);
+        CHECK(strstr(sdp, "a=group:BUNDLE 0 1 2 5\r\n") != NULL);
         CHECK_EQ_INT(count(sdp, "m=audio 0 "), 1);
-        CHECK_EQ_INT(count(sdp, "m=video 0 "), 2);
+        CHECK_EQ_INT(count(sdp, "m=video 0 "), 3);
         CHECK(strstr(sdp, "a=ssrc:333 cname:bob\r\n") != NULL);
-        CHECK(strstr(sdp, "a=msid:bob bob-audio\r\n") != NULL);
+        CHECK(strstr(sdp, "a=msid:bob bob-mic\r\n") != NULL);
         CHECK(strstr(sdp, "o=- 42 3 IN IP4") != NULL);
         CHECK(strstr(sdp, "a=candidate:1 1 udp 2130706431 127.0.0.1 10000 typ host") != NULL);
     }
@@ -99,17 +109,21 @@ int main(void)
     int added = 0;
     for (int i = 0; i < SDP_MAX_MEDIA * 2 && l->n < SDP_MAX_MEDIA; i++) {
         snprintf(who, sizeof who, "p%d", i);
-        added += slots_set_source(l, who, SDP_AUDIO, (uint32_t)(1000 + i)) == 1;
+        added += slots_set_source(l, who, SOURCE_MIC, (uint32_t)(1000 + i)) == 1;
     }
     CHECK_EQ_INT(l->n, SDP_MAX_MEDIA);
-    CHECK_EQ_INT(added, SDP_MAX_MEDIA - 6);
-    CHECK_EQ_INT(slots_set_source(l, "late", SDP_VIDEO, 5555), 1);
-    CHECK_EQ_STR(l->slots[2].participant, "late");
-    CHECK_EQ_STR(l->slots[2].mid, "64");
-    CHECK(!l->slots[2].disabled);
-    CHECK_EQ_INT(slots_set_source(l, "later", SDP_VIDEO, 6666), 1);   /* slot 3 */
-    CHECK_EQ_INT(slots_set_source(l, "latest", SDP_VIDEO, 7777), 1);  /* slot 5 */
-    CHECK_EQ_INT(slots_set_source(l, "none-left", SDP_VIDEO, 8888), -1);
+    CHECK_EQ_INT(added, SDP_MAX_MEDIA - 8);
+    char expect_mid[16];
+    snprintf(expect_mid, sizeof expect_mid, "%d", SDP_MAX_MEDIA);
+    CHECK_EQ_INT(slots_set_source(l, "late", SOURCE_CAMERA, 5555), 1);
+    CHECK_EQ_STR(l->slots[3].participant, "late");
+    CHECK_EQ_STR(l->slots[3].mid, expect_mid);
+    CHECK(!l->slots[3].disabled);
+    for (int i = 0; i < 3; i++) {   /* slots 4, 6, 7 */
+        snprintf(who, sizeof who, "later%d", i);
+        CHECK_EQ_INT(slots_set_source(l, who, SOURCE_CAMERA, (uint32_t)(6666 + i)), 1);
+    }
+    CHECK_EQ_INT(slots_set_source(l, "none-left", SOURCE_CAMERA, 8888), -1);
 
     free(sdp);
     free(o);

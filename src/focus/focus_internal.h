@@ -1,0 +1,143 @@
+/* The focus's state and the helpers its files share: rooms, participants,
+ * sessions, and sending. Private to src/focus/. */
+#ifndef STOA_FOCUS_INTERNAL_H
+#define STOA_FOCUS_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "focus/focus.h"
+#include "focus/offer.h"
+#include "focus/room_name.h"
+#include "focus/signal_msg.h"
+
+/* Each participant needs three m= sections in everyone else's offer. */
+#define FOCUS_ROOM_CAPACITY 40
+#define FOCUS_CHAT_HISTORY 200
+#define FOCUS_REACTION_BURST 5        /* reactions allowed per window */
+#define FOCUS_REACTION_WINDOW_MS 10000
+
+typedef struct room room;
+typedef struct participant participant;
+
+struct participant {
+    char id[PARTICIPANT_ID_MAX];
+    char name[DISPLAY_NAME_MAX + 1];
+    bool moderator;
+    bool on[SOURCE_COUNT];         /* mic, camera, screen switched on (media-state) */
+    uint64_t hand_order;           /* 0: hand down; else position in the queue */
+    int64_t reactions[FOCUS_REACTION_BURST];   /* times of the last reactions */
+    room *room;
+    participant *next;             /* in the room, oldest first */
+    focus_session *session;
+
+    bool allocated;                /* the bridge holds an endpoint */
+    offer_transport transport;
+    slot_list slots;
+    uint64_t sdp_session_id;
+    uint32_t version;              /* of the last offer sent */
+    bool awaiting_answer;
+    bool dirty;                    /* the sections changed since the last offer */
+    char offered_mids[SDP_MAX_MEDIA][SDP_MID_MAX];  /* of the offer awaiting its answer */
+    size_t n_offered;
+    uint32_t own_ssrc[SOURCE_COUNT];  /* 0: not sending */
+};
+
+/* A newcomer waiting in a room's lobby. */
+typedef struct lobby_entry {
+    char id[PARTICIPANT_ID_MAX];   /* becomes the participant id when admitted */
+    char name[DISPLAY_NAME_MAX + 1];
+    focus_session *session;
+    struct lobby_entry *next;      /* oldest first */
+} lobby_entry;
+
+typedef struct chat_entry {
+    json_t *message;               /* as sent: {id, from, name, text, to, ts} */
+} chat_entry;
+
+struct room {
+    char name[ROOM_NAME_MAX + 1];
+    participant *participants;
+    bool locked;
+    char password[SIGNAL_PASSWORD_MAX + 1];
+    bool lobby;
+    lobby_entry *waiting;
+    json_t *chat;                  /* public history, oldest first, at most FOCUS_CHAT_HISTORY */
+    json_int_t next_chat_id;
+    uint64_t next_hand_order;
+    room *next;
+};
+
+struct focus_session {
+    void *conn;
+    participant *p;
+    lobby_entry *waiting;          /* in a lobby, not yet a participant */
+    bool closing;
+    focus_session *next;
+};
+
+/* A bridge request waiting for its response. */
+typedef struct pending {
+    json_int_t id;
+    char type[16];
+    char room[ROOM_NAME_MAX + 1];
+    char participant[PARTICIPANT_ID_MAX];
+    struct pending *next;
+} pending;
+
+struct focus {
+    focus_callbacks cb;
+    bool freeing;                  /* focus_free: nothing is sent any more */
+    room *rooms;
+    focus_session *sessions;
+    pending *pending;
+    json_int_t next_request_id;
+};
+
+/* focus.c: sending and lookup */
+void focus_send(focus *f, focus_session *s, json_t *msg);
+void focus_send_error(focus *f, focus_session *s, const char *code, const char *message, const char *re);
+/* Sends msg to every participant of r but except (may be NULL). Takes msg. */
+void focus_broadcast(focus *f, room *r, const participant *except, json_t *msg);
+/* Sends msg to the moderators of r. Takes msg. */
+void focus_to_moderators(focus *f, room *r, json_t *msg);
+/* Asks the transport to close the session after what is queued. */
+void focus_close(focus *f, focus_session *s, const char *bye_reason);
+json_t *focus_participant_json(const participant *p);
+participant *focus_find_in_room(room *r, const char *id);
+void focus_bridge_request(focus *f, const char *type, const char *room_name, const char *endpoint, json_t *req);
+/* Removes p from its room (the others are told why) and frees it; may free
+ * the room. */
+void focus_remove_participant(focus *f, participant *p, const char *reason);
+/* Puts a session (a newcomer, or one admitted from the lobby) into r. */
+void focus_enter_room(focus *f, focus_session *s, room *r, const char *id, const char *name);
+
+/* negotiation.c: offers, answers, sources */
+void negotiation_offer_if_due(focus *f, participant *p);
+void negotiation_on_allocated(focus *f, participant *p, json_t *msg);
+void negotiation_on_answer(focus *f, focus_session *s, const signal_msg *msg);
+/* Gives every other participant a section for each source p sends. */
+void negotiation_publish(focus *f, participant *p);
+/* Tells the bridge to forward p's source or not, after its state changed. */
+void negotiation_update_pause(focus *f, participant *p, media_source source);
+/* Disables p's sections in everyone else's offers. */
+void negotiation_withdraw(focus *f, participant *p);
+
+/* moderation.c: roles and moderator commands */
+/* Makes sure a non-empty room has a moderator: the longest present. */
+void moderation_ensure_moderator(focus *f, room *r);
+void moderation_handle(focus *f, focus_session *s, const signal_msg *msg);
+/* Sends the lobby queue to r's moderators (or only to one, when to is set). */
+void moderation_send_lobby(focus *f, room *r, participant *to);
+/* Closes every lobby session of r with bye reason. */
+void moderation_close_lobby(focus *f, room *r, const char *reason);
+
+/* chat.c: chat, raised hands, reactions */
+void chat_handle(focus *f, participant *p, const signal_msg *msg);
+void hands_handle(focus *f, participant *p, const signal_msg *msg);
+void reaction_handle(focus *f, participant *p, const signal_msg *msg, int64_t now_ms);
+json_t *hands_queue_json(const room *r);
+void hands_broadcast(focus *f, room *r);
+
+#endif

@@ -1,0 +1,199 @@
+/* Offer/answer with each participant (the focus always offers, one offer at
+ * a time), and the sources the bridge forwards as a result. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "focus/focus_internal.h"
+
+void negotiation_offer_if_due(focus *f, participant *p)
+{
+    if (!p->allocated || p->awaiting_answer || !p->dirty)
+        return;
+    sdp_offer *offer = malloc(sizeof *offer);
+    /* Room for the largest offer: every section with every candidate. */
+    size_t cap = 4096 + SDP_MAX_MEDIA * (2048 + 160 * SDP_MAX_CANDIDATES);
+    char *sdp = malloc(cap);
+    if (!offer || !sdp) {
+        free(offer);
+        free(sdp);
+        return;
+    }
+    slots_build_offer(&p->slots, &p->transport, p->sdp_session_id, p->version + 1, offer);
+    int len = sdp_write_offer(offer, sdp, cap);
+    if (len < 0) {
+        log_error("focus", "cannot write the offer for %s/%s", p->room->name, p->id);
+    } else {
+        p->version++;
+        p->n_offered = p->slots.n;
+        for (size_t i = 0; i < p->slots.n; i++)
+            memcpy(p->offered_mids[i], p->slots.slots[i].mid, SDP_MID_MAX);
+        p->awaiting_answer = true;
+        p->dirty = false;
+        focus_send(f, p->session, json_pack("{s:s, s:s%, s:I, s:o}", "type", "offer", "sdp", sdp,
+                                            (size_t)len, "version", (json_int_t)p->version, "mids",
+                                            slots_mids_json(&p->slots)));
+    }
+    free(offer);
+    free(sdp);
+}
+
+void negotiation_publish(focus *f, participant *p)
+{
+    for (participant *o = p->room->participants; o; o = o->next) {
+        if (o == p || !o->allocated)
+            continue;
+        bool changed = false;
+        for (int k = 0; k < SOURCE_COUNT; k++) {
+            int rc = p->own_ssrc[k] ? slots_set_source(&o->slots, p->id, (media_source)k, p->own_ssrc[k])
+                                    : slots_remove_source(&o->slots, p->id, (media_source)k);
+            if (rc < 0)
+                log_warn("focus", "%s/%s has no free m= section for %s", o->room->name, o->id, p->id);
+            changed |= rc > 0;
+        }
+        if (changed) {
+            o->dirty = true;
+            negotiation_offer_if_due(f, o);
+        }
+    }
+}
+
+void negotiation_withdraw(focus *f, participant *p)
+{
+    for (participant *o = p->room->participants; o; o = o->next) {
+        if (o != p && slots_remove_participant(&o->slots, p->id) > 0) {
+            o->dirty = true;
+            negotiation_offer_if_due(f, o);
+        }
+    }
+}
+
+void negotiation_update_pause(focus *f, participant *p, media_source source)
+{
+    if (!p->allocated || !p->own_ssrc[source])
+        return;
+    json_t *req = json_pack("{s:[I], s:b}", "ssrcs", (json_int_t)p->own_ssrc[source], "paused", !p->on[source]);
+    focus_bridge_request(f, "pause", p->room->name, p->id, req);
+}
+
+void negotiation_on_allocated(focus *f, participant *p, json_t *msg)
+{
+    json_t *ice = json_object_get(msg, "ice"), *dtls = json_object_get(msg, "dtls");
+    const char *ufrag = json_string_value(json_object_get(ice, "ufrag"));
+    const char *pwd = json_string_value(json_object_get(ice, "pwd"));
+    const char *fingerprint = json_string_value(json_object_get(dtls, "fingerprint"));
+    json_t *cands = json_object_get(msg, "candidates");
+    p->allocated = true;   /* the bridge holds an endpoint from here on */
+    if (!ufrag || !pwd || !fingerprint || !json_is_array(cands)) {
+        log_error("focus", "malformed allocate-ok from the bridge");
+        focus_send_error(f, p->session, "bridge-error", "no media bridge could serve this participant", "join");
+        focus_session *s = p->session;
+        focus_remove_participant(f, p, "disconnected");
+        focus_close(f, s, NULL);
+        return;
+    }
+    offer_transport *t = &p->transport;
+    snprintf(t->ice_ufrag, sizeof t->ice_ufrag, "%s", ufrag);
+    snprintf(t->ice_pwd, sizeof t->ice_pwd, "%s", pwd);
+    snprintf(t->fingerprint, sizeof t->fingerprint, "%s", fingerprint);
+    size_t i;
+    json_t *c;
+    json_array_foreach(cands, i, c) {
+        const char *ip = json_string_value(json_object_get(c, "ip"));
+        const char *foundation = json_string_value(json_object_get(c, "foundation"));
+        const char *protocol = json_string_value(json_object_get(c, "protocol"));
+        if (!ip || !foundation || !protocol || t->n_candidates == SDP_MAX_CANDIDATES)
+            continue;
+        sdp_candidate *sc = &t->candidates[t->n_candidates++];
+        snprintf(sc->ip, sizeof sc->ip, "%s", ip);
+        snprintf(sc->foundation, sizeof sc->foundation, "%s", foundation);
+        sc->port = (uint16_t)json_integer_value(json_object_get(c, "port"));
+        sc->priority = (uint32_t)json_integer_value(json_object_get(c, "priority"));
+        sc->tcp = strcmp(protocol, "tcp") == 0;
+    }
+    slots_init(&p->slots, p->id);
+    for (participant *o = p->room->participants; o; o = o->next)
+        for (int k = 0; o != p && k < SOURCE_COUNT; k++)
+            if (o->own_ssrc[k])
+                slots_set_source(&p->slots, o->id, (media_source)k, o->own_ssrc[k]);
+    p->dirty = true;
+    negotiation_offer_if_due(f, p);
+}
+
+/* The SSRC the browser sends on its own section for source, or 0. */
+static uint32_t own_ssrc(const sdp_answer *a, media_source source)
+{
+    const char *mid = media_source_own_mid(source);
+    for (size_t i = 0; i < a->n_media; i++) {
+        const sdp_answer_media *m = &a->media[i];
+        if (strcmp(m->mid, mid) != 0)
+            continue;
+        bool sending = m->dir == SDP_SENDONLY || m->dir == SDP_SENDRECV;
+        bool right_kind = m->kind == media_source_kind(source);
+        return !m->rejected && sending && right_kind && m->n_ssrcs > 0 ? m->ssrcs[0] : 0;
+    }
+    return 0;
+}
+
+/* JSEP: an answer has the offer's m= sections, in the same order. */
+static bool answer_matches_offer(const participant *p, const sdp_answer *a)
+{
+    if (a->n_media != p->n_offered)
+        return false;
+    for (size_t i = 0; i < a->n_media; i++)
+        if (strcmp(a->media[i].mid, p->offered_mids[i]) != 0)
+            return false;
+    return true;
+}
+
+static json_t *sources_json(const participant *p)
+{
+    json_t *sources = json_array();
+    for (int k = 0; k < SOURCE_COUNT; k++)
+        if (p->own_ssrc[k])
+            json_array_append_new(sources, json_pack("{s:I, s:s, s:b}", "ssrc", (json_int_t)p->own_ssrc[k],
+                                                     "kind", k == SOURCE_MIC ? "audio" : "video",
+                                                     "paused", !p->on[k]));
+    return sources;
+}
+
+void negotiation_on_answer(focus *f, focus_session *s, const signal_msg *msg)
+{
+    participant *p = s->p;
+    if (!p->awaiting_answer || msg->version != p->version) {
+        focus_send_error(f, s, "stale-answer", "this answer does not match the current offer", "answer");
+        return;
+    }
+    sdp_answer *a = malloc(sizeof *a);
+    char err[128];
+    const char *problem = NULL;
+    if (!a)
+        problem = "out of memory";
+    else if (sdp_parse_answer(msg->sdp, msg->sdp_len, a, err, sizeof err) < 0)
+        problem = err;
+    else if (strcmp(a->setup, "active") != 0)
+        problem = "the answer must say a=setup:active";
+    else if (!answer_matches_offer(p, a))
+        problem = "the answer's m= sections do not match the offer's";
+    if (problem) {
+        focus_send_error(f, s, "bad-answer", problem, "answer");
+        free(a);
+        return;
+    }
+    p->awaiting_answer = false;
+    bool changed = false;
+    for (int k = 0; k < SOURCE_COUNT; k++) {
+        uint32_t ssrc = own_ssrc(a, (media_source)k);
+        changed |= ssrc != p->own_ssrc[k];
+        p->own_ssrc[k] = ssrc;
+    }
+    focus_bridge_request(f, "configure", p->room->name, p->id,
+                         json_pack("{s:{s:s, s:s}, s:{s:s}, s:o}", "ice", "ufrag", a->ice_ufrag, "pwd",
+                                   a->ice_pwd, "dtls", "fingerprint", a->fingerprint, "sources",
+                                   sources_json(p)));
+    free(a);
+    if (changed)
+        negotiation_publish(f, p);
+    negotiation_offer_if_due(f, p);
+}

@@ -1,0 +1,164 @@
+/* stoa-load: shared types of the load generator (see docs/benchmarks.md).
+ *
+ * Threads: the main thread runs the signalling (libwebsockets client, one
+ * WebSocket per simulated participant) and the run's phases; one or more
+ * media threads each run an epoll loop over the UDP sockets of their peer
+ * connections (ICE, DTLS, SRTP, publishing, receiving). A peer connection is
+ * built by the signalling side and handed to a media thread through its
+ * queue; from then on only that thread touches it. Counters the main thread
+ * reads while the run goes on are atomics; everything else is read after the
+ * media threads have stopped. */
+#ifndef STOA_LOAD_H
+#define STOA_LOAD_H
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "stats.h"
+#include "webrtc/dtls.h"
+#include "webrtc/srtp.h"
+
+#define LOAD_MAX_PARTICIPANTS 4096
+#define LOAD_MAX_PCS 64                  /* peer connections per participant (Janus: 1 + subscriptions) */
+
+typedef struct load_config {
+    char url[256];
+    char host[128];
+    int port;
+    char path[128];
+    bool janus;
+    int rooms;
+    int participants;                    /* per room */
+    int publishers;                      /* per room; the first ones to join publish */
+    int seconds;
+    int video_kbps;
+    int fps;
+    bool audio_only;
+    int server_pid;
+    bool json;
+    bool expect_complete;
+    int join_interval_ms;
+    int join_timeout_s;
+    int media_threads;
+    int janus_room_base;
+    bool verbose;
+} load_config;
+
+struct participant;
+
+/* One ICE/DTLS/SRTP transport. */
+typedef struct pc {
+    struct participant *p;
+    int fd;
+    struct sockaddr_in local;
+    struct sockaddr_in remote;
+    bool have_remote;
+    char local_ufrag[9], local_pwd[25];
+    char remote_ufrag[257], remote_pwd[257];
+    uint8_t remote_fp[32];
+    bool controlling;                    /* we nominate (remote is ICE-lite, or we offered) */
+    bool dtls_server;                    /* remote said setup:active */
+    bool send;                           /* publishes on this transport */
+    bool mid_ext;                        /* write the sdes:mid extension (id 4) */
+    uint8_t audio_pt, video_pt;
+    uint8_t remote_video_pt;             /* received video payload type (stamp behind a VP8 descriptor) */
+    /* media-thread state */
+    bool ice_ok;
+    bool connected;
+    bool failed;
+    dtls_conn *dtls;
+    stoa_srtp srtp;
+    bool srtp_ready;
+    int64_t next_check_ns;
+    int64_t next_audio_ns, next_video_ns;
+    uint16_t rtp_seq[2];
+    uint32_t rtp_ts[2];
+    uint64_t tiebreaker;
+    struct pc *next_in_worker;
+} pc;
+
+typedef struct participant {
+    int index;                           /* global: the publisher number in stamps */
+    int room;
+    int in_room;                         /* order of creation within the room */
+    bool publishes;
+    uint32_t audio_ssrc, video_ssrc;
+    char name[32];
+    char id[64];                         /* given by the server */
+    /* signalling (main thread) */
+    void *sig;                           /* signalling module state */
+    int64_t ws_open_ns;
+    bool joined;
+    bool failed;
+    char error[160];
+    pc *pcs[LOAD_MAX_PCS];
+    int n_pcs;
+    /* media (media thread; read by main after the threads stopped, except atomics) */
+    seq_tracker *rx;                     /* [n_total * 2]: publisher * 2 + stream */
+    _Atomic int64_t first_media_ns;
+    atomic_int connected_pcs;
+    uint32_t sent_seq[2];                /* next stamp sequence number per stream */
+    uint64_t sent_packets;
+    uint64_t rx_packets;
+    uint64_t rx_foreign;                 /* RTP without a valid stamp, or from unknown publishers */
+    uint64_t undecryptable;
+    uint64_t rtcp_packets;
+} participant;
+
+typedef struct media_worker {
+    pthread_t thread;
+    int epfd, evfd;
+    pthread_mutex_t lock;
+    pc *incoming;                        /* handed over, not yet taken (under lock) */
+    pc *pcs;                             /* owned by the thread */
+    atomic_bool quit;
+    lat_hist lat;
+    _Atomic uint64_t rx_rtp, tx_rtp;
+} media_worker;
+
+typedef struct load_run {
+    load_config cfg;
+    dtls_ctx *dtls;
+    participant *parts;
+    int n_total;
+    media_worker *workers;
+    int n_workers;
+    atomic_bool publishing;
+    int64_t start_ns;
+} load_run;
+
+extern load_run *g_run;
+
+int64_t mono_ns(void);
+
+/* media.c */
+int media_start(load_run *run);
+void media_stop(load_run *run);
+/* Creates a transport for p: a non-blocking UDP socket bound on bind_ip
+ * (port 0), fresh ICE credentials. The caller fills in the remote side and
+ * then calls pc_start, which hands it to a media thread. */
+pc *pc_new(participant *p, const char *bind_ip);
+void pc_start(load_run *run, pc *c);
+void pc_free(pc *c);
+
+/* procstat.c */
+typedef struct proc_sample {
+    bool ok;
+    double cpu_s;                        /* utime + stime */
+    long hwm_kb;                         /* VmHWM */
+    long rss_kb;
+} proc_sample;
+proc_sample proc_read(int pid);
+
+/* signal_stoa.c / signal_janus.c: run the signalling of every participant
+ * until *stop; called from the main loop once per turn. */
+int sig_stoa_start(load_run *run, participant *p, struct lws_context *ctx);
+int sig_janus_start(load_run *run, participant *p, struct lws_context *ctx);
+extern const struct lws_protocols sig_stoa_protocol;
+extern const struct lws_protocols sig_janus_protocol;
+void sig_leave(participant *p);          /* says goodbye (either protocol) */
+
+#endif

@@ -50,13 +50,15 @@ export function pickLanguage(list = languages, prefs = navigator.languages?.leng
 
 /** Loads the list of languages and the best one for this browser. */
 export async function loadTranslations() {
-  try {
-    const list = await fetchJson('/_/i18n/languages.json');
-    if (Array.isArray(list) && list.length) languages = list.filter((l) => l && typeof l.code === 'string');
-  } catch (err) {
-    console.warn('languages.json', err);
-  }
-  fallbackStrings = await fetchJson(`/_/i18n/${FALLBACK}.json`);
+  const [list, english] = await Promise.all([
+    fetchJson('/_/i18n/languages.json').catch((err) => {
+      console.warn('languages.json', err);
+      return null;
+    }),
+    fetchJson(`/_/i18n/${FALLBACK}.json`),
+  ]);
+  if (Array.isArray(list) && list.length) languages = list.filter((l) => l && typeof l.code === 'string');
+  fallbackStrings = english;
   await setLanguage(pickLanguage(), { remember: false });
 }
 

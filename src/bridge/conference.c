@@ -27,7 +27,7 @@ void conference_forward_rtp(conference *conf, endpoint *sender, source *src,
         size_t out_len = len;
         if (stoa_srtp_protect_rtp(&r->srtp, out->buf, &out_len, WORKER_BUF) < 0)
             continue;
-        worker_out_commit(w, out_len, &r->addr, r->addr_len, r->local_ip);
+        worker_out_commit_to(w, r, out_len);
         w->counters.rtp_forwarded++;
     }
 }

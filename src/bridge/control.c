@@ -230,6 +230,17 @@ static json_t *candidates_json(bridge *b, int worker_index)
                                               b->cfg.media_port + worker_index, "protocol", "udp",
                                               "priority", priority));
     }
+    /* ICE-TCP (RFC 6544), passive, on the same port number: for clients
+     * without UDP. A lower type preference keeps UDP first. */
+    for (int i = 0; i < b->cfg.n_public_ips; i++) {
+        char foundation[16];
+        snprintf(foundation, sizeof foundation, "%d", 100 + i + 1);
+        json_int_t priority = ((json_int_t)90 << 24) | ((json_int_t)(65535 - i) << 8) | 255;
+        json_array_append_new(list, json_pack("{s:s, s:s, s:i, s:s, s:s, s:I}", "foundation", foundation,
+                                              "ip", b->public_ips[i], "port",
+                                              b->cfg.media_port + worker_index, "protocol", "tcp",
+                                              "tcptype", "passive", "priority", priority));
+    }
     return list;
 }
 

@@ -18,6 +18,7 @@
 
 struct worker;
 struct conference;
+struct tcp_conn;
 
 /* Receive statistics of one incoming SSRC (RFC 3550 appendix A.1, A.3, A.8). */
 typedef struct source_stats {
@@ -72,6 +73,7 @@ typedef struct endpoint {
     struct sockaddr_storage addr;  /* where we send: the nominated path */
     socklen_t addr_len;
     struct in_addr local_ip;       /* our address the nominated path reached */
+    struct tcp_conn *tcp;          /* the nominated path is this ICE-TCP connection (else UDP) */
     bool has_addr;
 
     dtls_conn *dtls;

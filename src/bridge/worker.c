@@ -50,6 +50,7 @@ int worker_init(worker *w, int index, uint16_t port, dtls_ctx *dtls, queue *even
     w->wake_control = wake_control;
     w->wake_user = wake_user;
     w->udp_fd = w->epoll_fd = -1;
+    w->tcp.listen_fd = -1;
     addr_map_init(&w->by_addr);
     if (queue_init(&w->commands, true) < 0)
         return -1;
@@ -73,6 +74,8 @@ int worker_init(worker *w, int index, uint16_t port, dtls_ctx *dtls, queue *even
         return -1;
     ev.data.fd = w->commands.event_fd;
     if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, w->commands.event_fd, &ev) < 0)
+        return -1;
+    if (tcp_transport_init(&w->tcp, port, w->epoll_fd) < 0)
         return -1;
     for (int i = 0; i < WORKER_BATCH; i++) {
         w->in_iov[i].iov_base = w->in_bufs[i];
@@ -143,6 +146,23 @@ void worker_out_commit(worker *w, size_t len, const struct sockaddr_storage *to,
     set_source(h, out->control.bytes, sizeof out->control.bytes, local);
 }
 
+void worker_out_commit_to(worker *w, endpoint *ep, size_t len)
+{
+    if (ep->tcp)
+        tcp_conn_send(&w->tcp, ep->tcp, w->out[w->out_count].buf, len);
+    else
+        worker_out_commit(w, len, &ep->addr, ep->addr_len, ep->local_ip);
+}
+
+/* Sends one packet now on ep's nominated path. */
+static void send_to_endpoint(worker *w, endpoint *ep, const uint8_t *buf, size_t len)
+{
+    if (ep->tcp)
+        tcp_conn_send(&w->tcp, ep->tcp, buf, len);
+    else if (ep->has_addr)
+        worker_send_now(w, buf, len, (struct sockaddr *)&ep->addr, ep->addr_len, ep->local_ip);
+}
+
 void worker_send_now(worker *w, const uint8_t *buf, size_t len, const struct sockaddr *to, socklen_t to_len,
                      struct in_addr local)
 {
@@ -165,7 +185,7 @@ void worker_send_rtcp(worker *w, endpoint *ep, const uint8_t *rtcp, size_t len)
     memcpy(out->buf, rtcp, len);
     if (stoa_srtp_protect_rtcp(&ep->srtp, out->buf, &len, WORKER_BUF) < 0)
         return;
-    worker_out_commit(w, len, &ep->addr, ep->addr_len, ep->local_ip);
+    worker_out_commit_to(w, ep, len);
 }
 
 /* ---- endpoints and conferences ---- */
@@ -215,6 +235,7 @@ static void remove_endpoint(worker *w, endpoint *ep)
             addr_map_remove(&w->by_addr, (struct sockaddr *)&ep->paths[i]);
     if (ep->dtls && ep->dtls_done)
         dtls_conn_close(ep->dtls);
+    tcp_transport_disown(&w->tcp, ep);
     endpoint_free(ep);
     if (c->endpoints)
         return;
@@ -281,8 +302,7 @@ static bool try_connect(worker *w, endpoint *ep, int64_t now)
 static void dtls_send(void *user, const uint8_t *data, size_t len)
 {
     endpoint *ep = user;
-    if (ep->has_addr)
-        worker_send_now(ep->worker, data, len, (struct sockaddr *)&ep->addr, ep->addr_len, ep->local_ip);
+    send_to_endpoint(ep->worker, ep, data, len);
 }
 
 static void apply_configure(worker *w, endpoint *ep, const worker_cmd *cmd, int64_t now)
@@ -378,20 +398,54 @@ static void drain_commands(worker *w)
 
 /* ---- receiving ---- */
 
-/* Records an address that passed a check. At most ENDPOINT_MAX_PATHS are
- * kept (each is a key in the address map); a nominated new address evicts
- * the oldest one that is not where we send. */
-static void remember_path(worker *w, endpoint *ep, const struct sockaddr *from, socklen_t from_len,
-                          struct in_addr local, bool nominated)
+/* Where a packet came from: a UDP address (and the local address it
+ * reached), or an ICE-TCP connection. Replies go back the same way. */
+typedef struct origin {
+    const struct sockaddr *addr;
+    socklen_t addr_len;
+    struct in_addr local;
+    tcp_conn *tcp;
+} origin;
+
+static void reply_to(worker *w, const origin *o, const uint8_t *buf, size_t len)
 {
+    if (o->tcp)
+        tcp_conn_send(&w->tcp, o->tcp, buf, len);
+    else
+        worker_send_now(w, buf, len, o->addr, o->addr_len, o->local);
+}
+
+/* Makes where o came from the path we send ep's media on. */
+static void select_path(endpoint *ep, const origin *o)
+{
+    memcpy(&ep->addr, o->addr, o->addr_len);
+    ep->addr_len = o->addr_len;
+    ep->local_ip = o->local;
+    ep->tcp = o->tcp;
+    ep->has_addr = true;
+}
+
+/* Records an address that passed a check. At most ENDPOINT_MAX_PATHS UDP
+ * paths are kept (each is a key in the address map); a nominated new address
+ * evicts the oldest one that is not where we send. An ICE-TCP connection is
+ * its own path: it knows its endpoint. */
+static void remember_path(worker *w, endpoint *ep, const origin *o, bool nominated)
+{
+    if (o->tcp) {
+        o->tcp->owner = ep;
+        if (!ep->has_addr || nominated)
+            select_path(ep, o);
+        return;
+    }
     bool known = false;
     for (int i = 0; i < ep->n_paths; i++)
-        known |= same_addr(&ep->paths[i], from);
+        known |= same_addr(&ep->paths[i], o->addr);
     if (!known) {
         if (ep->n_paths == ENDPOINT_MAX_PATHS) {
             if (!nominated)
                 return;
-            int victim = ep->has_addr && same_addr(&ep->addr, (struct sockaddr *)&ep->paths[0]) ? 1 : 0;
+            bool first_in_use = ep->has_addr && !ep->tcp && same_addr(&ep->addr, (struct sockaddr *)&ep->paths[0]);
+            int victim = first_in_use ? 1 : 0;
             struct sockaddr *old = (struct sockaddr *)&ep->paths[victim];
             if (addr_map_get(&w->by_addr, old) == ep)
                 addr_map_remove(&w->by_addr, old);
@@ -399,20 +453,15 @@ static void remember_path(worker *w, endpoint *ep, const struct sockaddr *from, 
                     sizeof ep->paths[0] * (size_t)(ep->n_paths - victim - 1));
             ep->n_paths--;
         }
-        if (addr_map_put(&w->by_addr, from, ep) < 0)
+        if (addr_map_put(&w->by_addr, o->addr, ep) < 0)
             return;
-        memcpy(&ep->paths[ep->n_paths++], from, from_len);
+        memcpy(&ep->paths[ep->n_paths++], o->addr, o->addr_len);
     }
-    if (!ep->has_addr || nominated) {
-        memcpy(&ep->addr, from, from_len);
-        ep->addr_len = from_len;
-        ep->local_ip = local;
-        ep->has_addr = true;
-    }
+    if (!ep->has_addr || nominated)
+        select_path(ep, o);
 }
 
-static void handle_stun(worker *w, const uint8_t *buf, size_t len, const struct sockaddr *from,
-                        socklen_t from_len, struct in_addr local, int64_t now)
+static void handle_stun(worker *w, const uint8_t *buf, size_t len, const origin *o, int64_t now)
 {
     stun_msg msg;
     if (stun_parse(buf, len, &msg) < 0) {
@@ -433,10 +482,10 @@ static void handle_stun(worker *w, const uint8_t *buf, size_t len, const struct 
         w->counters.dropped_auth++;
         reply_len = stun_build_binding_error(reply, sizeof reply, msg.txid, 401, "Unauthorized", NULL, 0);
         if (reply_len)
-            worker_send_now(w, reply, reply_len, from, from_len, local);
+            reply_to(w, o, reply, reply_len);
         return;
     }
-    remember_path(w, ep, from, from_len, local, msg.use_candidate);
+    remember_path(w, ep, o, msg.use_candidate);
     ep->last_check_ms = now;
     if (ep->state == ENDPOINT_NEW) {
         ep->state = ENDPOINT_CHECKED;
@@ -446,10 +495,10 @@ static void handle_stun(worker *w, const uint8_t *buf, size_t len, const struct 
             return;
         }
     }
-    reply_len = stun_build_binding_success(reply, sizeof reply, msg.txid, from, ep->local_pwd,
+    reply_len = stun_build_binding_success(reply, sizeof reply, msg.txid, o->addr, ep->local_pwd,
                                            strlen(ep->local_pwd));
     if (reply_len)
-        worker_send_now(w, reply, reply_len, from, from_len, local);
+        reply_to(w, o, reply, reply_len);
 }
 
 static void handle_dtls(worker *w, endpoint *ep, const uint8_t *buf, size_t len, int64_t now)
@@ -532,18 +581,17 @@ static void handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64
         conference_forward_rtp(ep->conf, ep, src, buf, len, &h);
 }
 
-static void handle_datagram(worker *w, uint8_t *buf, size_t len, const struct sockaddr *from,
-                            socklen_t from_len, struct in_addr local, int64_t now)
+static void handle_datagram(worker *w, uint8_t *buf, size_t len, const origin *o, int64_t now)
 {
     w->counters.rx_datagrams++;
     if (len == 0)
         return;
     uint8_t first = buf[0];
     if (first < 4) {
-        handle_stun(w, buf, len, from, from_len, local, now);
+        handle_stun(w, buf, len, o, now);
         return;
     }
-    endpoint *ep = addr_map_get(&w->by_addr, from);
+    endpoint *ep = o->tcp ? o->tcp->owner : addr_map_get(&w->by_addr, o->addr);
     if (!ep) {
         w->counters.dropped_unknown++;
     } else if (first >= 20 && first < 64) {
@@ -588,12 +636,34 @@ static void receive_batch(worker *w)
         int64_t now = worker_now_ms();
         for (int i = 0; i < n; i++) {
             struct sockaddr *from = (struct sockaddr *)&w->in_addrs[i];
-            handle_datagram(w, w->in_bufs[i], w->in_msgs[i].msg_len, from, sockaddr_len(from),
-                            destination_of(&w->in_msgs[i].msg_hdr), now);
+            origin o = { from, sockaddr_len(from), destination_of(&w->in_msgs[i].msg_hdr), NULL };
+            handle_datagram(w, w->in_bufs[i], w->in_msgs[i].msg_len, &o, now);
         }
         worker_flush(w);
         if (n < WORKER_BATCH)
             return;
+    }
+}
+
+static void tcp_frame(void *user, tcp_conn *c, uint8_t *frame, size_t len)
+{
+    worker *w = user;
+    struct sockaddr_in local;
+    socklen_t local_len = sizeof local;
+    origin o = { (struct sockaddr *)&c->peer, c->peer_len, { htonl(INADDR_ANY) }, c };
+    if (getsockname(c->fd, (struct sockaddr *)&local, &local_len) == 0 && local.sin_family == AF_INET)
+        o.local = local.sin_addr;
+    handle_datagram(w, frame, len, &o, worker_now_ms());
+}
+
+static void tcp_closed(void *user, tcp_conn *c)
+{
+    (void)user;
+    endpoint *ep = c->owner;
+    if (ep && ep->tcp == c) {
+        /* Its nominated path is gone: send nothing until another is nominated. */
+        ep->tcp = NULL;
+        ep->has_addr = false;
     }
 }
 
@@ -618,6 +688,7 @@ static void tick_endpoint(worker *w, endpoint *ep, int64_t now)
 
 static void tick(worker *w, int64_t now)
 {
+    tcp_transport_expire(&w->tcp, now, tcp_closed, w);
     for (conference *c = w->conferences, *next_c; c; c = next_c) {
         next_c = c->next;
         conference_flush_keyframe_requests(c, now);
@@ -637,13 +708,16 @@ static void *worker_main(void *arg)
     while (!w->stop) {
         int64_t now = worker_now_ms();
         int timeout = next_tick > now ? (int)(next_tick - now) : 0;
-        struct epoll_event events[4];
-        int n = epoll_wait(w->epoll_fd, events, 4, timeout);
+        struct epoll_event events[16];
+        int n = epoll_wait(w->epoll_fd, events, 16, timeout);
         for (int i = 0; i < n; i++) {
-            if (events[i].data.fd == w->udp_fd)
+            int fd = events[i].data.fd;
+            if (fd == w->udp_fd)
                 receive_batch(w);
-            else
+            else if (fd == w->commands.event_fd)
                 drain_commands(w);
+            else
+                tcp_transport_event(&w->tcp, fd, events[i].events, worker_now_ms(), tcp_frame, tcp_closed, w);
         }
         now = worker_now_ms();
         if (now >= next_tick) {
@@ -674,6 +748,7 @@ void worker_stop(worker *w)
         pthread_join(w->thread, NULL);
         w->started = false;
     }
+    tcp_transport_close(&w->tcp, tcp_closed, w);
     while (w->conferences)
         remove_endpoint(w, w->conferences->endpoints);
     worker_flush(w);

@@ -14,6 +14,7 @@
 #include "bridge/addr_map.h"
 #include "bridge/conference.h"
 #include "bridge/endpoint.h"
+#include "bridge/tcp_transport.h"
 #include "core/queue.h"
 #include "webrtc/dtls.h"
 
@@ -95,6 +96,7 @@ typedef struct worker {
 
     conference *conferences;
     addr_map by_addr;
+    tcp_transport tcp;             /* ICE-TCP on the same port number */
     worker_counters counters;
 
     /* Batched I/O: buffers reused for every packet. */
@@ -127,6 +129,9 @@ int64_t worker_now_ms(void);
 worker_out *worker_out_reserve(worker *w);
 void worker_out_commit(worker *w, size_t len, const struct sockaddr_storage *to, socklen_t to_len,
                        struct in_addr local);
+/* Commits the reserved slot towards ep's nominated path: queued in the UDP
+ * batch, or written to its ICE-TCP connection at once. */
+void worker_out_commit_to(worker *w, endpoint *ep, size_t len);
 void worker_flush(worker *w);
 /* Sends one datagram now (DTLS, STUN: not batched). */
 void worker_send_now(worker *w, const uint8_t *buf, size_t len, const struct sockaddr *to, socklen_t to_len,

@@ -174,7 +174,7 @@ static void close_room_if_empty(focus *f, room *r)
     }
 }
 
-static size_t room_size(const room *r)
+size_t focus_room_size(const room *r)
 {
     size_t n = 0;
     for (const participant *p = r->participants; p; p = p->next)
@@ -221,8 +221,9 @@ void focus_enter_room(focus *f, focus_session *s, room *r, const char *id, const
     }
     snprintf(p->id, sizeof p->id, "%s", id);
     snprintf(p->name, sizeof p->name, "%s", name);
-    for (int k = 0; k < SOURCE_COUNT; k++)
-        p->on[k] = true;
+    /* Devices are assumed on until media-state says otherwise; a screen
+     * share only once announced. */
+    p->on[SOURCE_MIC] = p->on[SOURCE_CAMERA] = true;
     p->room = r;
     p->session = s;
     p->moderator = r->participants == NULL;
@@ -260,7 +261,7 @@ static void on_join(focus *f, focus_session *s, const signal_msg *msg)
         focus_send_error(f, s, "wrong-password", "the password is not right", "join");
         return;
     }
-    if (r && room_size(r) >= FOCUS_ROOM_CAPACITY) {
+    if (r && focus_room_size(r) >= FOCUS_ROOM_CAPACITY) {
         focus_send_error(f, s, "room-full", "this room is full", "join");
         return;
     }
@@ -351,20 +352,6 @@ focus_session *focus_connect(focus *f, void *conn)
     return s;
 }
 
-static const char *type_name(enum signal_type t)
-{
-    switch (t) {
-    case SIGNAL_ANSWER: return "answer";
-    case SIGNAL_MEDIA_STATE: return "media-state";
-    case SIGNAL_LEAVE: return "leave";
-    case SIGNAL_RENEGOTIATE: return "renegotiate";
-    case SIGNAL_CHAT: return "chat";
-    case SIGNAL_HAND: return "hand";
-    case SIGNAL_REACTION: return "reaction";
-    default: return "";
-    }
-}
-
 static void on_media_state(focus *f, participant *p, const signal_msg *msg)
 {
     const bool next[SOURCE_COUNT] = { msg->audio, msg->video, msg->screen };
@@ -432,7 +419,7 @@ void focus_message(focus *f, focus_session *s, const char *text, size_t len)
     else if (msg.type == SIGNAL_JOIN)
         on_join(f, s, &msg);
     else if (!s->p)
-        focus_send_error(f, s, "not-joined", "join a room first", type_name(msg.type));
+        focus_send_error(f, s, "not-joined", "join a room first", signal_type_name(msg.type));
     else
         on_participant_message(f, s, &msg);
     signal_msg_free(&msg);
@@ -541,6 +528,6 @@ size_t focus_participant_count(const focus *f)
 {
     size_t n = 0;
     for (room *r = f->rooms; r; r = r->next)
-        n += room_size(r);
+        n += focus_room_size(r);
     return n;
 }

@@ -106,6 +106,7 @@ void focus_to_moderators(focus *f, room *r, json_t *msg);
 void focus_close(focus *f, focus_session *s, const char *bye_reason);
 json_t *focus_participant_json(const participant *p);
 participant *focus_find_in_room(room *r, const char *id);
+size_t focus_room_size(const room *r);
 void focus_bridge_request(focus *f, const char *type, const char *room_name, const char *endpoint, json_t *req);
 /* Removes p from its room (the others are told why) and frees it; may free
  * the room. */

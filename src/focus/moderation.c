@@ -66,9 +66,17 @@ static lobby_entry *take_waiting(room *r, const char *id)
     return NULL;
 }
 
+/* Lets a newcomer in; when the room is full it is told so and may try
+ * again later (its connection stays open, out of the lobby). */
 static void admit(focus *f, room *r, lobby_entry *e)
 {
     focus_session *s = e->session;
+    if (focus_room_size(r) >= FOCUS_ROOM_CAPACITY) {
+        s->waiting = NULL;
+        free(e);
+        focus_send_error(f, s, "room-full", "this room is full", "join");
+        return;
+    }
     s->waiting = NULL;
     char id[PARTICIPANT_ID_MAX], name[DISPLAY_NAME_MAX + 1];
     snprintf(id, sizeof id, "%s", e->id);
@@ -122,29 +130,11 @@ static bool needs_target(enum signal_type t)
     return t == SIGNAL_MUTE || t == SIGNAL_ASK_UNMUTE || t == SIGNAL_KICK || t == SIGNAL_GRANT_MODERATOR;
 }
 
-static const char *command_name(enum signal_type t)
-{
-    switch (t) {
-    case SIGNAL_MUTE: return "mute";
-    case SIGNAL_MUTE_ALL: return "mute-all";
-    case SIGNAL_ASK_UNMUTE: return "ask-unmute";
-    case SIGNAL_KICK: return "kick";
-    case SIGNAL_END_MEETING: return "end-meeting";
-    case SIGNAL_GRANT_MODERATOR: return "grant-moderator";
-    case SIGNAL_LOCK: return "lock";
-    case SIGNAL_UNLOCK: return "unlock";
-    case SIGNAL_LOBBY: return "lobby";
-    case SIGNAL_LOBBY_ADMIT: return "lobby-admit";
-    case SIGNAL_LOBBY_REJECT: return "lobby-reject";
-    default: return "";
-    }
-}
-
 void moderation_handle(focus *f, focus_session *s, const signal_msg *msg)
 {
     participant *p = s->p;
     room *r = p->room;
-    const char *re = command_name(msg->type);
+    const char *re = signal_type_name(msg->type);
     if (!p->moderator) {
         focus_send_error(f, s, "not-moderator", "only a moderator may do this", re);
         return;

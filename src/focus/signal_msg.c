@@ -229,6 +229,21 @@ static const struct { const char *name; enum signal_type type; bool needs_id; } 
     { "lobby-reject", SIGNAL_LOBBY_REJECT, true },
 };
 
+static const char *const other_type_names[] = {
+    [SIGNAL_JOIN] = "join", [SIGNAL_ANSWER] = "answer", [SIGNAL_MEDIA_STATE] = "media-state",
+    [SIGNAL_CHAT] = "chat", [SIGNAL_HAND] = "hand", [SIGNAL_REACTION] = "reaction",
+    [SIGNAL_MUTE] = "mute", [SIGNAL_LOCK] = "lock", [SIGNAL_LOBBY] = "lobby",
+};
+
+const char *signal_type_name(enum signal_type type)
+{
+    for (size_t i = 0; i < sizeof simple_types / sizeof simple_types[0]; i++)
+        if (simple_types[i].type == type)
+            return simple_types[i].name;
+    size_t n = sizeof other_type_names / sizeof other_type_names[0];
+    return (size_t)type < n && other_type_names[type] ? other_type_names[type] : "";
+}
+
 /* Decodes the message of type t. Returns 0, -1 with err filled, or 1 when
  * the type is unknown. */
 static int decode_body(const char *t, json_t *root, signal_msg *msg, signal_error *err)

@@ -89,6 +89,8 @@ typedef struct signal_error {
  * bad-room-name, bad-name. Whether the sender may use a message (role,
  * rate) is the focus's business, not the decoder's. */
 int signal_msg_decode(const char *buf, size_t len, signal_msg *msg, signal_error *err);
+/* The protocol name of a message type ("join", "mute-all", ...). */
+const char *signal_type_name(enum signal_type type);
 void signal_msg_free(signal_msg *msg);
 
 #endif

@@ -759,7 +759,12 @@ static void scenario_allocate(harness *h, peer *a, peer *b, peer *c)
     CHECK_EQ_INT(sdp_fingerprint_decode(a->bridge_fingerprint, fp), 0);
     CHECK_EQ_STR(jstr(dtls, "setup"), "passive");
     json_t *cands = json_object_get(resp, "candidates");
-    CHECK_EQ_INT(json_array_size(cands), 1);
+    CHECK_EQ_INT(json_array_size(cands), 2);
+    json_t *tcp = json_array_get(cands, 1);
+    CHECK_EQ_STR(jstr(tcp, "protocol"), "tcp");
+    CHECK_EQ_STR(jstr(tcp, "tcptype"), "passive");
+    CHECK_EQ_INT(json_integer_value(json_object_get(tcp, "port")), h->port);
+    CHECK(json_integer_value(json_object_get(tcp, "priority")) < HOST_PRIORITY);
     json_t *cand = json_array_get(cands, 0);
     CHECK_EQ_STR(jstr(cand, "ip"), "127.0.0.1");
     CHECK_EQ_INT(json_integer_value(json_object_get(cand, "port")), h->port);

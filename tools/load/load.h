@@ -45,9 +45,12 @@ typedef struct load_config {
     int media_threads;
     int janus_room_base;
     bool verbose;
+    char bind_ip[64];
 } load_config;
 
 struct participant;
+struct lws_context;
+struct lws_protocols;
 
 /* One ICE/DTLS/SRTP transport. */
 typedef struct pc {
@@ -153,12 +156,6 @@ typedef struct proc_sample {
 } proc_sample;
 proc_sample proc_read(int pid);
 
-/* signal_stoa.c / signal_janus.c: run the signalling of every participant
- * until *stop; called from the main loop once per turn. */
-int sig_stoa_start(load_run *run, participant *p, struct lws_context *ctx);
-int sig_janus_start(load_run *run, participant *p, struct lws_context *ctx);
-extern const struct lws_protocols sig_stoa_protocol;
-extern const struct lws_protocols sig_janus_protocol;
-void sig_leave(participant *p);          /* says goodbye (either protocol) */
+/* sig.c, signal_stoa.c, signal_janus.c: see sig.h. */
 
 #endif

@@ -1,1 +1,471 @@
-/* placeholder */
+/* Media threads of stoa-load: per transport, ICE (STUN checks as the
+ * controlling or controlled agent, answering the peer's checks), a DTLS
+ * client or server, SRTP; synthetic Opus (50 packets/s) and VP8 (frames at a
+ * bitrate, split into packets of at most MEDIA_MTU_PAYLOAD bytes) stamped for
+ * the receivers; and the receive side that unprotects, reads the stamps and
+ * accounts loss and delay. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "load.h"
+#include "stamp.h"
+#include "core/log.h"
+#include "core/random.h"
+#include "webrtc/rtp.h"
+#include "webrtc/sdp.h"
+#include "webrtc/stun.h"
+
+#define MEDIA_MTU_PAYLOAD 1100
+#define AUDIO_PAYLOAD 120                /* bytes: ~48 kbit/s Opus */
+#define AUDIO_INTERVAL_NS 20000000LL
+#define CHECK_INTERVAL_NS 50000000LL     /* until the first success */
+#define CONSENT_INTERVAL_NS 2500000000LL
+#define MAX_CATCH_UP_NS 200000000LL      /* after a stall, skip rather than burst */
+#define PKT_MAX 1600
+#define RX_BATCH 32
+
+int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+pc *pc_new(participant *p, const char *bind_ip)
+{
+    pc *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->p = p;
+    c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    socklen_t len = sizeof a;
+    if (c->fd < 0 || inet_pton(AF_INET, bind_ip, &a.sin_addr) != 1 ||
+        bind(c->fd, (struct sockaddr *)&a, sizeof a) < 0 ||
+        getsockname(c->fd, (struct sockaddr *)&c->local, &len) < 0) {
+        if (c->fd >= 0)
+            close(c->fd);
+        free(c);
+        return NULL;
+    }
+    /* Large buffers: the generator must not be where packets are lost. */
+    int size = 4 << 20;
+    if (setsockopt(c->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+        (void)setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    if (setsockopt(c->fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0)
+        (void)setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    random_ice_chars(c->local_ufrag, 8);
+    random_ice_chars(c->local_pwd, 24);
+    random_bytes(&c->tiebreaker, sizeof c->tiebreaker);
+    c->audio_pt = SDP_PT_OPUS;
+    c->video_pt = SDP_PT_VP8;
+    c->remote_video_pt = SDP_PT_VP8;
+    random_bytes(c->rtp_seq, sizeof c->rtp_seq);
+    random_bytes(c->rtp_ts, sizeof c->rtp_ts);
+    return c;
+}
+
+void pc_free(pc *c)
+{
+    if (!c)
+        return;
+    if (c->srtp_ready)
+        stoa_srtp_free(&c->srtp);
+    dtls_conn_free(c->dtls);
+    if (c->fd >= 0)
+        close(c->fd);
+    free(c);
+}
+
+void pc_start(load_run *run, pc *c)
+{
+    media_worker *w = &run->workers[c->p->index % run->n_workers];
+    pthread_mutex_lock(&w->lock);
+    c->next_in_worker = w->incoming;
+    w->incoming = c;
+    pthread_mutex_unlock(&w->lock);
+    uint64_t one = 1;
+    (void)!write(w->evfd, &one, sizeof one);
+}
+
+static void pc_send_raw(pc *c, const void *data, size_t len)
+{
+    (void)sendto(c->fd, data, len, 0, (const struct sockaddr *)&c->remote, sizeof c->remote);
+}
+
+static void dtls_send(void *user, const uint8_t *data, size_t len)
+{
+    pc_send_raw(user, data, len);
+}
+
+static void pc_fail(pc *c, const char *why)
+{
+    if (c->failed)
+        return;
+    c->failed = true;
+    if (g_run->cfg.verbose)
+        fprintf(stderr, "stoa-load: %s: transport failed: %s\n", c->p->name, why);
+}
+
+static void send_check(pc *c, bool nominate)
+{
+    uint8_t buf[512], txid[STUN_TXID_SIZE];
+    char username[600];
+    snprintf(username, sizeof username, "%s:%s", c->remote_ufrag, c->local_ufrag);
+    random_bytes(txid, sizeof txid);
+    size_t n = stun_build_binding_request(buf, sizeof buf, txid, username, 0x6E7FFFFF, c->controlling,
+                                          c->tiebreaker, nominate && c->controlling, c->remote_pwd,
+                                          strlen(c->remote_pwd));
+    if (n)
+        pc_send_raw(c, buf, n);
+}
+
+static void start_dtls(pc *c)
+{
+    if (c->dtls)
+        return;
+    c->dtls = dtls_conn_new(g_run->dtls, c->dtls_server, dtls_send, c);
+    if (!c->dtls) {
+        pc_fail(c, "dtls_conn_new");
+        return;
+    }
+    if (!c->dtls_server && dtls_conn_start(c->dtls) < 0)
+        pc_fail(c, "dtls start");
+}
+
+static void handle_stun(pc *c, uint8_t *buf, size_t len, const struct sockaddr_in *from)
+{
+    stun_msg m;
+    if (stun_parse(buf, len, &m) < 0)
+        return;
+    if (m.type == STUN_BINDING_REQUEST) {
+        /* The peer's own check (full ICE agents, Janus): answer with our password. */
+        if (!stun_check_integrity(buf, len, &m, c->local_pwd, strlen(c->local_pwd)))
+            return;
+        uint8_t out[512];
+        size_t n = stun_build_binding_success(out, sizeof out, m.txid, (const struct sockaddr *)from,
+                                              c->local_pwd, strlen(c->local_pwd));
+        if (n)
+            (void)sendto(c->fd, out, n, 0, (const struct sockaddr *)from, sizeof *from);
+        if (!c->have_remote || !c->ice_ok) {
+            c->remote = *from;
+            c->have_remote = true;
+        }
+        if (!c->controlling && !c->ice_ok) {
+            /* Controlled: the peer's check (nominating or not) proves the path;
+             * our own checks to it go on until one succeeds too. */
+            send_check(c, false);
+        }
+        return;
+    }
+    if (m.type == STUN_BINDING_SUCCESS) {
+        if (!stun_check_integrity(buf, len, &m, c->remote_pwd, strlen(c->remote_pwd)))
+            return;
+        if (!c->ice_ok) {
+            c->ice_ok = true;
+            c->remote = *from;
+            start_dtls(c);
+        }
+    }
+}
+
+static void handle_dtls(pc *c, const uint8_t *buf, size_t len)
+{
+    if (!c->dtls) {
+        if (!c->dtls_server)
+            return;
+        c->ice_ok = true;                /* the peer found us; its checks proved the path */
+        start_dtls(c);
+        if (!c->dtls)
+            return;
+    }
+    enum dtls_state st = dtls_conn_input(c->dtls, buf, len);
+    if (st == DTLS_FAILED || st == DTLS_CLOSED) {
+        pc_fail(c, st == DTLS_FAILED ? "dtls failed" : "dtls closed by peer");
+        return;
+    }
+    if (st == DTLS_CONNECTED && !c->srtp_ready) {
+        uint8_t fp[32];
+        stoa_srtp_keys keys;
+        if (dtls_conn_peer_fingerprint(c->dtls, fp) < 0 || memcmp(fp, c->remote_fp, 32) != 0) {
+            pc_fail(c, "the peer's certificate does not match the fingerprint in its SDP");
+            return;
+        }
+        if (dtls_conn_srtp_keys(c->dtls, &keys) < 0 || stoa_srtp_init(&c->srtp, &keys) < 0) {
+            pc_fail(c, "srtp keys");
+            return;
+        }
+        c->srtp_ready = true;
+        c->connected = true;
+        atomic_fetch_add(&c->p->connected_pcs, 1);
+        int64_t now = mono_ns();
+        /* Spread the senders over the packet interval. */
+        c->next_audio_ns = now + (int64_t)(random_u32() % (uint32_t)AUDIO_INTERVAL_NS);
+        c->next_video_ns = now + (int64_t)(random_u32() % 33000000u);
+    }
+}
+
+static void handle_srtp(media_worker *w, pc *c, uint8_t *buf, size_t len, int64_t now)
+{
+    participant *p = c->p;
+    if (rtp_is_rtcp(buf, len)) {
+        if (stoa_srtp_unprotect_rtcp(&c->srtp, buf, &len) == 0)
+            p->rtcp_packets++;
+        else
+            p->undecryptable++;
+        return;
+    }
+    if (stoa_srtp_unprotect_rtp(&c->srtp, buf, &len) < 0) {
+        p->undecryptable++;
+        return;
+    }
+    rtp_header h;
+    load_stamp s;
+    if (rtp_parse(buf, len, &h) < 0 ||
+        stamp_find(buf + h.header_len, h.payload_len, h.payload_type == c->remote_video_pt, &s) < 0 ||
+        s.publisher >= (uint32_t)g_run->n_total || s.stream > STAMP_VIDEO) {
+        p->rx_foreign++;
+        return;
+    }
+    p->rx_packets++;
+    atomic_fetch_add_explicit(&w->rx_rtp, 1, memory_order_relaxed);
+    if (atomic_load_explicit(&p->first_media_ns, memory_order_relaxed) == 0)
+        atomic_store(&p->first_media_ns, now);
+    enum seq_result r = seq_tracker_add(&p->rx[s.publisher * 2 + s.stream], s.seq);
+    if (r != SEQ_DUPLICATE) {
+        int64_t d = now - (int64_t)s.send_ns;
+        lat_hist_add(&w->lat, d > 0 ? (uint64_t)d / 1000 : 0);
+    }
+}
+
+static void pc_receive(media_worker *w, pc *c)
+{
+    static __thread uint8_t bufs[RX_BATCH][PKT_MAX];
+    struct mmsghdr msgs[RX_BATCH];
+    struct iovec iov[RX_BATCH];
+    struct sockaddr_in from[RX_BATCH];
+    for (int round = 0; round < 64; round++) {
+        for (int i = 0; i < RX_BATCH; i++) {
+            iov[i] = (struct iovec){ .iov_base = bufs[i], .iov_len = PKT_MAX };
+            msgs[i].msg_hdr = (struct msghdr){ .msg_name = &from[i], .msg_namelen = sizeof from[i],
+                                               .msg_iov = &iov[i], .msg_iovlen = 1 };
+        }
+        int n = recvmmsg(c->fd, msgs, RX_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0)
+            return;
+        int64_t now = mono_ns();
+        for (int i = 0; i < n; i++) {
+            uint8_t *b = bufs[i];
+            size_t len = msgs[i].msg_len;
+            if (len < 1 || c->failed)
+                continue;
+            if (b[0] < 4)
+                handle_stun(c, b, len, &from[i]);
+            else if (b[0] >= 20 && b[0] < 64)
+                handle_dtls(c, b, len);
+            else if (b[0] >= 128 && b[0] < 192 && c->srtp_ready)
+                handle_srtp(w, c, b, len, now);
+        }
+        if (n < RX_BATCH)
+            return;
+    }
+}
+
+/* Writes an RTP packet with our stamp, protects and sends it. */
+static void send_rtp(media_worker *w, pc *c, int stream, bool marker, bool first_of_frame, size_t payload_len,
+                     int64_t now)
+{
+    participant *p = c->p;
+    uint8_t buf[PKT_MAX];
+    size_t off = 12;
+    buf[0] = 0x80;
+    buf[1] = (uint8_t)((marker ? 0x80 : 0) | (stream == STAMP_AUDIO ? c->audio_pt : c->video_pt));
+    put16(buf + 2, c->rtp_seq[stream]++);
+    put32(buf + 4, c->rtp_ts[stream]);
+    put32(buf + 8, stream == STAMP_AUDIO ? p->audio_ssrc : p->video_ssrc);
+    if (c->mid_ext) {
+        /* One-byte header extension (RFC 8285): sdes:mid = "0" or "1". */
+        buf[0] |= 0x10;
+        put16(buf + 12, RTP_EXT_PROFILE_ONE_BYTE);
+        put16(buf + 14, 1);
+        buf[16] = (uint8_t)(SDP_EXT_MID << 4 | 0);
+        buf[17] = stream == STAMP_AUDIO ? '0' : '1';
+        buf[18] = buf[19] = 0;
+        off = 20;
+    }
+    load_stamp s = { .publisher = (uint32_t)p->index, .stream = (uint8_t)stream,
+                     .seq = p->sent_seq[stream], .send_ns = (uint64_t)now };
+    if (stamp_payload(buf + off, sizeof buf - off - STOA_SRTP_MAX_TRAILER, &s, first_of_frame, payload_len) == 0)
+        return;
+    size_t len = off + payload_len;
+    if (stoa_srtp_protect_rtp(&c->srtp, buf, &len, sizeof buf) < 0)
+        return;
+    p->sent_seq[stream]++;
+    p->sent_packets++;
+    atomic_fetch_add_explicit(&w->tx_rtp, 1, memory_order_relaxed);
+    pc_send_raw(c, buf, len);
+}
+
+static void publish(media_worker *w, pc *c, int64_t now)
+{
+    const load_config *cfg = &g_run->cfg;
+    if (!c->send || !c->p->publishes || !atomic_load_explicit(&g_run->publishing, memory_order_relaxed))
+        return;
+    if (now - c->next_audio_ns > MAX_CATCH_UP_NS)
+        c->next_audio_ns = now;
+    while (now >= c->next_audio_ns) {
+        send_rtp(w, c, STAMP_AUDIO, false, false, AUDIO_PAYLOAD, now);
+        c->rtp_ts[STAMP_AUDIO] += 960;
+        c->next_audio_ns += AUDIO_INTERVAL_NS;
+    }
+    if (cfg->audio_only || cfg->video_kbps <= 0)
+        return;
+    int64_t frame_ns = 1000000000LL / cfg->fps;
+    if (now - c->next_video_ns > MAX_CATCH_UP_NS)
+        c->next_video_ns = now;
+    while (now >= c->next_video_ns) {
+        size_t frame = (size_t)cfg->video_kbps * 1000 / 8 / (size_t)cfg->fps;
+        size_t n = (frame + MEDIA_MTU_PAYLOAD - 1) / MEDIA_MTU_PAYLOAD;
+        if (n == 0)
+            n = 1;
+        size_t each = frame / n;
+        if (each < STAMP_SIZE + 1)
+            each = STAMP_SIZE + 1;
+        for (size_t i = 0; i < n; i++)
+            send_rtp(w, c, STAMP_VIDEO, i + 1 == n, i == 0, each, now);
+        c->rtp_ts[STAMP_VIDEO] += 90000 / (uint32_t)cfg->fps;
+        c->next_video_ns += frame_ns;
+    }
+}
+
+static void pc_timers(media_worker *w, pc *c, int64_t now)
+{
+    if (c->failed || !c->have_remote)
+        return;
+    if (now >= c->next_check_ns) {
+        if (!c->ice_ok) {
+            send_check(c, true);
+            c->next_check_ns = now + CHECK_INTERVAL_NS;
+        } else {
+            send_check(c, false);        /* consent freshness (RFC 7675) */
+            c->next_check_ns = now + CONSENT_INTERVAL_NS;
+        }
+    }
+    if (c->dtls && !c->srtp_ready) {
+        int t = dtls_conn_timeout_ms(c->dtls);
+        if (t == 0) {
+            enum dtls_state st = dtls_conn_handle_timeout(c->dtls);
+            if (st == DTLS_FAILED)
+                pc_fail(c, "dtls timeout");
+        }
+    }
+    if (c->srtp_ready)
+        publish(w, c, now);
+}
+
+static void take_incoming(media_worker *w)
+{
+    uint64_t v;
+    (void)!read(w->evfd, &v, sizeof v);
+    pthread_mutex_lock(&w->lock);
+    pc *list = w->incoming;
+    w->incoming = NULL;
+    pthread_mutex_unlock(&w->lock);
+    while (list) {
+        pc *c = list;
+        list = c->next_in_worker;
+        c->next_in_worker = w->pcs;
+        w->pcs = c;
+        struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+        if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0)
+            pc_fail(c, "epoll_ctl");
+        c->next_check_ns = 0;            /* check now */
+    }
+}
+
+static void *media_main(void *arg)
+{
+    media_worker *w = arg;
+    struct epoll_event evs[64];
+    int64_t next_tick = 0;
+    while (!atomic_load(&w->quit)) {
+        int n = epoll_wait(w->epfd, evs, 64, 1);
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.ptr == NULL)
+                take_incoming(w);
+            else
+                pc_receive(w, evs[i].data.ptr);
+        }
+        int64_t now = mono_ns();
+        if (now >= next_tick) {
+            for (pc *c = w->pcs; c; c = c->next_in_worker)
+                pc_timers(w, c, now);
+            next_tick = now + 1000000;
+        }
+    }
+    return NULL;
+}
+
+int media_start(load_run *run)
+{
+    run->workers = calloc((size_t)run->n_workers, sizeof *run->workers);
+    if (!run->workers)
+        return -1;
+    for (int i = 0; i < run->n_workers; i++) {
+        media_worker *w = &run->workers[i];
+        lat_hist_init(&w->lat);
+        pthread_mutex_init(&w->lock, NULL);
+        w->epfd = epoll_create1(EPOLL_CLOEXEC);
+        w->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+        if (w->epfd < 0 || w->evfd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->evfd, &ev) < 0)
+            return -1;
+        if (pthread_create(&w->thread, NULL, media_main, w) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+void media_stop(load_run *run)
+{
+    for (int i = 0; i < run->n_workers; i++)
+        atomic_store(&run->workers[i].quit, true);
+    for (int i = 0; i < run->n_workers; i++) {
+        media_worker *w = &run->workers[i];
+        pthread_join(w->thread, NULL);
+        /* Transports handed over too late stay in incoming: take them so they are freed. */
+        pc *list = w->incoming;
+        w->incoming = NULL;
+        while (list) {
+            pc *c = list;
+            list = c->next_in_worker;
+            c->next_in_worker = w->pcs;
+            w->pcs = c;
+        }
+        close(w->epfd);
+        close(w->evfd);
+    }
+}

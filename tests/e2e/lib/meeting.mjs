@@ -99,6 +99,21 @@ export function updated(id, check = () => true) {
   return (m) => m.type === 'participant-updated' && m.participant?.id === id && check(m.participant);
 }
 
+/** Resolves with `promise`, or throws `what` after `ms` (no stray timers). */
+export async function within(promise, ms, what = 'operation') {
+  let timer;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The message `msg` is refused with `code`; the connection still answers ping. */
 export async function refused(c, msg, code, { re = msg.type, timeoutMs = 3000 } = {}) {
   c.send(msg);
@@ -144,6 +159,8 @@ export async function openMeeting(browser, baseUrl, {
   const logs = [];
   page.on('console', (msg) => logs.push(`[${msg.type()}] ${msg.text()}`));
   page.on('pageerror', (err) => logs.push(`[pageerror] ${err.message}`));
+  // A confirmation the app may ask for (kick, end meeting) is accepted.
+  page.on('dialog', (d) => d.accept().catch(() => {}));
   const p = { context, page, name, room, logs };
   await page.goto(`${baseUrl}/${encodeURIComponent(room)}?name=${encodeURIComponent(name)}`, { timeout: timeoutMs });
   if (!join) return p;
@@ -235,6 +252,42 @@ export function tile(p, id, source = 'camera') {
   return p.page.locator(`${tid('tile')}[data-participant="${id}"][data-source="${source}"]`);
 }
 
+// ---------------------------------------------------------------------------
+// Chat
+
+/** Types `text` into the chat (to `to`: a participant id, or '' for everyone) and sends it. */
+export async function sendChat(p, text, to = '') {
+  await openChatPanel(p);
+  const select = p.page.locator(tid('chat-to'));
+  if (to || (await select.count())) await select.selectOption(to);
+  await p.page.locator(tid('chat-input')).fill(text);
+  await p.page.locator(tid('chat-send')).click();
+}
+
+/** The chat messages shown on p's page: [{from, private, text, html}]. */
+export function shownChat(p) {
+  return p.page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid="chat-messages"] [data-testid="chat-message"]')].map((m) => {
+      const t = m.querySelector('[data-testid="chat-text"]');
+      return { from: m.dataset.from, private: m.dataset.private, text: t?.textContent ?? null, html: t?.innerHTML ?? null };
+    }));
+}
+
+/** Waits until p shows a chat message whose text is `text`; returns it. */
+export async function waitChatShown(p, text, timeoutMs = 5000) {
+  try {
+    await p.page.waitForFunction(
+      (want) => [...document.querySelectorAll('[data-testid="chat-messages"] [data-testid="chat-message"] [data-testid="chat-text"]')]
+        .some((t) => t.textContent === want),
+      text,
+      { timeout: timeoutMs },
+    );
+  } catch (err) {
+    throw new Error(`${p.name} does not show the chat message ${JSON.stringify(text)} within ${timeoutMs} ms; shown ${JSON.stringify(await shownChat(p).catch(() => null))}\n${await describeMeeting(p)}`);
+  }
+  return (await shownChat(p)).find((m) => m.text === text);
+}
+
 /**
  * Inbound RTP of `p`, grouped by sender and source through window.stoa.mids:
  * [{participant, source, kind, ssrc, mid, framesDecoded, packetsReceived}].
@@ -270,3 +323,152 @@ export async function waitSourceFlowing(p, participant, source, kind, { timeoutM
 }
 
 export { describePage, sleep };
+
+// ---------------------------------------------------------------------------
+// A minimal browser client, independent of the web app
+
+/**
+ * Runs in the page: a bare-bones Stoa client written from docs/protocol.md
+ * (join, answer every offer with the camera and microphone on mids 0 and 1,
+ * screen on mid 2 when shared). Exposes window.stoa = {pc, mids, selfId,
+ * state, msgs, send, shareScreen, stopScreen} like the web app's hooks, so
+ * that lib/stats.mjs works on it. `dropTypes`: server messages it ignores
+ * (e.g. 'muted', to play a client that does not obey a moderator).
+ */
+async function miniClientMain({ wsUrl, room, name, dropTypes }) {
+  const s = {
+    pc: null, mids: new Map(), selfId: null, state: 'connecting', msgs: [], errors: [], participants: new Map(),
+    screenTrack: null, media: { audio: true, video: true, screen: false },
+  };
+  window.stoa = s;
+  const local = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240, frameRate: 15 } });
+  s.localStream = local;
+  const trackFor = (mid) => (mid === '0' ? local.getAudioTracks()[0] : mid === '1' ? local.getVideoTracks()[0] : mid === '2' ? s.screenTrack : null);
+  const ws = new WebSocket(wsUrl, 'stoa');
+  const send = (m) => ws.send(JSON.stringify(m));
+  s.send = send;
+  const sendState = () => send({ type: 'media-state', ...s.media });
+
+  const attach = async () => {
+    for (const t of s.pc.getTransceivers()) {
+      if (!['0', '1', '2'].includes(t.mid)) continue;
+      const track = trackFor(t.mid);
+      if (t.sender.track !== track) await t.sender.replaceTrack(track);
+      t.direction = track ? 'sendonly' : 'inactive';
+    }
+  };
+  const onOffer = async (m) => {
+    if (!s.pc) s.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    for (const [mid, info] of Object.entries(m.mids ?? {})) s.mids.set(mid, info);
+    await s.pc.setRemoteDescription({ type: 'offer', sdp: m.sdp });
+    await attach();
+    await s.pc.setLocalDescription(await s.pc.createAnswer());
+    send({ type: 'answer', sdp: s.pc.localDescription.sdp, version: m.version });
+  };
+  let chain = Promise.resolve();
+  ws.onmessage = (ev) => {
+    const m = JSON.parse(ev.data);
+    s.msgs.push(m);
+    if (dropTypes.includes(m.type)) return;
+    chain = chain.then(async () => {
+      if (m.type === 'joined') {
+        s.selfId = m.id;
+        s.role = m.role;
+        for (const p of m.participants) s.participants.set(p.id, p);
+        s.state = 'joined';
+        sendState();
+      } else if (m.type === 'offer') {
+        await onOffer(m);
+      } else if (m.type === 'participant-joined' || m.type === 'participant-updated') {
+        if (m.participant.id !== s.selfId) s.participants.set(m.participant.id, m.participant);
+      } else if (m.type === 'participant-left') {
+        s.participants.delete(m.id);
+      } else if (m.type === 'muted') {
+        s.media[m.kind] = false;
+        local.getTracks().filter((t) => t.kind === m.kind).forEach((t) => { t.enabled = false; });
+      } else if (m.type === 'error') {
+        s.errors.push(m);
+      } else if (m.type === 'bye') {
+        s.state = 'left';
+      }
+    }).catch((err) => s.errors.push({ code: 'client', message: String(err) }));
+  };
+  ws.onopen = () => send({ type: 'join', room, name });
+  ws.onclose = () => { if (s.state !== 'left') s.state = 'closed'; };
+
+  s.setMic = (on) => {
+    s.media.audio = on;
+    local.getAudioTracks().forEach((t) => { t.enabled = on; });
+    sendState();
+  };
+  s.shareScreen = async () => {
+    const d = await navigator.mediaDevices.getDisplayMedia({ video: true });
+    s.screenTrack = d.getVideoTracks()[0];
+    s.media.screen = true;
+    await attach();
+    sendState();
+    send({ type: 'renegotiate' });
+  };
+  s.stopScreen = async () => {
+    s.screenTrack?.stop();
+    s.screenTrack = null;
+    s.media.screen = false;
+    await attach();
+    sendState();
+    send({ type: 'renegotiate' });
+  };
+}
+
+/**
+ * A participant driven by the minimal client above instead of the web app:
+ * same p shape as openMeeting ({context, page, name, id, logs}).
+ */
+export async function openMiniClient(browser, server, { room, name, dropTypes = [], timeoutMs = 10000 } = {}) {
+  const context = await browser.newContext({ viewport: { width: 400, height: 300 } });
+  await context.grantPermissions(['camera', 'microphone'], { origin: server.url });
+  context.setDefaultTimeout(10000);
+  const page = await context.newPage();
+  const logs = [];
+  page.on('console', (msg) => logs.push(`[${msg.type()}] ${msg.text()}`));
+  page.on('pageerror', (err) => logs.push(`[pageerror] ${err.message}`));
+  // Any page of the server's origin will do (loopback is a secure context).
+  await page.goto(`${server.url}/_/mini-client-blank-page`);
+  await page.setContent('<!doctype html><title>mini client</title><button id="share">share</button><button id="unshare">stop</button>');
+  await page.evaluate(() => {
+    document.getElementById('share').onclick = () => window.stoa.shareScreen().catch((e) => window.stoa.errors.push({ code: 'share', message: String(e) }));
+    document.getElementById('unshare').onclick = () => window.stoa.stopScreen();
+  });
+  const p = { context, page, name, room, logs, mini: true };
+  await page.evaluate(miniClientMain, { wsUrl: server.wsUrl, room, name, dropTypes });
+  await waitState(p, ['joined'], timeoutMs);
+  return p;
+}
+
+/** Starts sharing the (fake) screen from a mini client; a click gives the user activation. */
+export async function miniShareScreen(p) {
+  await p.page.click('#share');
+  await p.page.waitForFunction(() => window.stoa.media.screen || window.stoa.errors.length, null, { timeout: 10000 });
+  const errors = await p.page.evaluate(() => window.stoa.errors);
+  if (errors.length) throw new Error(`${p.name} cannot share: ${JSON.stringify(errors)}`);
+}
+
+export async function miniStopScreen(p) {
+  await p.page.click('#unshare');
+}
+
+/**
+ * For the last test of a file: the server is still running (a crash is
+ * reported with its exit status and log), and exits with status 0 within 5 s
+ * of SIGTERM.
+ */
+export async function serverSurvives(server) {
+  const exit = server.exitInfo();
+  if (exit) throw new Error(`stoa died during the tests: ${JSON.stringify(exit)}; log ${server.logFile}:\n${server.logTail(30)}`);
+  await server.stop();
+}
+
+/** In `after`: says so when stoa died on its own (a crash), with its log tail. */
+export function reportServerDeath(server) {
+  const exit = server?.exitInfo();
+  if (exit && !server.stopped) console.log(`# stoa died during the tests: ${JSON.stringify(exit)}; log ${server.logFile}:\n${server.logTail(20).replace(/^/gm, '# ')}`);
+}

@@ -1,0 +1,178 @@
+// Moderation in the web app: password lock, lobby, kick, raised-hand queue,
+// and the moderator role passing on when the moderator leaves.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import {
+  closeMeeting, describeMeeting, launchMeetingBrowser, openMeeting, openParticipantsPanel, participantEntry, tid, tile, waitState,
+  serverSurvives, reportServerDeath,
+} from './lib/meeting.mjs';
+import { startServer } from './lib/server.mjs';
+import { until } from './lib/stats.mjs';
+
+const ROOM = 'moderated';
+const PASSWORD = 'correct horse';
+
+describe('meeting moderation', { timeout: 110000 }, () => {
+  let server;
+  let browser;
+  const open = [];
+  let mod;
+  let nia;
+
+  const join = async (name, opts = {}) => {
+    const p = await openMeeting(browser, server.url, { room: ROOM, name, ...opts });
+    open.push(p);
+    return p;
+  };
+  const leaveBrowser = async (p) => {
+    await closeMeeting(p);
+    open.splice(open.indexOf(p), 1);
+  };
+
+  /** The ids in p's hands-queue, in order (the participants panel is opened). */
+  const handsShown = async (p) => {
+    await openParticipantsPanel(p);
+    return p.page.evaluate(() => [...document.querySelectorAll('[data-testid="hands-queue"] [data-participant]')].map((e) => e.dataset.participant));
+  };
+
+  /** The ended view with `reason`. */
+  const ended = async (p, reason) => {
+    const view = p.page.locator(tid('ended'));
+    await view.waitFor({ state: 'visible', timeout: 5000 })
+      .catch(async () => assert.fail(`${p.name} shows no ended view: ${await describeMeeting(p)}`));
+    assert.equal(await view.getAttribute('data-reason'), reason, `${p.name}'s ended view gives the reason`);
+  };
+
+  before(async () => {
+    server = await startServer({ label: 'meeting-moderation' });
+    browser = await launchMeetingBrowser();
+    mod = await join('Mod');
+    assert.equal(await mod.page.evaluate(() => window.stoa.role), 'moderator');
+  });
+
+  after(async () => {
+    await Promise.all(open.map(closeMeeting));
+    await browser?.close();
+    reportServerDeath(server);
+    await server?.kill();
+  });
+
+  test('password lock: refused without, error on a wrong one, admitted with the right one', async () => {
+    await openParticipantsPanel(mod);
+    await mod.page.locator(tid('lock-password')).fill(PASSWORD);
+    await mod.page.locator(tid('lock-set')).click();
+    await mod.page.waitForFunction(() => window.stoa.roomState.locked === true, null, { timeout: 5000 });
+
+    nia = await join('Nia', { waitJoined: false });
+    assert.equal(await waitState(nia, ['password', 'joined']), 'password', 'a newcomer must give the password');
+    const input = nia.page.locator(tid('password-input'));
+    await input.waitFor({ state: 'visible', timeout: 5000 });
+    assert.equal(await nia.page.locator(tid('password-error')).isVisible(), false);
+    await input.fill('wrong horse');
+    await nia.page.locator(tid('password-submit')).click();
+    await nia.page.locator(tid('password-error')).waitFor({ state: 'visible', timeout: 5000 });
+    assert.equal(await nia.page.evaluate(() => window.stoa.state), 'password');
+    await input.fill(PASSWORD);
+    await nia.page.locator(tid('password-submit')).click();
+    await waitState(nia, ['joined'], 10000);
+    assert.equal(await nia.page.evaluate(() => window.stoa.role), 'participant');
+    await tile(mod, nia.id).waitFor({ state: 'visible', timeout: 5000 });
+
+    await mod.page.locator(tid('unlock')).click();
+    await nia.page.waitForFunction(() => window.stoa.roomState.locked === false, null, { timeout: 5000 });
+  });
+
+  test('lobby: a knock is admitted, another is rejected', async () => {
+    await openParticipantsPanel(mod);
+    await mod.page.locator(tid('lobby-toggle')).check();
+    await nia.page.waitForFunction(() => window.stoa.roomState.lobby === true, null, { timeout: 5000 });
+
+    const kai = await join('Kai', { waitJoined: false });
+    assert.equal(await waitState(kai, ['lobby', 'joined']), 'lobby', 'the newcomer waits');
+    await kai.page.locator(tid('lobby-waiting')).waitFor({ state: 'visible', timeout: 5000 });
+    const entry = mod.page.locator(`${tid('lobby-list')} ${tid('lobby-entry')}`);
+    await entry.first().waitFor({ state: 'visible', timeout: 5000 });
+    assert.equal(await entry.count(), 1);
+    const kaiId = await entry.first().getAttribute('data-id');
+    await entry.first().locator(tid('lobby-admit')).click();
+    await waitState(kai, ['joined'], 10000);
+    assert.equal(kai.id, kaiId, 'the lobby entry named Kai');
+    await entry.first().waitFor({ state: 'detached', timeout: 5000 });
+    for (const p of [mod, nia]) await tile(p, kai.id).waitFor({ state: 'visible', timeout: 5000 });
+
+    const rex = await join('Rex', { waitJoined: false });
+    assert.equal(await waitState(rex, ['lobby', 'joined']), 'lobby');
+    await entry.first().waitFor({ state: 'visible', timeout: 5000 });
+    await entry.first().locator(tid('lobby-reject')).click();
+    await ended(rex, 'rejected');
+    assert.notEqual(await rex.page.evaluate(() => window.stoa.state), 'joined');
+    await leaveBrowser(rex);
+
+    await mod.page.locator(tid('lobby-toggle')).uncheck();
+    await nia.page.waitForFunction(() => window.stoa.roomState.lobby === false, null, { timeout: 5000 });
+  });
+
+  test('kick: the target sees the ended view, the others lose its tile', async () => {
+    const kai = open.find((p) => p.name === 'Kai');
+    assert.ok(kai?.id, 'Kai is in the room');
+    await openParticipantsPanel(mod);
+    await participantEntry(mod, kai.id).locator(tid('mod-kick')).click();
+    await ended(kai, 'kicked');
+    for (const p of [mod, nia]) {
+      await tile(p, kai.id).waitFor({ state: 'detached', timeout: 5000 })
+        .catch(async () => assert.fail(`${p.name} still shows Kai: ${await describeMeeting(p)}`));
+      assert.equal(await p.page.evaluate((id) => window.stoa.participants.has(id), kai.id), false);
+    }
+    await leaveBrowser(kai);
+  });
+
+  test('raised hands are shown in hands-queue in order, for everyone', async () => {
+    const oli = await join('Oli');
+    const all = [mod, nia, oli];
+    for (const p of all) await p.page.waitForFunction(() => window.stoa.participants.size === 2, null, { timeout: 5000 });
+    const order = [];
+    for (const p of [nia, oli, mod]) {
+      await p.page.locator(tid('hand-toggle')).click();
+      order.push(p.id);
+      for (const q of all) {
+        await q.page.waitForFunction((want) => JSON.stringify(window.stoa.hands) === want, JSON.stringify(order), { timeout: 5000 })
+          .catch(async () => assert.fail(`${q.name}: hands ${JSON.stringify(await q.page.evaluate(() => window.stoa.hands))}, want ${JSON.stringify(order)}`));
+      }
+    }
+    for (const p of all) {
+      const shown = await until(async () => {
+        const ids = await handsShown(p);
+        return JSON.stringify(ids) === JSON.stringify(order) ? ids : null;
+      }, { timeoutMs: 5000, what: `${p.name}'s hands-queue` }).catch(async (err) => assert.fail(`${err.message}: ${JSON.stringify(await handsShown(p))}`));
+      assert.deepEqual(shown, order);
+    }
+    await nia.page.locator(`${tid('tile')}[data-participant="${oli.id}"][data-source="camera"][data-hand="true"]`).waitFor({ state: 'attached', timeout: 5000 });
+    assert.equal(await participantEntry(mod, nia.id).getAttribute('data-hand'), 'true');
+
+    // The moderator lowers Nia's hand.
+    await participantEntry(mod, nia.id).locator(tid('mod-lower-hand')).click();
+    const rest = order.slice(1);
+    for (const p of all) {
+      await until(async () => JSON.stringify(await handsShown(p)) === JSON.stringify(rest), { timeoutMs: 5000, what: `${p.name}'s hands-queue without Nia` });
+    }
+  });
+
+  test('when the moderator leaves, the next one gets the moderator controls', async () => {
+    await openParticipantsPanel(nia);
+    assert.equal(await nia.page.locator(tid('mute-all')).isVisible(), false, 'a participant has no mute-all');
+    assert.equal(await participantEntry(nia, mod.id).locator(tid('mod-kick')).isVisible(), false, 'a participant has no kick button');
+    await mod.page.locator(tid('leave')).click();
+    await leaveBrowser(mod);
+    await nia.page.waitForFunction(() => window.stoa.role === 'moderator', null, { timeout: 5000 })
+      .catch(async () => assert.fail(`Nia did not become moderator: ${await describeMeeting(nia)}`));
+    await openParticipantsPanel(nia);
+    await nia.page.locator(tid('mute-all')).waitFor({ state: 'visible', timeout: 5000 });
+    const oli = open.find((p) => p.name === 'Oli');
+    await participantEntry(nia, oli.id).locator(tid('mod-kick')).waitFor({ state: 'visible', timeout: 5000 });
+    await until(async () => (await participantEntry(oli, nia.id).getAttribute('data-role').catch(() => null)) === 'moderator'
+      || (await oli.page.evaluate((id) => window.stoa.participants.get(id)?.role, nia.id)) === 'moderator', { timeoutMs: 5000, what: 'Oli to see Nia as moderator' });
+  });
+  test('the server survived and exits with status 0 on SIGTERM', () => serverSurvives(server));
+});

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# CI check of issue 5: a short loopback run of stoa-load against a real stoa.
+#   tools/load/ci-check.sh <path to stoa> <path to stoa-load> [seconds]
+# Starts stoa on free ports (127.0.0.1 only), runs 3 participants in one room
+# publishing audio and video for a few seconds, and exits non-zero unless
+# nothing was lost and every subscriber received every publisher's streams.
+# Builds nothing. Prints one line: "load-check: PASS ..." or "load-check: FAIL ...".
+set -uo pipefail
+if [ $# -lt 2 ]; then
+    echo "usage: $0 <stoa binary> <stoa-load binary> [seconds]" >&2
+    exit 2
+fi
+stoa=$1
+load=$2
+seconds=${3:-5}
+for b in "$stoa" "$load"; do
+    [ -x "$b" ] || { echo "load-check: FAIL $b is not executable"; exit 2; }
+done
+workdir=$(mktemp -d)
+pid=
+cleanup() {
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill "$pid" 2>/dev/null
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null
+    fi
+    rm -rf "$workdir"
+}
+trap cleanup EXIT
+
+port_busy() {   # tcp|udp port
+    ss -Hln"${1:0:1}" "sport = :$2" 2>/dev/null | grep -q .
+}
+
+started=
+for attempt in 1 2 3 4 5; do
+    http=$((20000 + RANDOM % 30000))
+    media=$((http + 100))
+    if port_busy tcp "$http" || port_busy udp "$media" || port_busy udp $((media + 1)); then
+        continue
+    fi
+    "$stoa" --http-port "$http" --media-port "$media" --public-ip 127.0.0.1 --workers 2 \
+        --log-level warn >"$workdir/stoa.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 50); do
+        if ! kill -0 "$pid" 2>/dev/null; then break; fi
+        if (exec 3<>"/dev/tcp/127.0.0.1/$http") 2>/dev/null; then started=1; break; fi
+        sleep 0.1
+    done
+    [ -n "$started" ] && break
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
+done
+if [ -z "$started" ]; then
+    echo "load-check: FAIL stoa did not start: $(tail -1 "$workdir/stoa.log" 2>/dev/null)"
+    exit 1
+fi
+
+timeout $((seconds + 40)) "$load" --url "ws://127.0.0.1:$http/ws" --rooms 1 --participants 3 \
+    --seconds "$seconds" --video-kbps 300 --server-pid "$pid" --join-timeout 15 --expect-complete --json \
+    >"$workdir/load.json" 2>"$workdir/load.err"
+rc=$?
+summary=$(tail -1 "$workdir/load.json")
+field() {   # crude but dependency-free: the value of a top-level number/bool field
+    printf '%s' "$summary" | grep -o "\"$1\":[^,}]*" | head -1 | cut -d: -f2
+}
+if ! kill -0 "$pid" 2>/dev/null; then
+    wait "$pid" 2>/dev/null
+    status=$?
+    pid=
+    what="exit status $status"
+    [ "$status" -gt 128 ] && what="killed by signal $((status - 128))"
+    echo "load-check: FAIL stoa died during the run ($what) $(tail -1 "$workdir/stoa.log")"
+    exit 1
+fi
+line="3 participants, ${seconds}s: sent $(field sent), received $(field received), lost $(field lost), missing streams $(field missing_streams), p50 $(field latency_p50_ms) ms, p99 $(field latency_p99_ms) ms"
+if [ "$rc" -eq 0 ] && [ "$(field complete)" = "true" ]; then
+    echo "load-check: PASS $line"
+    exit 0
+fi
+echo "load-check: FAIL (exit $rc) $line $(head -c 300 "$workdir/load.err" | tr '\n' ' ')"
+grep -o '"failures":\[[^]]*\]' "$workdir/load.json" >&2 || true
+exit 1

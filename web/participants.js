@@ -1,0 +1,189 @@
+// The participants panel: the raised-hand queue, everyone in the room with
+// role, microphone, camera and hand, and (for moderators) their tools and
+// the lobby.
+
+import { t, tr } from './i18n.js';
+import { icon } from './icons.js';
+import { mod, setHand } from './moderation.js';
+import { registerPanel } from './panels.js';
+import { $, el, isModerator, nameOf, on, stoa } from './state.js';
+
+let body;
+let handsBox;
+let modBox;
+let listBox;
+let lockInput;
+
+const flag = (v) => (v ? 'true' : 'false');
+
+function button(key, testid, onClick, { cls = 'small', vars = null } = {}) {
+  const b = tr(el('button', cls, { type: 'button', testid }), key, vars);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function stateIcons(p) {
+  const box = el('span', 'entry-icons');
+  const add = (name, off, key) => {
+    const s = el('span', `entry-icon${off ? ' off' : ''}`, { title: t(key) });
+    s.append(icon(name, { off }), tr(el('span', 'visually-hidden'), key));
+    box.append(s);
+  };
+  if (p.hand) add('hand', false, 'tile.hand');
+  if (p.screen) add('screen', false, 'participants.sharing');
+  add('mic', !p.audio, p.audio ? 'participants.mic-on' : 'tile.muted');
+  add('camera', !p.video, p.video ? 'participants.camera-on' : 'tile.camera-off');
+  return box;
+}
+
+function entry(p, self) {
+  const li = el('li', 'participant-entry', { testid: 'participant-entry' });
+  li.dataset.participant = p.id;
+  li.dataset.role = p.role || 'participant';
+  li.dataset.muted = flag(!p.audio);
+  li.dataset.hand = flag(p.hand);
+  const main = el('div', 'entry-main');
+  const name = el('span', 'entry-name', { id: `pname-${p.id}` });
+  if (self) tr(name, 'tile.you', { name: p.name || t('guest') });
+  else name.textContent = p.name || t('guest');
+  main.append(name);
+  if (p.role === 'moderator') main.append(tr(el('span', 'role-badge'), 'participants.moderator'));
+  main.append(stateIcons(p));
+  li.append(main);
+
+  if (self && p.hand) {
+    const actions = el('div', 'entry-actions');
+    actions.append(button('hand.lower-mine', 'self-lower-hand', () => setHand(false)));
+    li.append(actions);
+  }
+  if (!self && isModerator()) {
+    const actions = el('div', 'entry-actions');
+    const who = { name: p.name || t('guest') };
+    if (p.audio) actions.append(button('moderation.mute', 'mod-mute', () => mod.mute(p.id, 'audio'), { vars: who }));
+    else actions.append(button('moderation.ask-unmute', 'mod-ask-unmute', () => mod.askUnmute(p.id), { vars: who }));
+    if (p.video) actions.append(button('moderation.camera-off', 'mod-camera-off', () => mod.mute(p.id, 'video'), { vars: who }));
+    if (p.hand) actions.append(button('moderation.lower-hand', 'mod-lower-hand', () => mod.lowerHand(p.id), { vars: who }));
+    if (p.role !== 'moderator') actions.append(button('moderation.grant', 'mod-grant', () => mod.grant(p.id), { vars: who }));
+    actions.append(button('moderation.kick', 'mod-kick', () => mod.kick(p.id), { cls: 'small danger-text', vars: who }));
+    for (const b of actions.children) b.setAttribute('aria-describedby', `pname-${p.id}`);
+    li.append(actions);
+  }
+  return li;
+}
+
+function everyone() {
+  const self = {
+    id: stoa.selfId,
+    name: stoa.name,
+    role: stoa.role,
+    audio: stoa.media.audio,
+    video: stoa.media.video,
+    screen: stoa.media.screen,
+  };
+  const all = [self, ...stoa.participants.values()];
+  for (const p of all) p.hand = stoa.hands.includes(p.id);
+  return all;
+}
+
+function renderHands() {
+  const ol = el('ol', 'hands-queue', { testid: 'hands-queue' });
+  stoa.hands.forEach((id) => {
+    const li = el('li', 'hand-item');
+    li.dataset.participant = id;
+    li.append(el('span', 'hand-name', { text: id === stoa.selfId ? t('tile.you', { name: stoa.name || t('guest') }) : nameOf(id, t('guest')) }));
+    if (id === stoa.selfId) li.append(button('hand.lower-mine', null, () => setHand(false), { cls: 'small ghost' }));
+    else if (isModerator()) li.append(button('moderation.lower-hand', null, () => mod.lowerHand(id), { cls: 'small ghost', vars: { name: nameOf(id, t('guest')) } }));
+    ol.append(li);
+  });
+  const head = tr(el('h3'), 'hand.queue-title', { count: stoa.hands.length });
+  const empty = stoa.hands.length ? null : tr(el('p', 'hint'), 'hand.queue-empty');
+  handsBox.replaceChildren(head, ...(empty ? [empty] : []), ol);
+}
+
+function renderModTools() {
+  modBox.hidden = !isModerator();
+  if (!isModerator()) return modBox.replaceChildren();
+  const keepPw = lockInput?.value ?? '';
+  const head = tr(el('h3'), 'moderation.tools');
+  const row1 = el('div', 'mod-row');
+  row1.append(button('moderation.mute-all', 'mute-all', () => mod.muteAll()));
+  row1.append(button('moderation.end-meeting', 'end-meeting', () => mod.endMeeting(), { cls: 'small danger' }));
+
+  const lockForm = el('form', 'mod-row lock-form', { novalidate: true });
+  const lockLabel = el('label', 'visually-hidden', { for: 'lock-password' });
+  tr(lockLabel, 'moderation.password-label');
+  lockInput = el('input', '', { id: 'lock-password', type: 'password', maxlength: '128', autocomplete: 'new-password', testid: 'lock-password' });
+  tr(lockInput, 'moderation.password-label', null, 'placeholder');
+  lockInput.value = keepPw;
+  const setBtn = tr(el('button', 'small', { type: 'submit', testid: 'lock-set' }), stoa.roomState.locked ? 'moderation.change-password' : 'moderation.lock');
+  lockForm.append(lockLabel, lockInput, setBtn);
+  lockForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const pw = lockInput.value;
+    if (!pw || new TextEncoder().encode(pw).length > 128) return lockInput.focus();
+    mod.lock(pw);
+    lockInput.value = '';
+  });
+  const lockState = el('div', 'mod-row');
+  lockState.append(tr(el('span', 'hint'), stoa.roomState.locked ? 'moderation.locked' : 'moderation.unlocked'));
+  if (stoa.roomState.locked) lockState.append(button('moderation.unlock', 'unlock', () => mod.unlock()));
+
+  const lobbyRow = el('label', 'mod-row switch');
+  const lobbyBox = el('input', '', { type: 'checkbox', testid: 'lobby-toggle' });
+  lobbyBox.checked = !!stoa.roomState.lobby;
+  lobbyBox.addEventListener('change', () => mod.lobby(lobbyBox.checked));
+  lobbyRow.append(lobbyBox, tr(el('span'), 'moderation.lobby'));
+
+  const lobbyList = el('ul', 'lobby-list', { testid: 'lobby-list' });
+  for (const w of stoa.lobby) {
+    const li = el('li', 'lobby-entry', { testid: 'lobby-entry' });
+    li.dataset.id = w.id;
+    li.append(el('span', 'entry-name', { text: w.name || t('guest') }));
+    const actions = el('div', 'entry-actions');
+    actions.append(button('lobby.admit', 'lobby-admit', () => mod.admit(w.id), { cls: 'small primary', vars: { name: w.name || t('guest') } }));
+    actions.append(button('lobby.reject', 'lobby-reject', () => mod.reject(w.id), { cls: 'small', vars: { name: w.name || t('guest') } }));
+    li.append(actions);
+    lobbyList.append(li);
+  }
+  const lobbyHead = tr(el('h3'), 'lobby.waiting-title', { count: stoa.lobby.length });
+  const parts = [head, row1, lockState, lockForm, lobbyRow];
+  if (stoa.roomState.lobby || stoa.lobby.length) parts.push(lobbyHead);
+  parts.push(lobbyList);
+  modBox.replaceChildren(...parts);
+}
+
+function renderList() {
+  const all = everyone();
+  const ul = el('ul', 'participant-list');
+  all.forEach((p, i) => ul.append(entry(p, i === 0)));
+  const head = tr(el('h3'), 'participants.count', { count: all.length });
+  listBox.replaceChildren(head, ul);
+}
+
+/** Re-renders, keeping keyboard focus on the same control where possible. */
+export function renderParticipants() {
+  if (!body || !stoa.selfId) return;
+  const active = document.activeElement;
+  const focusKey = active && body.contains(active)
+    ? { testid: active.dataset.testid, who: active.closest('[data-participant],[data-id]')?.dataset }
+    : null;
+  const typing = active === lockInput;
+  renderHands();
+  if (!typing) renderModTools();
+  renderList();
+  if (focusKey?.testid) {
+    const scope = focusKey.who?.participant
+      ? body.querySelector(`[data-participant="${CSS.escape(focusKey.who.participant)}"]`)
+      : focusKey.who?.id ? body.querySelector(`[data-id="${CSS.escape(focusKey.who.id)}"]`) : body;
+    (scope?.querySelector(`[data-testid="${focusKey.testid}"]`) ?? body.querySelector('.panel-close'))?.focus();
+  }
+}
+
+export function initParticipants() {
+  body = registerPanel('participants', $('panel-participants'), { titleKey: 'participants.title', onOpen: renderParticipants });
+  handsBox = el('section', 'hands-box');
+  modBox = el('section', 'mod-box');
+  listBox = el('section', 'list-box');
+  body.append(handsBox, modBox, listBox);
+  for (const ev of ['participants', 'self', 'hands', 'room-state', 'lobby']) on(ev, renderParticipants);
+}

@@ -1,0 +1,274 @@
+// Inside the room: the peer connection, tiles, panels and everything the
+// server tells us while we are in (docs/protocol.md, "Server → client").
+
+import { Call } from './call.js';
+import { addMessage, initChat } from './chat.js';
+import { controlButton, initControls, renderControls } from './controls.js';
+import { i18nEvents, t, tr } from './i18n.js';
+import { copyInvite } from './invite.js';
+import { Layout } from './layout.js';
+import { bindMedia, cameraTrack, localSource, publish, resetPublished, toggleCamera, toggleMic } from './media.js';
+import { bindModeration, onMuted, onUnmuteRequest, toggleHand } from './moderation.js';
+import { closePanel, isOpen, openPanel, togglePanel } from './panels.js';
+import { initParticipants } from './participants.js';
+import { initReactions, showReaction, toggleReactions } from './reactions.js';
+import { addRemoteAudio, removeRemoteAudio } from './remote-audio.js';
+import { bindScreenShare, toggleScreenShare } from './screen-share.js';
+import { initSettings } from './settings.js';
+import { initShortcuts } from './shortcuts.js';
+import { SpeakingDetector } from './speaking.js';
+import { $, emit, isModerator, nameOf, on, stoa } from './state.js';
+import { TileSet } from './tiles.js';
+import { announce, showBanner, showView, toast } from './ui.js';
+
+let sig = null;
+let call = null;
+let tiles = null;
+let layout = null;
+let speaking = null;
+const remoteVideo = new Map(); // "<id>:<source>" → track
+const send = (type, fields) => sig?.send(type, fields) ?? false;
+
+function renderHeader() {
+  if (stoa.state === 'joined') document.title = t('room.title', { room: stoa.room });
+  tr($('room-heading'), 'room.heading', { room: stoa.room });
+  tr($('room-count'), 'room.count', { count: stoa.participants.size + 1 });
+  $('room-lock').hidden = !stoa.roomState.locked;
+  $('room-lobby').hidden = !stoa.roomState.lobby;
+  const alone = $('room-alone');
+  alone.hidden = stoa.participants.size > 0;
+  if (!alone.hidden) tr(alone, 'room.alone');
+}
+
+function initUi(leave) {
+  tiles = new TileSet();
+  layout = new Layout($('tiles'), tiles);
+  bindMedia({ send, tiles });
+  bindScreenShare({ send, tiles });
+  bindModeration(send);
+  initChat({ send });
+  initParticipants();
+  initSettings();
+  const handlers = {
+    'mic-toggle': () => toggleMic(),
+    'camera-toggle': () => toggleCamera(),
+    'screen-toggle': () => toggleScreenShare(),
+    'hand-toggle': () => toggleHand(),
+    'reactions-open': () => toggleReactions(),
+    'view-toggle': () => layout.toggleView(),
+    'chat-open': () => togglePanel('chat'),
+    'participants-open': () => togglePanel('participants'),
+    'settings-open': () => togglePanel('settings'),
+    'invite-copy': (b) => copyInvite(b),
+    leave: () => leave(),
+  };
+  initControls(handlers, layout);
+  initReactions({ send, tiles, openButton: controlButton('reactions-open') });
+  initShortcuts({ m: toggleMic, v: toggleCamera, r: toggleHand, c: () => togglePanel('chat'), t: () => layout.toggleView() });
+  speaking = new SpeakingDetector({ tiles, layout });
+  on('participants', renderHeader);
+  on('room-state', renderHeader);
+  i18nEvents.addEventListener('change', renderHeader);
+}
+
+function syncScreenTile(id) {
+  const p = stoa.participants.get(id);
+  const track = remoteVideo.get(`${id}:screen`);
+  if (p?.screen && track) tiles.ensure(id, 'screen', { name: p.name }).setTrack(track);
+  else tiles.remove(id, 'screen');
+}
+
+function setParticipant(p) {
+  if (!p || typeof p.id !== 'string') return null;
+  if (p.id === stoa.selfId) return null;
+  const merged = { ...(stoa.participants.get(p.id) ?? {}), ...p };
+  merged.hand = stoa.hands.includes(p.id);
+  stoa.participants.set(p.id, merged);
+  const tile = tiles.ensure(p.id, 'camera', { name: merged.name });
+  tile.setName(merged.name);
+  tile.setState({ audio: merged.audio !== false, video: merged.video !== false, hand: merged.hand });
+  const cam = remoteVideo.get(`${p.id}:camera`);
+  if (cam && !tile.stream.getVideoTracks().includes(cam)) tile.setTrack(cam);
+  tiles.get(p.id, 'screen')?.setName(merged.name);
+  syncScreenTile(p.id);
+  return merged;
+}
+
+function onSelfUpdated(p) {
+  const before = stoa.role;
+  if (typeof p.role === 'string') stoa.role = p.role;
+  if (typeof p.name === 'string' && p.name) stoa.name = p.name;
+  if (before !== stoa.role && stoa.role === 'moderator') toast('moderation.you-are-moderator', null, { kind: 'good' });
+  emit('self');
+  emit('participants', { id: stoa.selfId });
+}
+
+function onHands(queue) {
+  const before = stoa.hands;
+  stoa.hands = Array.isArray(queue) ? queue.filter((x) => typeof x === 'string') : [];
+  for (const tile of tiles.all()) if (tile.source === 'camera') tile.setState({ hand: stoa.hands.includes(tile.id) });
+  for (const p of stoa.participants.values()) p.hand = stoa.hands.includes(p.id);
+  for (const id of stoa.hands) {
+    if (before.includes(id) || id === stoa.selfId) continue;
+    const name = nameOf(id, t('guest'));
+    if (isModerator()) toast('hand.raised-by', { name }, { ms: 4000 });
+    else announce(t('hand.raised-by', { name }));
+  }
+  if (before.includes(stoa.selfId) && !stoa.hands.includes(stoa.selfId)) announce(t('hand.yours-lowered'));
+  emit('hands');
+}
+
+function onRoomState(rs) {
+  const before = stoa.roomState;
+  stoa.roomState = { locked: !!rs?.locked, lobby: !!rs?.lobby };
+  if (before.locked !== stoa.roomState.locked) toast(stoa.roomState.locked ? 'room.now-locked' : 'room.now-unlocked');
+  if (before.lobby !== stoa.roomState.lobby) toast(stoa.roomState.lobby ? 'room.lobby-now-on' : 'room.lobby-now-off');
+  emit('room-state');
+}
+
+function onLobby(waiting) {
+  const before = new Set(stoa.lobby.map((w) => w.id));
+  stoa.lobby = Array.isArray(waiting) ? waiting.filter((w) => w && typeof w.id === 'string') : [];
+  for (const w of stoa.lobby) {
+    if (before.has(w.id)) continue;
+    toast('lobby.knocking', { name: w.name || t('guest') }, { ms: 8000, action: { key: 'lobby.show', run: () => openPanel('participants') } });
+  }
+  emit('lobby');
+}
+
+function onTrack({ participant, kind, source, track }) {
+  if (kind === 'audio') return addRemoteAudio(participant, track);
+  remoteVideo.set(`${participant}:${source}`, track);
+  if (!stoa.participants.has(participant)) setParticipant({ id: participant });
+  if (source === 'screen') syncScreenTile(participant);
+  else tiles.get(participant, 'camera')?.setTrack(track);
+  emit('media');
+}
+
+function onTrackRemoved({ participant, kind, source, track }) {
+  if (kind === 'audio') return removeRemoteAudio(participant, track);
+  if (remoteVideo.get(`${participant}:${source}`) === track) remoteVideo.delete(`${participant}:${source}`);
+  if (source === 'screen') tiles.remove(participant, 'screen');
+  else tiles.get(participant, 'camera')?.removeTrack(track);
+  emit('media');
+}
+
+/** `joined`: we are in. sig is the open Signalling; ready resolves when devices are known. */
+export function enterRoom(msg, { signalling, ready, leave }) {
+  sig = signalling;
+  if (!tiles) initUi(leave);
+  stoa.selfId = msg.id;
+  stoa.room = msg.room ?? stoa.room;
+  stoa.name = msg.name ?? stoa.name;
+  stoa.role = msg.role === 'moderator' ? 'moderator' : 'participant';
+  stoa.roomState = { locked: !!msg.room_state?.locked, lobby: !!msg.room_state?.lobby };
+  stoa.hands = Array.isArray(msg.hands) ? msg.hands : [];
+  document.title = t('room.title', { room: stoa.room });
+
+  call = new Call({ send, ready, local: localSource, selfId: msg.id });
+  stoa.pc = call.pc;
+  stoa.mids = call.mids;
+  bindMedia({ call });
+  bindScreenShare({ call });
+  call.addEventListener('track', (ev) => onTrack(ev.detail));
+  call.addEventListener('track-removed', (ev) => onTrackRemoved(ev.detail));
+  call.addEventListener('answered', (ev) => {
+    stoa.version = ev.detail.version;
+  });
+  call.addEventListener('failed', (ev) => showBanner(t('error.call-failed', { message: ev.detail.error?.message ?? String(ev.detail.error) })));
+  call.addEventListener('connection', (ev) => {
+    stoa.connection = ev.detail.state;
+    if (ev.detail.state === 'failed') showBanner(t('error.media-failed'));
+  });
+
+  const self = tiles.ensure(msg.id, 'camera', { self: true, name: stoa.name });
+  self.setName(stoa.name);
+  ready.then(() => {
+    const cam = cameraTrack();
+    if (cam) self.setTrack(cam);
+    resetPublished();
+    publish({ force: true });
+  });
+  for (const p of Array.isArray(msg.participants) ? msg.participants : []) setParticipant(p);
+  for (const m of Array.isArray(msg.chat) ? msg.chat : []) addMessage(m, { history: true });
+
+  stoa.state = 'joined';
+  showView('room');
+  renderHeader();
+  renderControls();
+  emit('participants');
+  emit('hands');
+  emit('room-state');
+  emit('self');
+  announce(t('status.joined', { room: stoa.room }));
+  $('main').focus({ preventScroll: true });
+}
+
+/** Messages while in the room; returns false when not handled here. */
+export function handleRoomMessage(msg) {
+  switch (msg.type) {
+    case 'offer':
+      call?.handleOffer(msg);
+      return true;
+    case 'participant-joined': {
+      const p = setParticipant(msg.participant);
+      if (p) {
+        // In a big meeting, arrivals are only announced, not shown.
+        if (stoa.participants.size < 8) toast('status.participant-joined', { name: p.name || t('guest') }, { ms: 2500 });
+        else announce(t('status.participant-joined', { name: p.name || t('guest') }));
+        emit('participants', { id: p.id });
+      }
+      return true;
+    }
+    case 'participant-updated': {
+      const p = msg.participant;
+      if (p?.id === stoa.selfId) onSelfUpdated(p);
+      else if (setParticipant(p)) emit('participants', { id: p.id });
+      return true;
+    }
+    case 'participant-left': {
+      const p = stoa.participants.get(msg.id);
+      stoa.participants.delete(msg.id);
+      tiles.removeParticipant(msg.id);
+      removeRemoteAudio(msg.id);
+      remoteVideo.delete(`${msg.id}:camera`);
+      remoteVideo.delete(`${msg.id}:screen`);
+      if (p && (msg.reason === 'kicked' || stoa.participants.size < 8)) {
+        toast(msg.reason === 'kicked' ? 'status.participant-kicked' : 'status.participant-left', { name: p.name || t('guest') }, { ms: 2500 });
+      } else if (p) announce(t('status.participant-left', { name: p.name || t('guest') }));
+      emit('participants', { id: msg.id });
+      return true;
+    }
+    case 'chat':
+      addMessage(msg.message);
+      return true;
+    case 'hands':
+      onHands(msg.queue);
+      return true;
+    case 'reaction':
+      showReaction(msg);
+      return true;
+    case 'muted':
+      onMuted(msg);
+      return true;
+    case 'unmute-request':
+      onUnmuteRequest(msg);
+      return true;
+    case 'room-updated':
+      onRoomState(msg.room_state);
+      return true;
+    case 'lobby-changed':
+      onLobby(msg.waiting);
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Leaves the room's media behind (after bye, leave or a lost connection). */
+export function closeRoom() {
+  speaking?.stop();
+  call?.close();
+  closePanel({ restore: false });
+  if (isOpen('chat')) closePanel({ restore: false });
+}

@@ -2,6 +2,8 @@
  * source goes to every other connected endpoint; RTCP is terminated here. */
 #include "bridge/conference.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bridge/worker.h"
@@ -10,6 +12,53 @@
 
 #define KEYFRAME_MIN_INTERVAL_MS 300
 #define RTCP_BUF 1200
+#define SPEAKER_TICK_MS 100
+
+conference *conference_new(const char *name, struct worker *w)
+{
+    conference *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->speakers = speaker_detector_new();
+    if (!c->speakers) {
+        free(c);
+        return NULL;
+    }
+    snprintf(c->name, sizeof c->name, "%s", name);
+    c->worker = w;
+    return c;
+}
+
+void conference_free(conference *conf)
+{
+    if (!conf)
+        return;
+    speaker_detector_free(conf->speakers);
+    free(conf);
+}
+
+void conference_audio_level(conference *conf, endpoint *sender, const uint8_t *buf, const rtp_header *h,
+                            int64_t now_ms)
+{
+    bool voice;
+    int level = rtp_audio_level(buf, h, SDP_EXT_AUDIO_LEVEL, &voice);
+    if (level >= 0)
+        speaker_level(conf->speakers, endpoint_speaker_key(sender), (uint8_t)level, voice, now_ms);
+}
+
+endpoint *conference_tick_speakers(conference *conf, int64_t now_ms)
+{
+    if (now_ms < conf->next_speaker_tick_ms)
+        return NULL;
+    conf->next_speaker_tick_ms = now_ms + SPEAKER_TICK_MS;
+    uint32_t key;
+    if (!speaker_tick(conf->speakers, now_ms, NULL) || !speaker_dominant(conf->speakers, &key))
+        return NULL;
+    for (endpoint *ep = conf->endpoints; ep; ep = ep->next)
+        if (endpoint_speaker_key(ep) == key)
+            return ep;
+    return NULL;
+}
 
 void conference_forward_rtp(conference *conf, endpoint *sender, source *src,
                             uint8_t *buf, size_t len, const rtp_header *h)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "bridge/endpoint.h"
+#include "bridge/speaker.h"
 #include "webrtc/rtp.h"
 
 #define CONFERENCE_NAME_MAX 129
@@ -17,8 +18,20 @@ typedef struct conference {
     char name[CONFERENCE_NAME_MAX];
     struct worker *worker;
     endpoint *endpoints;
+    speaker_detector *speakers;    /* keyed by endpoint_speaker_key */
+    int64_t next_speaker_tick_ms;
     struct conference *next;       /* in the worker */
 } conference;
+
+/* Creates an empty conference; NULL when out of memory. */
+conference *conference_new(const char *name, struct worker *w);
+void conference_free(conference *conf);
+/* Feeds the audio level of a forwarded audio packet to the speaker detector. */
+void conference_audio_level(conference *conf, endpoint *sender, const uint8_t *buf, const rtp_header *h,
+                            int64_t now_ms);
+/* Runs the speaker detector when due; returns the endpoint that became the
+ * dominant speaker, or NULL when nothing changed. */
+endpoint *conference_tick_speakers(conference *conf, int64_t now_ms);
 
 /* Forwards one decrypted RTP packet from sender to every other connected
  * endpoint (re-encrypted for each). buf may be modified (extensions that

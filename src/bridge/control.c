@@ -425,8 +425,9 @@ void bridge_poll(bridge *b)
             b->emit(b->user, json_pack("{s:s, s:s, s:s, s:s}", "type", "endpoint-expired", "conference",
                                        ev->conference, "endpoint", ev->endpoint, "reason", ev->reason));
         } else {
-            b->emit(b->user, json_pack("{s:s, s:s, s:s}", "type", "endpoint-connected", "conference",
-                                       ev->conference, "endpoint", ev->endpoint));
+            const char *type = ev->type == WORKER_EVENT_CONNECTED ? "endpoint-connected" : "dominant-speaker";
+            b->emit(b->user, json_pack("{s:s, s:s, s:s}", "type", type, "conference", ev->conference,
+                                       "endpoint", ev->endpoint));
         }
         free(ev);
     }

@@ -96,6 +96,8 @@ endpoint *endpoint_new(const char *id);
 /* Frees the endpoint, its DTLS connection and SRTP contexts. The caller has
  * already unlinked it from its conference and the worker's address map. */
 void endpoint_free(endpoint *ep);
+/* The endpoint's key in its conference's speaker detector. */
+static inline uint32_t endpoint_speaker_key(const endpoint *ep) { return (uint32_t)ep->serial; }
 /* Finds the source with this SSRC, or NULL. Linear: an endpoint has few. */
 source *endpoint_source(endpoint *ep, uint32_t ssrc);
 

@@ -236,13 +236,14 @@ static void remove_endpoint(worker *w, endpoint *ep)
     if (ep->dtls && ep->dtls_done)
         dtls_conn_close(ep->dtls);
     tcp_transport_disown(&w->tcp, ep);
+    speaker_remove(c->speakers, endpoint_speaker_key(ep));
     endpoint_free(ep);
     if (c->endpoints)
         return;
     for (conference **p = &w->conferences; *p; p = &(*p)->next) {
         if (*p == c) {
             *p = c->next;
-            free(c);
+            conference_free(c);
             return;
         }
     }
@@ -356,17 +357,16 @@ static void handle_command(worker *w, worker_cmd *cmd, int64_t now)
     if (cmd->type == WORKER_ADD_ENDPOINT) {
         conference *c = find_conference(w, cmd->conference);
         if (!c) {
-            c = calloc(1, sizeof *c);
+            c = conference_new(cmd->conference, w);
             if (!c) {
                 endpoint_free(cmd->ep);
                 return;
             }
-            snprintf(c->name, sizeof c->name, "%s", cmd->conference);
-            c->worker = w;
             c->next = w->conferences;
             w->conferences = c;
         }
         endpoint *ep = cmd->ep;
+        speaker_add(c->speakers, endpoint_speaker_key(ep));
         ep->worker = w;
         ep->conf = c;
         ep->created_ms = ep->last_check_ms = now;
@@ -577,8 +577,11 @@ static void handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64
         return;
     }
     update_stats(src, &h, now);
-    if (!src->paused)
-        conference_forward_rtp(ep->conf, ep, src, buf, len, &h);
+    if (src->paused)
+        return;
+    if (!src->video)
+        conference_audio_level(ep->conf, ep, buf, &h, now);
+    conference_forward_rtp(ep->conf, ep, src, buf, len, &h);
 }
 
 static void handle_datagram(worker *w, uint8_t *buf, size_t len, const origin *o, int64_t now)
@@ -692,6 +695,9 @@ static void tick(worker *w, int64_t now)
     for (conference *c = w->conferences, *next_c; c; c = next_c) {
         next_c = c->next;
         conference_flush_keyframe_requests(c, now);
+        endpoint *speaker = conference_tick_speakers(c, now);
+        if (speaker)
+            emit_event(w, WORKER_EVENT_DOMINANT_SPEAKER, speaker, NULL);
         /* tick_endpoint may free the endpoint it is given (and the conference
          * with its last endpoint), so read the next pointer first. */
         for (endpoint *ep = c->endpoints, *next; ep; ep = next) {

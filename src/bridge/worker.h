@@ -48,6 +48,7 @@ typedef struct worker_cmd {
 enum worker_event_type {
     WORKER_EVENT_CONNECTED,
     WORKER_EVENT_EXPIRED,          /* the worker dropped the endpoint by itself */
+    WORKER_EVENT_DOMINANT_SPEAKER, /* the endpoint became the conference's dominant speaker */
 };
 
 typedef struct worker_event {

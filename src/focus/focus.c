@@ -202,6 +202,8 @@ void focus_remove_participant(focus *f, participant *p, const char *reason)
                                           "reason", reason));
     negotiation_withdraw(f, p);
     bool had_hand = p->hand_order != 0;
+    if (strcmp(r->dominant, p->id) == 0)
+        r->dominant[0] = '\0';
     if (p->session)
         p->session->p = NULL;
     free(p);
@@ -237,11 +239,12 @@ void focus_enter_room(focus *f, focus_session *s, room *r, const char *id, const
         json_array_append_new(others, focus_participant_json(*tail));
     *tail = p;
     json_t *history = r->chat ? json_incref(r->chat) : json_array();
-    focus_send(f, s, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:b, s:b}, s:o, s:o}", "type", "joined",
+    focus_send(f, s, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:b, s:b}, s:o, s:o, s:o}", "type", "joined",
                                "id", p->id, "room", r->name, "name", p->name, "role",
                                p->moderator ? "moderator" : "participant", "participants", others,
                                "room_state", "locked", r->locked, "lobby", r->lobby, "chat", history,
-                               "hands", hands_queue_json(r)));
+                               "hands", hands_queue_json(r), "dominant",
+                               r->dominant[0] ? json_string(r->dominant) : json_null()));
     focus_broadcast(f, r, p, json_pack("{s:s, s:o}", "type", "participant-joined", "participant",
                                        focus_participant_json(p)));
     log_info("focus", "%s (%s) joined room %s%s", p->id, p->name, r->name, p->moderator ? " as moderator" : "");
@@ -471,6 +474,9 @@ static void on_bridge_event(focus *f, const char *type, json_t *msg)
         focus_close(f, s, "media-timeout");
     } else if (strcmp(type, "endpoint-connected") == 0) {
         log_info("focus", "%s/%s media connected", conf, ep);
+    } else if (strcmp(type, "dominant-speaker") == 0) {
+        snprintf(p->room->dominant, sizeof p->room->dominant, "%s", p->id);
+        focus_broadcast(f, p->room, NULL, json_pack("{s:s, s:s}", "type", "dominant-speaker", "id", p->id));
     }
 }
 

@@ -66,6 +66,7 @@ struct room {
     json_t *chat;                  /* public history, oldest first, at most FOCUS_CHAT_HISTORY */
     json_int_t next_chat_id;
     uint64_t next_hand_order;
+    char dominant[PARTICIPANT_ID_MAX];   /* the bridge's dominant speaker, "" when none */
     room *next;
 };
 

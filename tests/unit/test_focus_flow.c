@@ -1266,7 +1266,8 @@ static void test_one_room(void)
     json_t *joined = EXPECT_JOINED(alice, "physics-101", "Alice", "moderator", 0, false, false);
     CHECK_JSON(json_object_get(joined, "chat"), json_array());
     CHECK_JSON(json_object_get(joined, "hands"), json_array());
-    CHECK_EQ_INT(json_object_size(joined), 9);   /* type + the 8 documented fields */
+    CHECK_EQ_INT(json_object_size(joined), 10);  /* type + the 9 documented fields */
+    CHECK(json_is_null(json_object_get(joined, "dominant")));
     EXPECT_NOTHING(alice);                       /* no offer before the bridge allocated */
     CHECK_EQ_INT(focus_room_count(f), 1);
     CHECK_EQ_INT(focus_participant_count(f), 1);
@@ -1432,6 +1433,15 @@ static void test_one_room(void)
     bridge_event(f, "endpoint-connected", "physics-101", bob->id, NULL);
     EXPECT_NOTHING(alice);
     EXPECT_NOTHING(bob);
+    EXPECT_NO_REQ();
+
+    /* The bridge names Bob the dominant speaker: everyone hears of it. */
+    bridge_event(f, "dominant-speaker", "physics-101", bob->id, NULL);
+    json_t *dom_a = EXPECT(alice, "dominant-speaker"), *dom_b = EXPECT(bob, "dominant-speaker");
+    CHECK_EQ_STR(dom_a ? str(dom_a, "id") : "", bob->id);
+    CHECK_EQ_STR(dom_b ? str(dom_b, "id") : "", bob->id);
+    CHECK_EQ_INT(dom_a ? json_object_size(dom_a) : 0, 2);
+    EXPECT_NOTHING(alice);
     EXPECT_NO_REQ();
 
     /* 5. Bob leaves. */

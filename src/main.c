@@ -113,6 +113,13 @@ int main(int argc, char **argv)
         return 1;
     }
     http_server_set_focus(a.http, a.focus);
+    if (cfg.n_turn_uris > 0) {
+        focus_turn turn = { .n_uris = cfg.n_turn_uris, .secret = cfg.turn_secret, .ttl_seconds = cfg.turn_ttl };
+        for (int i = 0; i < cfg.n_turn_uris; i++)
+            turn.uris[i] = cfg.turn_uris[i];
+        focus_set_turn(a.focus, &turn);
+        log_info("stoa", "handing out TURN credentials for %s%s", cfg.turn_uris[0], cfg.n_turn_uris > 1 ? " and more" : "");
+    }
     for (int i = 0; i < cfg.n_public_ips; i++)
         log_info("stoa", "advertising media address %s", cfg.public_ips[i]);
 

@@ -136,9 +136,15 @@ export class Layout {
   sizeGrid(n) {
     const W = this.container.clientWidth;
     const H = this.container.clientHeight;
-    const portrait = H > W * 1.15;
-    const aspect = portrait && n > 1 ? 1 : 16 / 9;
-    const { cols, width } = bestGrid(n, W, H, aspect);
+    // On a tall screen (a phone) squarer tiles fill the space better.
+    const aspects = H > W * 1.15 && n > 1 ? [16 / 9, 1, 3 / 4] : [16 / 9];
+    let best = null;
+    for (const a of aspects) {
+      const g = bestGrid(n, W, H, a);
+      const area = g.width * (g.width / a);
+      if (!best || area > best.area * 1.05) best = { ...g, aspect: a, area };
+    }
+    const { cols, width, aspect } = best;
     const w = Math.floor(width);
     this.grid.style.gridTemplateColumns = `repeat(${cols}, ${w}px)`;
     this.grid.style.gridAutoRows = `${Math.floor(w / aspect)}px`;

@@ -7,7 +7,7 @@ import { stoa } from './state.js';
 
 const POLL_MS = 250;
 const REMOTE_ON = 0.02; // linear audioLevel (about -34 dBov)
-const LOCAL_ON = 0.45; // meter scale of audio-level.js (about -33 dBFS)
+const LOCAL_ON = 0.35; // meter scale of audio-level.js (about -39 dBFS)
 const HANG_MS = 700; // stays "speaking" this long after the level dropped
 const SWITCH_MS = 1200; // the active speaker holds the stage at least this long
 

@@ -35,6 +35,11 @@ void config_usage(FILE *out)
         "  --workers N        media worker threads (default: number of cores)\n"
         "  --log-level L      error, warn, info or debug (default info)\n"
         "  --web-root DIR     directory of the web app (default: the source tree's web/)\n"
+        "  --turn-uri URI     a TURN server for clients without direct UDP, e.g.\n"
+        "                     turn:turn.example.org:3478?transport=udp (repeatable, up to 4)\n"
+        "  --turn-secret S    its shared secret (coturn: use-auth-secret, static-auth-secret);\n"
+        "                     each participant gets time-limited credentials\n"
+        "  --turn-ttl SECS    how long those credentials stay valid (default 86400)\n"
         "  -h, --help         show this help\n"
         "  --version          show the version\n");
 }
@@ -106,6 +111,9 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
         { "workers", required_argument, NULL, 'w' },
         { "log-level", required_argument, NULL, 'l' },
         { "web-root", required_argument, NULL, 'r' },
+        { "turn-uri", required_argument, NULL, 'u' },
+        { "turn-secret", required_argument, NULL, 's' },
+        { "turn-ttl", required_argument, NULL, 't' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { 0, 0, 0, 0 },
@@ -129,6 +137,16 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
             }
             break;
         case 'r': cfg->web_root = optarg; break;
+        case 'u':
+            if (cfg->n_turn_uris == 4 || (strncmp(optarg, "turn:", 5) != 0 && strncmp(optarg, "turns:", 6) != 0)) {
+                fprintf(stderr, "stoa: --turn-uri takes up to 4 turn: or turns: URIs\n");
+                rc = -1;
+            } else {
+                cfg->turn_uris[cfg->n_turn_uris++] = optarg;
+            }
+            break;
+        case 's': cfg->turn_secret = optarg; break;
+        case 't': rc = parse_int("turn-ttl", optarg, 60, 30 * 86400, &cfg->turn_ttl); break;
         case 'h': config_usage(stdout); return 1;
         case 'V': printf("stoa %s\n", STOA_VERSION); return 1;
         default: config_usage(stderr); return -1;
@@ -144,6 +162,10 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
     }
     if (cfg->media_port + cfg->workers - 1 > 65535) {
         fprintf(stderr, "stoa: --media-port plus --workers goes past port 65535\n");
+        return -1;
+    }
+    if ((cfg->n_turn_uris > 0) != (cfg->turn_secret != NULL)) {
+        fprintf(stderr, "stoa: --turn-uri and --turn-secret go together\n");
         return -1;
     }
     if (!cfg->tls_cert != !cfg->tls_key) {

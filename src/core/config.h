@@ -16,6 +16,10 @@ typedef struct stoa_config {
     int workers;
     int log_level;                 /* enum log_level */
     const char *web_root;
+    const char *turn_uris[4];
+    int n_turn_uris;
+    const char *turn_secret;
+    int turn_ttl;
 } stoa_config;
 
 /* Parses argv ("stoa [serve] [options]"). Returns 0 to run, 1 when --help

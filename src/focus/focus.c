@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/random.h"
 #include "focus/focus_internal.h"
+#include "focus/turn_credentials.h"
 
 /* ---- sending ---- */
 
@@ -213,6 +214,22 @@ void focus_remove_participant(focus *f, participant *p, const char *reason)
     close_room_if_empty(f, r);
 }
 
+/* The ICE servers for a participant: TURN with fresh credentials. */
+static json_t *ice_servers_json(focus *f, const char *participant_id)
+{
+    json_t *servers = json_array();
+    char username[TURN_USERNAME_MAX], password[TURN_PASSWORD_MAX];
+    if (f->n_turn_uris == 0 || !f->turn_secret ||
+        turn_credentials(f->turn_secret, participant_id, (int64_t)time(NULL) + f->turn_ttl, username, password) < 0)
+        return servers;
+    json_t *urls = json_array();
+    for (int i = 0; i < f->n_turn_uris; i++)
+        json_array_append_new(urls, json_string(f->turn_uris[i]));
+    json_array_append_new(servers, json_pack("{s:o, s:s, s:s}", "urls", urls, "username", username,
+                                             "credential", password));
+    return servers;
+}
+
 void focus_enter_room(focus *f, focus_session *s, room *r, const char *id, const char *name)
 {
     participant *p = calloc(1, sizeof *p);
@@ -239,12 +256,13 @@ void focus_enter_room(focus *f, focus_session *s, room *r, const char *id, const
         json_array_append_new(others, focus_participant_json(*tail));
     *tail = p;
     json_t *history = r->chat ? json_incref(r->chat) : json_array();
-    focus_send(f, s, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:b, s:b}, s:o, s:o, s:o}", "type", "joined",
-                               "id", p->id, "room", r->name, "name", p->name, "role",
+    focus_send(f, s, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:b, s:b}, s:o, s:o, s:o, s:o}", "type",
+                               "joined", "id", p->id, "room", r->name, "name", p->name, "role",
                                p->moderator ? "moderator" : "participant", "participants", others,
                                "room_state", "locked", r->locked, "lobby", r->lobby, "chat", history,
                                "hands", hands_queue_json(r), "dominant",
-                               r->dominant[0] ? json_string(r->dominant) : json_null()));
+                               r->dominant[0] ? json_string(r->dominant) : json_null(), "ice_servers",
+                               ice_servers_json(f, p->id)));
     focus_broadcast(f, r, p, json_pack("{s:s, s:o}", "type", "participant-joined", "participant",
                                        focus_participant_json(p)));
     log_info("focus", "%s (%s) joined room %s%s", p->id, p->name, r->name, p->moderator ? " as moderator" : "");
@@ -324,10 +342,22 @@ focus *focus_new(const focus_callbacks *cb)
     return f;
 }
 
+void focus_set_turn(focus *f, const focus_turn *turn)
+{
+    for (int i = 0; i < turn->n_uris && f->n_turn_uris < FOCUS_MAX_TURN_URIS; i++)
+        f->turn_uris[f->n_turn_uris++] = strdup(turn->uris[i]);
+    free(f->turn_secret);
+    f->turn_secret = turn->secret ? strdup(turn->secret) : NULL;
+    f->turn_ttl = turn->ttl_seconds > 0 ? turn->ttl_seconds : 86400;
+}
+
 void focus_free(focus *f)
 {
     if (!f)
         return;
+    for (int i = 0; i < f->n_turn_uris; i++)
+        free(f->turn_uris[i]);
+    free(f->turn_secret);
     f->freeing = true;
     while (f->sessions)
         focus_disconnect(f, f->sessions);

@@ -24,8 +24,21 @@ typedef struct focus_callbacks {
     void *user;
 } focus_callbacks;
 
+#define FOCUS_MAX_TURN_URIS 4
+
+/* A TURN server (e.g. coturn with use-auth-secret) whose time-limited
+ * credentials the focus hands to each participant in `joined`. */
+typedef struct focus_turn {
+    const char *uris[FOCUS_MAX_TURN_URIS];   /* "turn:host:3478?transport=udp", ... */
+    int n_uris;
+    const char *secret;                      /* coturn's static-auth-secret */
+    int ttl_seconds;                         /* how long the credentials stay valid */
+} focus_turn;
+
 /* Returns NULL when out of memory. */
 focus *focus_new(const focus_callbacks *cb);
+/* Configures TURN (copied); without it `joined` carries no ICE servers. */
+void focus_set_turn(focus *f, const focus_turn *turn);
 /* Frees rooms and sessions without sending anything. */
 void focus_free(focus *f);
 

@@ -89,6 +89,10 @@ typedef struct pending {
 
 struct focus {
     focus_callbacks cb;
+    char *turn_uris[FOCUS_MAX_TURN_URIS];
+    int n_turn_uris;
+    char *turn_secret;
+    int turn_ttl;
     bool freeing;                  /* focus_free: nothing is sent any more */
     room *rooms;
     focus_session *sessions;

@@ -13,6 +13,7 @@
 #include "check.h"
 #include "core/log.h"
 #include "focus/focus.h"
+#include "focus/turn_credentials.h"
 #include "webrtc/sdp.h"
 
 #include <jansson.h>
@@ -1266,8 +1267,9 @@ static void test_one_room(void)
     json_t *joined = EXPECT_JOINED(alice, "physics-101", "Alice", "moderator", 0, false, false);
     CHECK_JSON(json_object_get(joined, "chat"), json_array());
     CHECK_JSON(json_object_get(joined, "hands"), json_array());
-    CHECK_EQ_INT(json_object_size(joined), 10);  /* type + the 9 documented fields */
+    CHECK_EQ_INT(json_object_size(joined), 11);  /* type + the 10 documented fields */
     CHECK(json_is_null(json_object_get(joined, "dominant")));
+    CHECK_JSON(json_object_get(joined, "ice_servers"), json_array());   /* no TURN configured */
     EXPECT_NOTHING(alice);                       /* no offer before the bridge allocated */
     CHECK_EQ_INT(focus_room_count(f), 1);
     CHECK_EQ_INT(focus_participant_count(f), 1);
@@ -3509,6 +3511,44 @@ static void test_room_full(void)
 
 /* ------------------------------------------------------------------ */
 
+/* With TURN configured, joined carries a TURN server with credentials
+ * derived from the shared secret, the participant id and a future expiry. */
+static void test_turn(void)
+{
+    focus *f = new_focus();
+    focus_turn turn = { .uris = { "turn:127.0.0.1:3478?transport=udp", "turn:127.0.0.1:3478?transport=tcp" },
+                        .n_uris = 2, .secret = "s3cret", .ttl_seconds = 3600 };
+    focus_set_turn(f, &turn);
+    fake_conn *a = conn_open(f, "t1");
+    int64_t before = (int64_t)time(NULL);
+    send_text(f, a, "{\"type\":\"join\",\"room\":\"turned\",\"name\":\"T\"}");
+    json_t *joined = EXPECT(a, "joined");
+    json_t *servers = joined ? json_object_get(joined, "ice_servers") : NULL;
+    CHECK_EQ_INT(json_array_size(servers), 1);
+    json_t *srv = json_array_get(servers, 0);
+    json_t *urls = json_object_get(srv, "urls");
+    CHECK_EQ_INT(json_array_size(urls), 2);
+    CHECK_EQ_STR(json_string_value(json_array_get(urls, 1)), "turn:127.0.0.1:3478?transport=tcp");
+    const char *username = json_string_value(json_object_get(srv, "username"));
+    const char *credential = json_string_value(json_object_get(srv, "credential"));
+    CHECK(username && credential);
+    if (username && credential && joined) {
+        long long expiry = 0;
+        char user[64] = "";
+        CHECK_EQ_INT(sscanf(username, "%lld:%63s", &expiry, user), 2);
+        CHECK_EQ_STR(user, str(joined, "id"));
+        CHECK(expiry >= before + 3600 && expiry <= (int64_t)time(NULL) + 3600);
+        char u2[TURN_USERNAME_MAX], p2[TURN_PASSWORD_MAX];
+        CHECK_EQ_INT(turn_credentials("s3cret", user, expiry, u2, p2), 0);
+        CHECK_EQ_STR(u2, username);
+        CHECK_EQ_STR(p2, credential);
+    }
+    conn_gone(f, a);
+    focus_free(f);
+    conn_free(a);
+    json_array_clear(g_requests);
+}
+
 int main(void)
 {
     log_set_level(LOG_ERROR);
@@ -3534,6 +3574,7 @@ int main(void)
     test_reactions();
     test_screen_share();
     test_room_full();
+    test_turn();
 
     CHECK_EQ_INT(g_invalid_sends, 0);
     json_decref(g_requests);

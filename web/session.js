@@ -36,6 +36,8 @@ function end(reason) {
   if (stoa.state === 'left') return;
   stoa.state = 'left';
   teardown();
+  $('toasts').replaceChildren();
+  $('unmute-request').hidden = true;
   showEnded(reason, { rejoin: () => location.reload() });
 }
 

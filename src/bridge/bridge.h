@@ -37,14 +37,17 @@ void bridge_poll(bridge *b);
 /* Stops and joins the workers and frees everything, endpoints included. */
 void bridge_free(bridge *b);
 
-/* Counters summed over workers. Exact once the workers have stopped; while
- * they run, a snapshot that may lag (no locks on the media path). */
+/* Counters summed over workers: what each published at its last tick (at
+ * most 20 ms old), exact once the workers have stopped. Any thread. */
 typedef struct bridge_counters {
     uint64_t rx_datagrams;
     uint64_t rtp_forwarded;        /* packets sent to receivers */
     uint64_t dropped_malformed;    /* STUN, DTLS, RTP or RTCP that failed parsing */
     uint64_t dropped_unknown;      /* from an unknown address or SSRC */
     uint64_t dropped_auth;         /* STUN integrity or SRTP authentication failed */
+    uint64_t nacks_received;       /* sequence numbers receivers asked for again */
+    uint64_t retransmitted;        /* of those, resent from the bridge's packet cache */
+    uint64_t nacks_sent;           /* sequence numbers the bridge asked senders for */
 } bridge_counters;
 void bridge_get_counters(bridge *b, bridge_counters *out);
 

@@ -63,11 +63,12 @@ endpoint *conference_tick_speakers(conference *conf, int64_t now_ms)
 void conference_forward_rtp(conference *conf, endpoint *sender, source *src,
                             uint8_t *buf, size_t len, const rtp_header *h)
 {
-    (void)src;
     worker *w = conf->worker;
     /* The mid names the sender's m= section; each receiver gets the stream
      * on a section of its own, known to it by SSRC. */
     rtp_ext_blank(buf, h, SDP_EXT_MID);
+    if (src->cache)
+        packet_cache_store(src->cache, h->seq, buf, len, worker_now_ms());
     for (endpoint *r = conf->endpoints; r; r = r->next) {
         if (r == sender || r->state != ENDPOINT_CONNECTED)
             continue;
@@ -135,21 +136,57 @@ void conference_flush_keyframe_requests(conference *conf, int64_t now)
     }
 }
 
-static void relay_nack(conference *conf, const rtcp_packet *p)
+/* Answers a receiver's NACK from the sender's packet cache; what the cache
+ * no longer holds is asked of the sender (its retransmission then reaches
+ * every receiver through normal forwarding). Without RTX negotiated the
+ * packet is resent as it was, in its own stream (RFC 4585). */
+static void answer_nack(conference *conf, endpoint *from, const rtcp_packet *p, int64_t now)
 {
     uint32_t media_ssrc;
-    uint16_t seqs[128];
-    size_t n;
+    uint16_t seqs[128], missing[128];
+    size_t n, n_missing = 0;
     source *src;
+    worker *w = conf->worker;
     if (rtcp_parse_nack(p, &media_ssrc, seqs, 128, &n) < 0 || n == 0)
         return;
     endpoint *owner = owner_of(conf, media_ssrc, &src);
-    if (!owner)
+    if (!owner || owner == from)
+        return;
+    w->counters.nacks_received += n;
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const uint8_t *pkt = src->cache ? packet_cache_get(src->cache, seqs[i], now, 1000, &len) : NULL;
+        if (!pkt) {
+            missing[n_missing++] = seqs[i];
+            continue;
+        }
+        worker_out *out = worker_out_reserve(w);
+        memcpy(out->buf, pkt, len);
+        if (stoa_srtp_protect_rtp(&from->srtp, out->buf, &len, WORKER_BUF) < 0)
+            continue;
+        worker_out_commit_to(w, from, len);
+        w->counters.retransmitted++;
+    }
+    if (n_missing == 0)
         return;
     uint8_t pkt[RTCP_BUF];
-    size_t len = rtcp_build_nack(pkt, sizeof pkt, owner->bridge_ssrc, media_ssrc, seqs, n);
+    size_t len = rtcp_build_nack(pkt, sizeof pkt, owner->bridge_ssrc, media_ssrc, missing, n_missing);
     if (len)
-        worker_send_rtcp(conf->worker, owner, pkt, len);
+        worker_send_rtcp(w, owner, pkt, len);
+}
+
+void conference_nack_sender(conference *conf, endpoint *sender, source *src, uint16_t first_seq, uint16_t count)
+{
+    uint16_t seqs[64];
+    size_t n = 0;
+    for (uint16_t i = 0; i < count && n < 64; i++)
+        seqs[n++] = (uint16_t)(first_seq + i);
+    uint8_t pkt[RTCP_BUF];
+    size_t len = rtcp_build_nack(pkt, sizeof pkt, sender->bridge_ssrc, src->ssrc, seqs, n);
+    if (!len)
+        return;
+    worker_send_rtcp(conf->worker, sender, pkt, len);
+    conf->worker->counters.nacks_sent += n;
 }
 
 static void handle_keyframe_request(conference *conf, const rtcp_packet *p, int64_t now)
@@ -205,7 +242,7 @@ void conference_handle_rtcp(conference *conf, endpoint *from, const uint8_t *buf
         } else if (p.type == RTCP_PSFB) {
             handle_keyframe_request(conf, &p, now);
         } else if (p.type == RTCP_RTPFB && p.count == RTCP_FMT_NACK) {
-            relay_nack(conf, &p);
+            answer_nack(conf, from, &p, now);
         }
         /* RR, REMB, transport-cc, BYE, APP: consumed here. */
     }

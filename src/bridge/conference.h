@@ -46,6 +46,8 @@ void conference_handle_rtcp(conference *conf, endpoint *from, const uint8_t *buf
 void conference_request_keyframes(conference *conf, const endpoint *except, int64_t now_ms);
 /* Asks owner for a keyframe of src, within the rate limit. */
 void conference_request_source_keyframe(conference *conf, endpoint *owner, source *src, int64_t now);
+/* Asks sender for count packets from first_seq on that never arrived. */
+void conference_nack_sender(conference *conf, endpoint *sender, source *src, uint16_t first_seq, uint16_t count);
 /* Sends the pending rate-limited keyframe requests that are due. */
 void conference_flush_keyframe_requests(conference *conf, int64_t now_ms);
 /* Sends this endpoint's periodic receiver report and REMB. */

@@ -99,10 +99,12 @@ void bridge_free(bridge *b)
         bridge_counters c;
         bridge_get_counters(b, &c);
         log_info("bridge", "media totals: %llu datagrams received, %llu RTP packets forwarded; "
-                 "dropped %llu malformed, %llu unknown, %llu failing authentication",
+                 "dropped %llu malformed, %llu unknown, %llu failing authentication; %llu NACKed "
+                 "packets, %llu retransmitted from the cache, %llu asked of senders",
                  (unsigned long long)c.rx_datagrams, (unsigned long long)c.rtp_forwarded,
                  (unsigned long long)c.dropped_malformed, (unsigned long long)c.dropped_unknown,
-                 (unsigned long long)c.dropped_auth);
+                 (unsigned long long)c.dropped_auth, (unsigned long long)c.nacks_received,
+                 (unsigned long long)c.retransmitted, (unsigned long long)c.nacks_sent);
     }
     free(b->workers);
     queue_destroy(&b->events, free);
@@ -437,11 +439,15 @@ void bridge_get_counters(bridge *b, bridge_counters *out)
 {
     memset(out, 0, sizeof *out);
     for (int i = 0; i < b->n_workers; i++) {
-        const worker_counters *c = &b->workers[i].counters;
-        out->rx_datagrams += c->rx_datagrams;
-        out->rtp_forwarded += c->rtp_forwarded;
-        out->dropped_malformed += c->dropped_malformed;
-        out->dropped_unknown += c->dropped_unknown;
-        out->dropped_auth += c->dropped_auth;
+        worker_counters c;
+        worker_read_counters(&b->workers[i], &c);
+        out->rx_datagrams += c.rx_datagrams;
+        out->rtp_forwarded += c.rtp_forwarded;
+        out->dropped_malformed += c.dropped_malformed;
+        out->dropped_unknown += c.dropped_unknown;
+        out->dropped_auth += c.dropped_auth;
+        out->nacks_received += c.nacks_received;
+        out->retransmitted += c.retransmitted;
+        out->nacks_sent += c.nacks_sent;
     }
 }

@@ -21,10 +21,18 @@ endpoint *endpoint_new(const char *id)
     return ep;
 }
 
+void source_release(source *src)
+{
+    packet_cache_free(src->cache);
+    src->cache = NULL;
+}
+
 void endpoint_free(endpoint *ep)
 {
     if (!ep)
         return;
+    for (int i = 0; i < ep->n_sources; i++)
+        source_release(&ep->sources[i]);
     if (ep->dtls)
         dtls_conn_free(ep->dtls);
     if (ep->srtp_ready)

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "bridge/packet_cache.h"
 #include "webrtc/dtls.h"
 #include "webrtc/srtp.h"
 
@@ -44,6 +45,7 @@ typedef struct source {
     int64_t last_keyframe_request_ms;
     bool keyframe_pending;         /* a request waits for the rate limit */
     uint8_t fir_seq;
+    packet_cache *cache;           /* video: recent packets, to answer receivers' NACKs */
 } source;
 
 typedef enum endpoint_state {
@@ -93,6 +95,8 @@ typedef struct endpoint {
 /* Creates an endpoint with fresh ICE credentials, not yet in any worker.
  * Returns NULL when out of memory. */
 endpoint *endpoint_new(const char *id);
+/* Frees a source's resources (its packet cache). */
+void source_release(source *src);
 /* Frees the endpoint, its DTLS connection and SRTP contexts. The caller has
  * already unlinked it from its conference and the worker's address map. */
 void endpoint_free(endpoint *ep);

@@ -17,6 +17,8 @@
 #include "webrtc/stun.h"
 
 #define TICK_MS 20
+/* About 1.3 s of video at 200 packets/s: enough for NACKs a round trip late. */
+#define WORKER_VIDEO_CACHE_PACKETS 256
 #define REPORT_INTERVAL_MS 1000
 
 int64_t worker_now_ms(void)
@@ -327,6 +329,16 @@ static void apply_configure(worker *w, endpoint *ep, const worker_cmd *cmd, int6
         }
         next[i].paused = cmd->source_paused[i];
     }
+    for (int i = 0; i < ep->n_sources; i++) {
+        bool kept = false;
+        for (int j = 0; j < cmd->n_sources; j++)
+            kept |= next[j].ssrc == ep->sources[i].ssrc;
+        if (!kept)
+            source_release(&ep->sources[i]);
+    }
+    for (int i = 0; i < cmd->n_sources; i++)
+        if (next[i].video && !next[i].cache)
+            next[i].cache = packet_cache_new(WORKER_VIDEO_CACHE_PACKETS);
     memcpy(ep->sources, next, sizeof next[0] * (size_t)cmd->n_sources);
     ep->n_sources = cmd->n_sources;
     /* After a renegotiation the endpoint may receive sources it did not
@@ -576,6 +588,11 @@ static void handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64
         w->counters.dropped_unknown++;
         return;
     }
+    /* Ask the sender again for what never reached the bridge: then every
+     * receiver gets it, not only the ones who would NACK it. */
+    uint16_t ahead = (uint16_t)(h.seq - src->stats.max_seq);
+    if (src->video && src->stats.started && ahead > 1 && ahead <= 64)
+        conference_nack_sender(ep->conf, ep, src, (uint16_t)(src->stats.max_seq + 1), (uint16_t)(ahead - 1));
     update_stats(src, &h, now);
     if (src->paused)
         return;
@@ -689,8 +706,25 @@ static void tick_endpoint(worker *w, endpoint *ep, int64_t now)
     }
 }
 
+static void publish_counters(worker *w)
+{
+    uint64_t values[WORKER_COUNTERS];
+    memcpy(values, &w->counters, sizeof values);
+    for (size_t i = 0; i < WORKER_COUNTERS; i++)
+        atomic_store_explicit(&w->published[i], values[i], memory_order_relaxed);
+}
+
+void worker_read_counters(worker *w, worker_counters *out)
+{
+    uint64_t values[WORKER_COUNTERS];
+    for (size_t i = 0; i < WORKER_COUNTERS; i++)
+        values[i] = atomic_load_explicit(&w->published[i], memory_order_relaxed);
+    memcpy(out, values, sizeof values);
+}
+
 static void tick(worker *w, int64_t now)
 {
+    publish_counters(w);
     tcp_transport_expire(&w->tcp, now, tcp_closed, w);
     for (conference *c = w->conferences, *next_c; c; c = next_c) {
         next_c = c->next;
@@ -753,6 +787,7 @@ void worker_stop(worker *w)
         (void)rc;
         pthread_join(w->thread, NULL);
         w->started = false;
+        publish_counters(w);
     }
     tcp_transport_close(&w->tcp, tcp_closed, w);
     while (w->conferences)

@@ -65,7 +65,12 @@ typedef struct worker_counters {
     uint64_t dropped_malformed;
     uint64_t dropped_unknown;
     uint64_t dropped_auth;
+    uint64_t nacks_received;       /* sequence numbers receivers asked for */
+    uint64_t retransmitted;        /* of those, answered from the packet cache */
+    uint64_t nacks_sent;           /* sequence numbers the bridge asked senders for */
 } worker_counters;
+
+#define WORKER_COUNTERS (sizeof(worker_counters) / sizeof(uint64_t))
 
 /* An outgoing datagram waiting in the send batch. */
 typedef struct worker_out {
@@ -98,7 +103,10 @@ typedef struct worker {
     conference *conferences;
     addr_map by_addr;
     tcp_transport tcp;             /* ICE-TCP on the same port number */
-    worker_counters counters;
+    worker_counters counters;      /* the worker's own, plain */
+    /* A copy for other threads, refreshed every tick: relaxed atomic stores
+     * keep the media path free of atomic read-modify-writes. */
+    _Atomic uint64_t published[WORKER_COUNTERS];
 
     /* Batched I/O: buffers reused for every packet. */
     struct mmsghdr in_msgs[WORKER_BATCH];
@@ -122,6 +130,9 @@ int worker_init(worker *w, int index, uint16_t port, dtls_ctx *dtls, queue *even
 int worker_start(worker *w);
 /* Asks the thread to stop, joins it and frees everything it owns. */
 void worker_stop(worker *w);
+
+/* Reads the counters the worker last published (any thread). */
+void worker_read_counters(worker *w, worker_counters *out);
 
 /* The calls below run on the worker's own thread only. */
 int64_t worker_now_ms(void);

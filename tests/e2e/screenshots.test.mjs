@@ -30,6 +30,10 @@ function videosPlaying(p, min) {
 
 async function shoot(p, file) {
   const target = path.join(OUT, file);
+  // No hover effects, no passing notices (bounded: a notice may stay).
+  await p.page.mouse.move(1, 1);
+  await p.page.waitForFunction(() => ![...document.querySelectorAll('[data-testid="toast"]')].some((t) => t.offsetParent !== null), null, { timeout: 8000 })
+    .catch(() => console.log(`# ${file}: a toast is still shown`));
   await sleep(600); // let transitions settle
   await p.page.screenshot({ path: target, animations: 'disabled', caret: 'hide' });
   const { size } = fs.statSync(target);

@@ -75,6 +75,9 @@ static void wr32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
+static uint16_t rd16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
+static uint32_t rd32(const uint8_t *p) { return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]; }
+
 /* A reproducible generator for the garbage datagrams (the seed is printed). */
 static uint64_t rng_state;
 
@@ -183,6 +186,8 @@ typedef struct peer {
     inbox stun, rtp, rtcp;             /* received, RTP and RTCP decrypted */
     int undecryptable, unexpected, stray;
     int unsolicited_dtls;              /* DTLS while we run no handshake */
+    uint32_t lose_ssrc;                /* simulated network loss: the next RTP packet */
+    int lose_seq;                      /* with this SSRC and seq is discarded (-1: none) */
 } peer;
 
 typedef struct message {
@@ -288,6 +293,11 @@ static void peer_receive(peer *p, uint8_t *buf, size_t len)
             }
         }
     } else if (first >= 128 && first < 192 && p->srtp_ready) {
+        if (!rtp_is_rtcp(buf, len) && len >= 12 && p->lose_seq >= 0 && rd32(buf + 8) == p->lose_ssrc &&
+            rd16(buf + 2) == (uint16_t)p->lose_seq) {
+            p->lose_seq = -1;   /* lost on the way: never decrypted */
+            return;
+        }
         if (rtp_is_rtcp(buf, len)) {
             if (stoa_srtp_unprotect_rtcp(&p->srtp, buf, &len) == 0)
                 inbox_push(&p->rtcp, buf, len);
@@ -366,6 +376,8 @@ static void pump(harness *h, int ms)
 static peer *peer_new(harness *h, const char *id, const char *conference)
 {
     peer *p = calloc(1, sizeof *p);
+    if (p)
+        p->lose_seq = -1;
     if (!p)
         return NULL;
     p->id = id;
@@ -625,6 +637,17 @@ static const packet *find_rtp(const inbox *in, uint32_t ssrc, uint16_t seq)
             return &in->items[i];
     }
     return NULL;
+}
+
+static int count_rtp_seq(const inbox *in, uint32_t ssrc, uint16_t seq)
+{
+    int n = 0;
+    for (size_t i = 0; i < in->n; i++) {
+        rtp_header hd;
+        if (rtp_parse(in->items[i].data, in->items[i].len, &hd) == 0 && hd.ssrc == ssrc && hd.seq == seq)
+            n++;
+    }
+    return n;
 }
 
 static int count_rtp_ssrc(const inbox *in, uint32_t ssrc)
@@ -1024,6 +1047,74 @@ static void scenario_keyframes(harness *h, peer *a, peer *b)
     }
     CHECK_EQ_INT(sender, h->bridge_ssrc_a);
     CHECK(!find_nack(&b->rtcp, SSRC_A_AUDIO, seqs, 16, &count, &sender));
+}
+
+/* 5b. Loss recovery: the bridge NACKs a sender for its own gaps, answers a
+ * receiver's NACK from its packet cache, and passes on to the sender what
+ * the cache cannot answer. */
+static void scenario_loss_recovery(harness *h, peer *a, peer *b)
+{
+    bool ok;
+    uint8_t pkt[PKT_MAX], fb[64], rtcp[256];
+    bridge_counters before, after;
+    pump(h, 60);   /* counters are published every tick */
+    counters(h, &before);
+    inbox_clear(&a->rtcp);
+    inbox_clear(&b->rtp);
+    b->lose_ssrc = SSRC_A_VIDEO;
+    b->lose_seq = 601;
+    /* Far ahead of earlier video: a jump, not a gap worth NACKing. */
+    const uint16_t sent[] = { 600, 601, 602, 604 };
+    for (size_t i = 0; i < 4; i++) {
+        size_t n = make_rtp(pkt, SSRC_A_VIDEO, PT_VP8, false, sent[i], 500000u + 3000u * sent[i], 0x40, 400);
+        peer_send_rtp(a, pkt, n, NULL);
+    }
+    WAIT_FOR(h, ok, find_rtp(&b->rtp, SSRC_A_VIDEO, 604) != NULL, 1000);
+    CHECK(ok);
+    uint16_t seqs[16];
+    size_t count = 0;
+    uint32_t sender = 0;
+    WAIT_FOR(h, ok, find_nack(&a->rtcp, SSRC_A_VIDEO, seqs, 16, &count, &sender), 1000);
+    CHECK(ok);                                           /* the bridge missed 603: it asks A */
+    CHECK_EQ_INT(count, 1);
+    CHECK_EQ_INT(count > 0 ? seqs[0] : 0, 603);
+    CHECK_EQ_INT(sender, h->bridge_ssrc_a);
+
+    /* B lost 601: answered from the cache, A is not bothered. */
+    inbox_clear(&a->rtcp);
+    const uint16_t lost[1] = { 601 };
+    size_t n = rtcp_build_nack(fb, sizeof fb, SSRC_B_AUDIO, SSRC_A_VIDEO, lost, 1);
+    peer_send_rtcp(b, rtcp, rr_plus(rtcp, sizeof rtcp, SSRC_B_AUDIO, fb, n));
+    CHECK_EQ_INT(b->lose_seq, -1);                       /* the first 601 was lost */
+    WAIT_FOR(h, ok, find_rtp(&b->rtp, SSRC_A_VIDEO, 601) != NULL, 1000);
+    CHECK(ok);
+    const packet *resent = find_rtp(&b->rtp, SSRC_A_VIDEO, 601);
+    const packet *next = find_rtp(&b->rtp, SSRC_A_VIDEO, 602);
+    /* The same packet as forwarded first (payload and header), only later. */
+    CHECK(resent && next && resent->len == next->len && memcmp(resent->data + 24, next->data + 24, 400) == 0);
+    CHECK_EQ_INT(count_rtp_seq(&b->rtp, SSRC_A_VIDEO, 601), 1);
+    CHECK_EQ_INT(resent ? rd32(resent->data + 4) : 0, 500000u + 3000u * 601);
+    pump(h, 100);
+    CHECK(!find_nack(&a->rtcp, SSRC_A_VIDEO, seqs, 16, &count, &sender));
+
+    /* B lost 603 as well, which the bridge never had: that NACK goes to A. */
+    const uint16_t never[1] = { 603 };
+    n = rtcp_build_nack(fb, sizeof fb, SSRC_B_AUDIO, SSRC_A_VIDEO, never, 1);
+    peer_send_rtcp(b, rtcp, rr_plus(rtcp, sizeof rtcp, SSRC_B_AUDIO, fb, n));
+    WAIT_FOR(h, ok, find_nack(&a->rtcp, SSRC_A_VIDEO, seqs, 16, &count, &sender), 1000);
+    CHECK(ok);
+    CHECK_EQ_INT(count > 0 ? seqs[0] : 0, 603);
+    /* A's retransmission reaches B like any packet. */
+    n = make_rtp(pkt, SSRC_A_VIDEO, PT_VP8, false, 603, 500000u + 3000u * 603, 0x40, 400);
+    peer_send_rtp(a, pkt, n, NULL);
+    WAIT_FOR(h, ok, find_rtp(&b->rtp, SSRC_A_VIDEO, 603) != NULL, 1000);
+    CHECK(ok);
+
+    pump(h, 60);   /* counters are published every tick */
+    counters(h, &after);
+    CHECK_EQ_INT(after.nacks_received - before.nacks_received, 2);
+    CHECK_EQ_INT(after.retransmitted - before.retransmitted, 1);
+    CHECK_EQ_INT(after.nacks_sent - before.nacks_sent, 1);
 }
 
 /* 6. The bridge's receiver reports and REMB to a sender. */
@@ -1482,6 +1573,7 @@ int main(void)
             scenario_keyframes(&h, a, b);
             scenario_reports(&h, a, b);
             scenario_sender_reports(&h, a, b);
+            scenario_loss_recovery(&h, a, b);
             scenario_hostile(&h, a, b);
             scenario_expire(&h, a, b);
         }

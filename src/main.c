@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <stdint.h>
 
 #include "bridge/bridge.h"
 #include "core/config.h"
@@ -67,6 +68,45 @@ static void on_wake(void *user)
         bridge_handle(a->bridge, req);
 }
 
+/* Prometheus text exposition of the service's counters. */
+static char *metrics_text(void *user)
+{
+    app *a = user;
+    bridge_counters c;
+    bridge_get_counters(a->bridge, &c);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    if (!out)
+        return NULL;
+    fprintf(out,
+            "# HELP stoa_rooms Rooms with at least one participant.\n# TYPE stoa_rooms gauge\nstoa_rooms %zu\n"
+            "# HELP stoa_participants Participants in rooms.\n# TYPE stoa_participants gauge\n"
+            "stoa_participants %zu\n"
+            "# HELP stoa_signalling_connections Open signalling WebSockets.\n"
+            "# TYPE stoa_signalling_connections gauge\nstoa_signalling_connections %d\n",
+            focus_room_count(a->focus), focus_participant_count(a->focus), http_server_connections(a->http));
+    const struct { const char *name, *help; uint64_t value; } counters[] = {
+        { "stoa_media_datagrams_received_total", "UDP datagrams and TCP frames received by the bridge.", c.rx_datagrams },
+        { "stoa_rtp_forwarded_total", "RTP packets sent to receivers.", c.rtp_forwarded },
+        { "stoa_nacked_packets_total", "Packets receivers asked for again (NACK).", c.nacks_received },
+        { "stoa_retransmitted_packets_total", "NACKed packets resent from the bridge's cache.", c.retransmitted },
+        { "stoa_nacks_sent_packets_total", "Packets the bridge asked senders for again.", c.nacks_sent },
+    };
+    for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
+        fprintf(out, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counters[i].name, counters[i].help,
+                counters[i].name, counters[i].name, (unsigned long long)counters[i].value);
+    fprintf(out, "# HELP stoa_media_dropped_total Media packets dropped, by reason.\n"
+                 "# TYPE stoa_media_dropped_total counter\n"
+                 "stoa_media_dropped_total{reason=\"malformed\"} %llu\n"
+                 "stoa_media_dropped_total{reason=\"unknown\"} %llu\n"
+                 "stoa_media_dropped_total{reason=\"auth\"} %llu\n",
+            (unsigned long long)c.dropped_malformed, (unsigned long long)c.dropped_unknown,
+            (unsigned long long)c.dropped_auth);
+    fclose(out);
+    return text;
+}
+
 static int64_t mono_ms(void)
 {
     struct timespec ts;
@@ -89,7 +129,7 @@ int main(int argc, char **argv)
     queue_init(&a.to_bridge, false);
     http_server_config hc = {
         .port = cfg.http_port, .tls_cert = cfg.tls_cert, .tls_key = cfg.tls_key,
-        .web_root = cfg.web_root, .on_wake = on_wake, .user = &a,
+        .web_root = cfg.web_root, .on_wake = on_wake, .metrics = metrics_text, .user = &a,
     };
     a.http = http_server_new(&hc);
     const char *ips[CONFIG_MAX_PUBLIC_IPS];

@@ -27,6 +27,7 @@ let tiles = null;
 let layout = null;
 let speaking = null;
 const remoteVideo = new Map(); // "<id>:<source>" → track
+const departed = new Set(); // ids that left: their late tracks are ignored
 const send = (type, fields) => sig?.send(type, fields) ?? false;
 
 function renderHeader() {
@@ -137,9 +138,13 @@ function onLobby(waiting) {
 }
 
 function onTrack({ participant, kind, source, track }) {
+  // An offer applied after someone left may still carry their sections.
+  if (departed.has(participant)) return;
   if (kind === 'audio') return addRemoteAudio(participant, track);
   remoteVideo.set(`${participant}:${source}`, track);
-  if (!stoa.participants.has(participant)) setParticipant({ id: participant });
+  // Tiles are made for known participants only (participant-joined comes
+  // before the offer with their media; setParticipant picks the track up).
+  if (!stoa.participants.has(participant)) return;
   if (source === 'screen') syncScreenTile(participant);
   else tiles.get(participant, 'camera')?.setTrack(track);
   emit('media');
@@ -227,6 +232,7 @@ export function handleRoomMessage(msg) {
       return true;
     }
     case 'participant-left': {
+      departed.add(msg.id);
       const p = stoa.participants.get(msg.id);
       stoa.participants.delete(msg.id);
       tiles.removeParticipant(msg.id);

@@ -46,7 +46,7 @@ bool room_name_canonical(const char *in, char out[ROOM_NAME_MAX + 1])
         tmp[n] = c;
     }
     tmp[n] = '\0';
-    if (strcmp(tmp, "ws") == 0 || strcmp(tmp, "_") == 0)
+    if (strcmp(tmp, "ws") == 0 || strcmp(tmp, "_") == 0 || strcmp(tmp, "metrics") == 0)
         return false;
     memcpy(out, tmp, n + 1);
     return true;

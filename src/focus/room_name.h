@@ -11,7 +11,7 @@
 /* Validates a room name and writes its canonical form (lower-cased) into out
  * (ROOM_NAME_MAX + 1 bytes). A room name is 1 to 64 characters from
  * [A-Za-z0-9._-], and neither starts with '.' nor is one of the reserved
- * words "ws" and "_" (paths the server uses itself). Room names compare
+ * words "ws", "_" and "metrics" (paths the server uses itself). Room names compare
  * case-insensitively. Returns true when valid; out is untouched otherwise. */
 bool room_name_canonical(const char *in, char out[ROOM_NAME_MAX + 1]);
 

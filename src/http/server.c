@@ -87,8 +87,40 @@ static int serve_file(struct lws *wsi, http_server *s, const char *relative)
     return 0;
 }
 
-static int handle_http(struct lws *wsi, http_server *s, const char *uri)
+/* A dynamic response waiting for its HTTP_WRITEABLE callback. */
+typedef struct http_reply {
+    unsigned char *body;           /* LWS_PRE bytes of headroom, then the text */
+    size_t len;
+} http_reply;
+
+static int serve_metrics(struct lws *wsi, http_server *s, http_reply *reply)
 {
+    char *text = s->cfg.metrics ? s->cfg.metrics(s->cfg.user) : NULL;
+    if (!text)
+        return http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE);
+    size_t len = strlen(text);
+    reply->body = malloc(LWS_PRE + len);
+    if (!reply->body) {
+        free(text);
+        return http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE);
+    }
+    memcpy(reply->body + LWS_PRE, text, len);
+    reply->len = len;
+    free(text);
+    unsigned char headers[LWS_PRE + 512], *start = headers + LWS_PRE, *p = start, *end = headers + sizeof headers - 1;
+    if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8", len, &p, end) ||
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:", (const unsigned char *)"no-store",
+                                    8, &p, end) ||
+        lws_finalize_write_http_header(wsi, start, &p, end))
+        return -1;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static int handle_http(struct lws *wsi, http_server *s, const char *uri, http_reply *reply)
+{
+    if (strcmp(uri, "/metrics") == 0)
+        return serve_metrics(wsi, s, reply);
     if (strncmp(uri, "/_/", 3) == 0)
         return safe_relative_path(uri + 3) ? serve_file(wsi, s, uri + 3)
                                            : http_status(wsi, HTTP_STATUS_NOT_FOUND);
@@ -104,7 +136,26 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
     http_server *s = ctx ? lws_context_user(ctx) : NULL;
     switch (reason) {
     case LWS_CALLBACK_HTTP:
-        return handle_http(wsi, s, (const char *)in);
+        return handle_http(wsi, s, (const char *)in, user);
+    case LWS_CALLBACK_HTTP_WRITEABLE: {
+        http_reply *reply = user;
+        if (!reply || !reply->body)
+            return 0;
+        int n = lws_write(wsi, reply->body + LWS_PRE, reply->len, LWS_WRITE_HTTP_FINAL);
+        free(reply->body);
+        reply->body = NULL;
+        if (n < (int)reply->len)
+            return -1;
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
+    case LWS_CALLBACK_CLOSED_HTTP: {
+        http_reply *reply = user;
+        if (reply) {
+            free(reply->body);
+            reply->body = NULL;
+        }
+        return 0;
+    }
     case LWS_CALLBACK_HTTP_FILE_COMPLETION:
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
@@ -271,7 +322,7 @@ static int callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *
 }
 
 static const struct lws_protocols protocols[] = {
-    { "http", callback_http, 0, 0, 0, NULL, 0 },
+    { "http", callback_http, sizeof(http_reply), 0, 0, NULL, 0 },
     { "stoa", callback_ws, sizeof(ws_conn), 65536, 0, NULL, 0 },
     { NULL, NULL, 0, 0, 0, NULL, 0 },
 };

@@ -18,6 +18,9 @@ typedef struct http_server_config {
     const char *web_root;
     /* Runs on the control thread after http_server_wake was called. */
     void (*on_wake)(void *user);
+    /* Writes the Prometheus text for GET /metrics into a malloc'd string
+     * (the server frees it); NULL: 503. */
+    char *(*metrics)(void *user);
     void *user;
 } http_server_config;
 

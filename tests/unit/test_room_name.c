@@ -43,6 +43,9 @@ static void test_room_names(void)
         { ".hidden", NULL },
         { "ws", NULL },
         { "WS", NULL },
+        { "metrics", NULL },
+        { "Metrics", NULL },
+        { "metrics2", "metrics2" },
         { "wS", NULL },
         { "_", NULL },
         { "caf\xC3\xA9", NULL },            /* café */

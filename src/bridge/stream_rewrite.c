@@ -6,20 +6,7 @@
 #include <string.h>
 
 #include "webrtc/vp8.h"
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
+#include "core/bytes.h"
 
 /* a - b as a signed distance in -32768..32767 (half the circle each way;
  * exactly half counts as behind). */
@@ -210,9 +197,9 @@ int stream_rewrite_packet(stream_rewrite *s, uint8_t *pkt, size_t len, const rtp
     uint16_t out_seq = (uint16_t)(s->base_out_seq + (uint64_t)index);
     uint32_t out_ts = h->timestamp + s->ts_offset;
 
-    put16(pkt + 2, out_seq);
-    put32(pkt + 4, out_ts);
-    put32(pkt + 8, s->out_ssrc);
+    be16_write(pkt + 2, out_seq);
+    be32_write(pkt + 4, out_ts);
+    be32_write(pkt + 8, s->out_ssrc);
     if (vp8)
         rewrite_vp8(s, payload, h->payload_len, &d, newest);
 

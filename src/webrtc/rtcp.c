@@ -2,6 +2,7 @@
 #include "webrtc/rtcp.h"
 
 #include <string.h>
+#include "core/bytes.h"
 
 #define HDR_LEN 4
 #define FB_HDR_LEN 12      /* common header, sender SSRC, media SSRC */
@@ -13,43 +14,7 @@
 #define TWCC_FCI_LEN 8     /* base seq, status count, reference time, fb pkt count */
 #define SDES_CNAME 1
 
-/* ---- byte order ---------------------------------------------------------- */
-
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd24(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void wr24(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 16);
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
+/* ---- 24-bit signed fields ---------------------------------------------- */
 
 static int32_t sign_extend24(uint32_t v)
 {
@@ -82,7 +47,7 @@ int rtcp_next(rtcp_iter *it, rtcp_packet *p)
         return -1;
     const uint8_t *d = it->buf + it->off;
     size_t rest = it->len - it->off;
-    size_t plen = 4 * ((size_t)rd16(d + 2) + 1);
+    size_t plen = 4 * ((size_t)be16_read(d + 2) + 1);
     if (d[0] >> 6 != 2 || plen > rest || !padding_ok(d, plen, plen == rest))
         return -1;
     p->type = d[1];
@@ -130,20 +95,20 @@ static bool is_fb(const rtcp_packet *p, uint8_t type, uint8_t fmt)
 
 uint32_t rtcp_sender_ssrc(const rtcp_packet *p)
 {
-    return body_len(p) >= 8 ? rd32(p->data + 4) : 0;
+    return body_len(p) >= 8 ? be32_read(p->data + 4) : 0;
 }
 
 /* ---- reports --------------------------------------------------------------- */
 
 static void read_block(const uint8_t *b, rtcp_report_block *r)
 {
-    r->ssrc = rd32(b);
+    r->ssrc = be32_read(b);
     r->fraction_lost = b[4];
-    r->cumulative_lost = sign_extend24(rd24(b + 5));
-    r->highest_seq = rd32(b + 8);
-    r->jitter = rd32(b + 12);
-    r->lsr = rd32(b + 16);
-    r->dlsr = rd32(b + 20);
+    r->cumulative_lost = sign_extend24(be24_read(b + 5));
+    r->highest_seq = be32_read(b + 8);
+    r->jitter = be32_read(b + 12);
+    r->lsr = be32_read(b + 16);
+    r->dlsr = be32_read(b + 20);
 }
 
 /* Extra bytes after the blocks are allowed: RFC 3550 6.4.1 profile extensions. */
@@ -159,12 +124,12 @@ int rtcp_parse_sr(const rtcp_packet *p, rtcp_sr *sr)
     if (!sr || !report_fits(p, RTCP_SR, SR_LEN))
         return -1;
     const uint8_t *d = p->data;
-    sr->ssrc = rd32(d + 4);
-    sr->ntp_sec = rd32(d + 8);
-    sr->ntp_frac = rd32(d + 12);
-    sr->rtp_timestamp = rd32(d + 16);
-    sr->packet_count = rd32(d + 20);
-    sr->octet_count = rd32(d + 24);
+    sr->ssrc = be32_read(d + 4);
+    sr->ntp_sec = be32_read(d + 8);
+    sr->ntp_frac = be32_read(d + 12);
+    sr->rtp_timestamp = be32_read(d + 16);
+    sr->packet_count = be32_read(d + 20);
+    sr->octet_count = be32_read(d + 24);
     sr->n_blocks = count_of(p);
     for (size_t i = 0; i < sr->n_blocks; i++)
         read_block(d + SR_LEN + BLOCK_LEN * i, &sr->blocks[i]);
@@ -175,7 +140,7 @@ int rtcp_parse_rr(const rtcp_packet *p, rtcp_rr *rr)
 {
     if (!rr || !report_fits(p, RTCP_RR, RR_LEN))
         return -1;
-    rr->ssrc = rd32(p->data + 4);
+    rr->ssrc = be32_read(p->data + 4);
     rr->n_blocks = count_of(p);
     for (size_t i = 0; i < rr->n_blocks; i++)
         read_block(p->data + RR_LEN + BLOCK_LEN * i, &rr->blocks[i]);
@@ -228,7 +193,7 @@ int rtcp_parse_sdes_cname(const rtcp_packet *p, uint32_t *ssrc, char *cname, siz
     for (uint8_t c = 0; c < count_of(p); c++) {
         if (body - pos < 4)
             return -1;
-        uint32_t chunk_ssrc = rd32(d + pos);
+        uint32_t chunk_ssrc = be32_read(d + pos);
         size_t before = found;
         pos += 4;
         if (sdes_items(d, body, &pos, &found) != 0)
@@ -264,7 +229,7 @@ int rtcp_parse_bye(const rtcp_packet *p, uint32_t *ssrcs, size_t cap, size_t *n)
         return -1;
     *n = 0;
     for (size_t i = 0; i < sc && *n < cap && ssrcs; i++)
-        ssrcs[(*n)++] = rd32(p->data + HDR_LEN + 4 * i);
+        ssrcs[(*n)++] = be32_read(p->data + HDR_LEN + 4 * i);
     return 0;
 }
 
@@ -275,8 +240,8 @@ int rtcp_parse_fb(const rtcp_packet *p, rtcp_fb *fb)
     size_t body = body_len(p);
     if (!fb || body < FB_HDR_LEN || (p->data[1] != RTCP_RTPFB && p->data[1] != RTCP_PSFB))
         return -1;
-    fb->sender_ssrc = rd32(p->data + 4);
-    fb->media_ssrc = rd32(p->data + 8);
+    fb->sender_ssrc = be32_read(p->data + 4);
+    fb->media_ssrc = be32_read(p->data + 8);
     fb->fci = p->data + FB_HDR_LEN;
     fb->fci_len = body - FB_HDR_LEN;
     return 0;
@@ -300,7 +265,7 @@ int rtcp_parse_nack(const rtcp_packet *p, uint32_t *media_ssrc, uint16_t *seqs, 
         *media_ssrc = fb.media_ssrc;
     *n = 0;
     for (size_t i = 0; i < fb.fci_len && seqs; i += 4) {
-        uint16_t pid = rd16(fb.fci + i), blp = rd16(fb.fci + i + 2);
+        uint16_t pid = be16_read(fb.fci + i), blp = be16_read(fb.fci + i + 2);
         if (*n < cap)
             seqs[(*n)++] = pid;
         for (unsigned bit = 0; bit < 16 && *n < cap; bit++)
@@ -317,7 +282,7 @@ int rtcp_parse_fir(const rtcp_packet *p, rtcp_fir_entry *entries, size_t cap, si
         return -1;
     *n = 0;
     for (size_t i = 0; i < fb.fci_len && *n < cap && entries; i += 8) {
-        entries[*n].ssrc = rd32(fb.fci + i);
+        entries[*n].ssrc = be32_read(fb.fci + i);
         entries[*n].seq = fb.fci[i + 4];
         (*n)++;
     }
@@ -328,7 +293,7 @@ int rtcp_parse_fir(const rtcp_packet *p, rtcp_fir_entry *entries, size_t cap, si
 static int remb_bitrate(const uint8_t *b, uint64_t *bitrate)
 {
     unsigned exp = b[0] >> 2;
-    uint64_t mantissa = rd24(b) & 0x3FFFF;
+    uint64_t mantissa = be24_read(b) & 0x3FFFF;
     if (exp > 46 && (mantissa >> (64 - exp)) != 0)
         return -1;
     *bitrate = mantissa << exp;
@@ -350,7 +315,7 @@ int rtcp_parse_remb(const rtcp_packet *p, uint64_t *bitrate, uint32_t *ssrcs, si
         *bitrate = rate;
     *n = 0;
     for (size_t i = 0; i < num && *n < cap && ssrcs; i++)
-        ssrcs[(*n)++] = rd32(fb.fci + REMB_FCI_LEN + 4 * i);
+        ssrcs[(*n)++] = be32_read(fb.fci + REMB_FCI_LEN + 4 * i);
     return 0;
 }
 
@@ -363,14 +328,14 @@ int rtcp_parse_twcc(const rtcp_packet *p, uint32_t *media_ssrc, rtcp_twcc_header
         return -1;
     if (fb.fci_len < TWCC_FCI_LEN)
         return -1;
-    uint16_t status_count = rd16(fb.fci + 2);
+    uint16_t status_count = be16_read(fb.fci + 2);
     if (status_count > 0 && fb.fci_len < TWCC_FCI_LEN + 2)
         return -1;
     if (media_ssrc)
         *media_ssrc = fb.media_ssrc;
-    h->base_seq = rd16(fb.fci);
+    h->base_seq = be16_read(fb.fci);
     h->status_count = status_count;
-    h->reference_time = sign_extend24(rd24(fb.fci + 4));
+    h->reference_time = sign_extend24(be24_read(fb.fci + 4));
     h->fb_count = fb.fci[7];
     return 0;
 }
@@ -382,15 +347,15 @@ static void put_header(uint8_t *out, uint8_t count, uint8_t type, size_t len)
 {
     out[0] = (uint8_t)(0x80 | count);
     out[1] = type;
-    wr16(out + 2, (uint16_t)(len / 4 - 1));
+    be16_write(out + 2, (uint16_t)(len / 4 - 1));
 }
 
 static void put_fb_header(uint8_t *out, uint8_t fmt, uint8_t type, size_t len,
                           uint32_t sender_ssrc, uint32_t media_ssrc)
 {
     put_header(out, fmt, type, len);
-    wr32(out + 4, sender_ssrc);
-    wr32(out + 8, media_ssrc);
+    be32_write(out + 4, sender_ssrc);
+    be32_write(out + 8, media_ssrc);
 }
 
 /* RFC 3550 A.3: cumulative loss saturates rather than wrapping in 24 bits. */
@@ -401,13 +366,13 @@ static void write_block(uint8_t *b, const rtcp_report_block *r)
         lost = 0x7FFFFF;
     if (lost < -0x800000)
         lost = -0x800000;
-    wr32(b, r->ssrc);
+    be32_write(b, r->ssrc);
     b[4] = r->fraction_lost;
-    wr24(b + 5, (uint32_t)lost & 0xFFFFFF);
-    wr32(b + 8, r->highest_seq);
-    wr32(b + 12, r->jitter);
-    wr32(b + 16, r->lsr);
-    wr32(b + 20, r->dlsr);
+    be24_write(b + 5, (uint32_t)lost & 0xFFFFFF);
+    be32_write(b + 8, r->highest_seq);
+    be32_write(b + 12, r->jitter);
+    be32_write(b + 16, r->lsr);
+    be32_write(b + 20, r->dlsr);
 }
 
 size_t rtcp_build_sr(uint8_t *out, size_t cap, const rtcp_sr *sr)
@@ -418,12 +383,12 @@ size_t rtcp_build_sr(uint8_t *out, size_t cap, const rtcp_sr *sr)
     if (cap < len)
         return 0;
     put_header(out, sr->n_blocks, RTCP_SR, len);
-    wr32(out + 4, sr->ssrc);
-    wr32(out + 8, sr->ntp_sec);
-    wr32(out + 12, sr->ntp_frac);
-    wr32(out + 16, sr->rtp_timestamp);
-    wr32(out + 20, sr->packet_count);
-    wr32(out + 24, sr->octet_count);
+    be32_write(out + 4, sr->ssrc);
+    be32_write(out + 8, sr->ntp_sec);
+    be32_write(out + 12, sr->ntp_frac);
+    be32_write(out + 16, sr->rtp_timestamp);
+    be32_write(out + 20, sr->packet_count);
+    be32_write(out + 24, sr->octet_count);
     for (size_t i = 0; i < sr->n_blocks; i++)
         write_block(out + SR_LEN + BLOCK_LEN * i, &sr->blocks[i]);
     return len;
@@ -438,7 +403,7 @@ size_t rtcp_build_rr(uint8_t *out, size_t cap, uint32_t sender_ssrc,
     if (cap < len)
         return 0;
     put_header(out, (uint8_t)n, RTCP_RR, len);
-    wr32(out + 4, sender_ssrc);
+    be32_write(out + 4, sender_ssrc);
     for (size_t i = 0; i < n; i++)
         write_block(out + RR_LEN + BLOCK_LEN * i, &blocks[i]);
     return len;
@@ -455,7 +420,7 @@ size_t rtcp_build_sdes_cname(uint8_t *out, size_t cap, uint32_t ssrc, const char
         return 0;
     memset(out, 0, len);
     put_header(out, 1, RTCP_SDES, len);
-    wr32(out + 4, ssrc);
+    be32_write(out + 4, ssrc);
     out[8] = SDES_CNAME;
     out[9] = (uint8_t)n;
     memcpy(out + 10, cname, n);
@@ -471,7 +436,7 @@ size_t rtcp_build_bye(uint8_t *out, size_t cap, const uint32_t *ssrcs, size_t n)
         return 0;
     put_header(out, (uint8_t)n, RTCP_BYE, len);
     for (size_t i = 0; i < n; i++)
-        wr32(out + HDR_LEN + 4 * i, ssrcs[i]);
+        be32_write(out + HDR_LEN + 4 * i, ssrcs[i]);
     return len;
 }
 
@@ -490,9 +455,9 @@ size_t rtcp_build_fir(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_t m
     if (!out || cap < len)
         return 0;
     put_fb_header(out, RTCP_FMT_FIR, RTCP_PSFB, len, sender_ssrc, 0);
-    wr32(out + FB_HDR_LEN, media_ssrc);
+    be32_write(out + FB_HDR_LEN, media_ssrc);
     out[FB_HDR_LEN + 4] = seq;
-    wr24(out + FB_HDR_LEN + 5, 0);
+    be24_write(out + FB_HDR_LEN + 5, 0);
     return len;
 }
 
@@ -549,8 +514,8 @@ static bool nack_flush(nack_writer *w)
         return true;
     if (w->cap - w->used < 4)
         return false;
-    wr16(w->fci + w->used, w->pid);
-    wr16(w->fci + w->used + 2, w->blp);
+    be16_write(w->fci + w->used, w->pid);
+    be16_write(w->fci + w->used + 2, w->blp);
     w->used += 4;
     w->open = false;
     return true;
@@ -631,8 +596,8 @@ size_t rtcp_build_remb(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint64_t 
     uint8_t *fci = out + FB_HDR_LEN;
     memcpy(fci, "REMB", 4);
     fci[4] = (uint8_t)n;
-    wr24(fci + 5, (uint32_t)exp << 18 | mantissa);
+    be24_write(fci + 5, (uint32_t)exp << 18 | mantissa);
     for (size_t i = 0; i < n; i++)
-        wr32(fci + REMB_FCI_LEN + 4 * i, ssrcs[i]);
+        be32_write(fci + REMB_FCI_LEN + 4 * i, ssrcs[i]);
     return len;
 }

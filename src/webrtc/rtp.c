@@ -2,6 +2,7 @@
 #include "webrtc/rtp.h"
 
 #include <string.h>
+#include "core/bytes.h"
 
 enum ext_form { EXT_NONE, EXT_ONE_BYTE, EXT_TWO_BYTE };
 
@@ -11,16 +12,6 @@ typedef struct ext_elem {
     uint8_t id;
     uint8_t len;
 } ext_elem;
-
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 bool rtp_is_rtcp(const uint8_t *buf, size_t len)
 {
@@ -32,9 +23,9 @@ static size_t parse_ext_block(const uint8_t *buf, size_t len, size_t off, rtp_he
 {
     if (len - off < 4)
         return 0;
-    h->ext_profile = rd16(buf + off);
+    h->ext_profile = be16_read(buf + off);
     h->ext_offset = off + 4;
-    h->ext_len = 4u * rd16(buf + off + 2);
+    h->ext_len = 4u * be16_read(buf + off + 2);
     if (h->ext_len > len - h->ext_offset)
         return 0;
     return h->ext_offset + h->ext_len;
@@ -65,15 +56,15 @@ int rtp_parse(const uint8_t *buf, size_t len, rtp_header *h)
     h->csrc_count = buf[0] & 0x0F;
     h->marker = buf[1] & 0x80;
     h->payload_type = buf[1] & 0x7F;
-    h->seq = rd16(buf + 2);
-    h->timestamp = rd32(buf + 4);
-    h->ssrc = rd32(buf + 8);
+    h->seq = be16_read(buf + 2);
+    h->timestamp = be32_read(buf + 4);
+    h->ssrc = be32_read(buf + 8);
 
     size_t off = RTP_HEADER_MIN + 4u * h->csrc_count;
     if (off > len)
         return -1;
     for (size_t i = 0; i < h->csrc_count; i++)
-        h->csrc[i] = rd32(buf + RTP_HEADER_MIN + 4 * i);
+        h->csrc[i] = be32_read(buf + RTP_HEADER_MIN + 4 * i);
     if (h->extension && (off = parse_ext_block(buf, len, off, h)) == 0)
         return -1;
     h->header_len = off;

@@ -2,20 +2,7 @@
 #include "webrtc/rtx.h"
 
 #include <string.h>
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
+#include "core/bytes.h"
 
 /* Writes the header of an output packet whose header bytes are already in
  * place: P bit cleared, marker kept, the given payload type, seq and SSRC. */
@@ -23,8 +10,8 @@ static void rewrite_header(uint8_t *out, uint8_t pt, uint16_t seq, uint32_t ssrc
 {
     out[0] &= (uint8_t)~0x20;
     out[1] = (uint8_t)((out[1] & 0x80) | pt);
-    wr16(out + 2, seq);
-    wr32(out + 8, ssrc);
+    be16_write(out + 2, seq);
+    be32_write(out + 8, ssrc);
 }
 
 int rtx_build(const uint8_t *orig, size_t orig_len, uint32_t rtx_ssrc, uint8_t rtx_pt,
@@ -40,7 +27,7 @@ int rtx_build(const uint8_t *orig, size_t orig_len, uint32_t rtx_ssrc, uint8_t r
     /* Back to front, so that building in place (out == orig) reads each
      * byte before it is overwritten. */
     memmove(out + h.header_len + RTX_OSN_LEN, orig + h.header_len, h.payload_len);
-    wr16(out + h.header_len, h.seq);
+    be16_write(out + h.header_len, h.seq);
     memmove(out, orig, h.header_len);
     rewrite_header(out, rtx_pt, rtx_seq, rtx_ssrc);
     return RTX_OK;

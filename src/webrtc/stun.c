@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include "core/bytes.h"
 
 #define ATTR_MAPPED_ADDRESS     0x0001
 #define ATTR_USERNAME           0x0006
@@ -34,39 +35,6 @@
 /* RFC 8489 14.3 and 14.8: USERNAME under 509 bytes, reason phrase at most 509 bytes. */
 #define MAX_USERNAME_LEN 508
 #define MAX_REASON_LEN   509
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)((unsigned)p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)(v >> 16));
-    put16(p + 2, (uint16_t)v);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    put32(p, (uint32_t)(v >> 32));
-    put32(p + 4, (uint32_t)v);
-}
 
 static size_t pad4(size_t n)
 {
@@ -122,25 +90,25 @@ static bool hmac_sha1(const void *key, size_t key_len, const uint8_t *hdr,
 
 static void make_xor_pad(const uint8_t txid[STUN_TXID_SIZE], uint8_t pad[XOR_PAD_SIZE])
 {
-    put32(pad, STUN_MAGIC_COOKIE);
+    be32_write(pad, STUN_MAGIC_COOKIE);
     memcpy(pad + 4, txid, STUN_TXID_SIZE);
 }
 
 bool stun_is_stun(const uint8_t *buf, size_t len)
 {
     /* RFC 7983: 0..3 is STUN; 20..63 DTLS and 128..191 RTP/RTCP are not. */
-    return buf && len >= STUN_HEADER_SIZE && buf[0] <= 3 && get32(buf + 4) == STUN_MAGIC_COOKIE;
+    return buf && len >= STUN_HEADER_SIZE && buf[0] <= 3 && be32_read(buf + 4) == STUN_MAGIC_COOKIE;
 }
 
 static bool header_ok(const uint8_t *buf, size_t len)
 {
     if (len < STUN_HEADER_SIZE || (buf[0] & 0xC0) != 0)
         return false;
-    size_t body = get16(buf + 2);
+    size_t body = be16_read(buf + 2);
     /* Attributes are 4-byte aligned, so an unaligned length is not STUN;
      * and a datagram carries exactly one message, nothing trailing. */
     return body % 4 == 0 && len == STUN_HEADER_SIZE + body
-        && get32(buf + 4) == STUN_MAGIC_COOKIE;
+        && be32_read(buf + 4) == STUN_MAGIC_COOKIE;
 }
 
 static int attr_username(const uint8_t *v, uint16_t alen, stun_msg *msg)
@@ -167,7 +135,7 @@ static int attr_priority(const uint8_t *v, uint16_t alen, stun_msg *msg)
         return -1;
     if (!msg->has_priority) {
         msg->has_priority = true;
-        msg->priority = get32(v);
+        msg->priority = be32_read(v);
     }
     return 0;
 }
@@ -187,7 +155,7 @@ static int attr_ice_role(const uint8_t *v, uint16_t alen, bool controlling, stun
     /* The first role attribute supplies the tiebreaker; a message carrying
      * both roles is left for the caller to refuse. */
     if (!msg->ice_controlling && !msg->ice_controlled)
-        msg->tiebreaker = get64(v);
+        msg->tiebreaker = be64_read(v);
     if (controlling)
         msg->ice_controlling = true;
     else
@@ -201,7 +169,7 @@ static void decode_ipv4(const uint8_t *v, uint16_t port, stun_msg *msg)
     memset(&sin, 0, sizeof sin);
     sin.sin_family = AF_INET;
     sin.sin_port = htons(port);
-    sin.sin_addr.s_addr = htonl(get32(v + 4) ^ STUN_MAGIC_COOKIE);
+    sin.sin_addr.s_addr = htonl(be32_read(v + 4) ^ STUN_MAGIC_COOKIE);
     memcpy(&msg->mapped, &sin, sizeof sin);
 }
 
@@ -227,7 +195,7 @@ static int attr_xor_mapped(const uint8_t *v, uint16_t alen, stun_msg *msg)
         return -1;
     if (msg->has_mapped)
         return 0;
-    uint16_t port = get16(v + 2) ^ (uint16_t)(STUN_MAGIC_COOKIE >> 16);
+    uint16_t port = be16_read(v + 2) ^ (uint16_t)(STUN_MAGIC_COOKIE >> 16);
     if (family == FAMILY_IPV4)
         decode_ipv4(v, port, msg);
     else
@@ -253,7 +221,7 @@ static int attr_fingerprint(const uint8_t *buf, size_t pos, const uint8_t *v, ui
 {
     /* The header length already counts FINGERPRINT, as it must be last:
      * the parse loop refuses anything after it. */
-    if (alen != 4 || get32(v) != fingerprint_of(buf, pos))
+    if (alen != 4 || be32_read(v) != fingerprint_of(buf, pos))
         return -1;
     msg->has_fingerprint = true;
     return 0;
@@ -297,12 +265,12 @@ int stun_parse(const uint8_t *buf, size_t len, stun_msg *msg)
     memset(msg, 0, sizeof *msg);
     if (!header_ok(buf, len))
         return -1;
-    msg->type = get16(buf);
-    msg->length = get16(buf + 2);
+    msg->type = be16_read(buf);
+    msg->length = be16_read(buf + 2);
     memcpy(msg->txid, buf + 8, STUN_TXID_SIZE);
     /* pos and len are both multiples of 4, so pos < len leaves room for an attribute header. */
     for (size_t pos = STUN_HEADER_SIZE; pos < len;) {
-        uint16_t type = get16(buf + pos), alen = get16(buf + pos + 2);
+        uint16_t type = be16_read(buf + pos), alen = be16_read(buf + pos + 2);
         if (msg->has_fingerprint || pad4(alen) > len - pos - ATTR_HEADER_SIZE)
             return -1;
         if (parse_attr(buf, pos, type, alen, msg) < 0)
@@ -318,7 +286,7 @@ static bool integrity_offset_ok(const uint8_t *buf, size_t len, size_t off)
 {
     return off >= STUN_HEADER_SIZE && off % 4 == 0 && off <= len && len - off >= MI_ATTR_SIZE
         && off + MI_ATTR_SIZE - STUN_HEADER_SIZE <= MAX_BODY_LEN
-        && get16(buf + off) == ATTR_MESSAGE_INTEGRITY && get16(buf + off + 2) == HMAC_SHA1_SIZE;
+        && be16_read(buf + off) == ATTR_MESSAGE_INTEGRITY && be16_read(buf + off + 2) == HMAC_SHA1_SIZE;
 }
 
 bool stun_check_integrity(const uint8_t *buf, size_t len, const stun_msg *msg,
@@ -332,7 +300,7 @@ bool stun_check_integrity(const uint8_t *buf, size_t len, const stun_msg *msg,
      * before it appended FINGERPRINT or anything else. */
     uint8_t hdr[STUN_HEADER_SIZE], mac[HMAC_SHA1_SIZE];
     memcpy(hdr, buf, STUN_HEADER_SIZE);
-    put16(hdr + 2, (uint16_t)(off + MI_ATTR_SIZE - STUN_HEADER_SIZE));
+    be16_write(hdr + 2, (uint16_t)(off + MI_ATTR_SIZE - STUN_HEADER_SIZE));
     if (!hmac_sha1(key, key_len, hdr, buf + STUN_HEADER_SIZE, off - STUN_HEADER_SIZE, mac))
         return false;
     return CRYPTO_memcmp(mac, buf + off + ATTR_HEADER_SIZE, HMAC_SHA1_SIZE) == 0;
@@ -352,9 +320,9 @@ static writer writer_start(uint8_t *out, size_t cap, uint16_t type,
     writer w = { out, cap, 0, out && txid && cap >= STUN_HEADER_SIZE };
     if (!w.ok)
         return w;
-    put16(out, type);
-    put16(out + 2, 0);
-    put32(out + 4, STUN_MAGIC_COOKIE);
+    be16_write(out, type);
+    be16_write(out + 2, 0);
+    be32_write(out + 4, STUN_MAGIC_COOKIE);
     memcpy(out + 8, txid, STUN_TXID_SIZE);
     w.pos = STUN_HEADER_SIZE;
     return w;
@@ -372,8 +340,8 @@ static void put_attr(writer *w, uint16_t type, const void *val, size_t len)
     if (len > MAX_BODY_LEN || !writer_room(w, ATTR_HEADER_SIZE + pad4(len)))
         return;
     uint8_t *p = w->out + w->pos;
-    put16(p, type);
-    put16(p + 2, (uint16_t)len);
+    be16_write(p, type);
+    be16_write(p + 2, (uint16_t)len);
     if (len)
         memcpy(p + ATTR_HEADER_SIZE, val, len);
     /* Zero padding keeps our output deterministic. */
@@ -384,7 +352,7 @@ static void put_attr(writer *w, uint16_t type, const void *val, size_t len)
 /* Both trailers are computed over a header whose length already counts them. */
 static void set_length_with(writer *w, size_t trailer)
 {
-    put16(w->out + 2, (uint16_t)(w->pos + trailer - STUN_HEADER_SIZE));
+    be16_write(w->out + 2, (uint16_t)(w->pos + trailer - STUN_HEADER_SIZE));
 }
 
 static void put_integrity(writer *w, const void *key, size_t key_len)
@@ -407,7 +375,7 @@ static void put_fingerprint(writer *w)
     if (!writer_room(w, FP_ATTR_SIZE))
         return;
     set_length_with(w, FP_ATTR_SIZE);
-    put32(crc, fingerprint_of(w->out, w->pos));
+    be32_write(crc, fingerprint_of(w->out, w->pos));
     put_attr(w, ATTR_FINGERPRINT, crc, sizeof crc);
 }
 
@@ -427,15 +395,15 @@ static size_t encode_xor_mapped(const struct sockaddr *sa, const uint8_t txid[ST
         struct sockaddr_in sin;
         memcpy(&sin, sa, sizeof sin);
         v[1] = FAMILY_IPV4;
-        put16(v + 2, ntohs(sin.sin_port) ^ (uint16_t)(STUN_MAGIC_COOKIE >> 16));
-        put32(v + 4, ntohl(sin.sin_addr.s_addr) ^ STUN_MAGIC_COOKIE);
+        be16_write(v + 2, ntohs(sin.sin_port) ^ (uint16_t)(STUN_MAGIC_COOKIE >> 16));
+        be32_write(v + 4, ntohl(sin.sin_addr.s_addr) ^ STUN_MAGIC_COOKIE);
         return 8;
     }
     if (sa->sa_family == AF_INET6) {
         struct sockaddr_in6 sin6;
         memcpy(&sin6, sa, sizeof sin6);
         v[1] = FAMILY_IPV6;
-        put16(v + 2, ntohs(sin6.sin6_port) ^ (uint16_t)(STUN_MAGIC_COOKIE >> 16));
+        be16_write(v + 2, ntohs(sin6.sin6_port) ^ (uint16_t)(STUN_MAGIC_COOKIE >> 16));
         for (size_t i = 0; i < XOR_PAD_SIZE; i++)
             v[4 + i] = sin6.sin6_addr.s6_addr[i] ^ pad[i];
         return 20;
@@ -493,8 +461,8 @@ size_t stun_build_binding_request(uint8_t *out, size_t cap, const uint8_t txid[S
     size_t user_len = username ? strnlen(username, MAX_USERNAME_LEN + 1) : 0;
     if (!username || user_len > MAX_USERNAME_LEN || !key_ok(key, key_len))
         return 0;
-    put32(prio, priority);
-    put64(tie, tiebreaker);
+    be32_write(prio, priority);
+    be64_write(tie, tiebreaker);
     writer w = writer_start(out, cap, STUN_BINDING_REQUEST, txid);
     put_attr(&w, ATTR_USERNAME, username, user_len);
     put_attr(&w, ATTR_PRIORITY, prio, sizeof prio);

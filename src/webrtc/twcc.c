@@ -3,6 +3,7 @@
 #include "webrtc/twcc.h"
 
 #include <string.h>
+#include "core/bytes.h"
 
 #define FB_HDR_LEN 12          /* common header, sender SSRC, media SSRC */
 #define FCI_HDR_LEN 8          /* base seq, status count, reference time, fb pkt count */
@@ -16,25 +17,6 @@ enum { SYM_LOST = 0, SYM_SMALL = 1, SYM_LARGE = 2, SYM_RESERVED = 3 };
 #define VEC1_SYMBOLS 14
 #define VEC2_SYMBOLS 7
 #define TICKS_PER_REF (TWCC_REF_US / TWCC_DELTA_US)   /* 256 */
-
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 /* Rounds towards minus infinity, so that times before 0 still work. */
 static int64_t floor_div(int64_t a, int64_t b)
@@ -52,7 +34,7 @@ int twcc_ext_read(const uint8_t *buf, const rtp_header *h, uint8_t id, uint16_t 
     if (!h || rtp_ext_find(buf, h, id, &off, &len) != 0 || len != TWCC_EXT_LEN)
         return -1;
     if (seq)
-        *seq = rd16(buf + off);
+        *seq = be16_read(buf + off);
     return 0;
 }
 
@@ -62,7 +44,7 @@ int twcc_ext_write(uint8_t *buf, const rtp_header *h, uint8_t id, uint16_t seq)
     uint8_t len;
     if (!h || rtp_ext_find(buf, h, id, &off, &len) != 0 || len != TWCC_EXT_LEN)
         return -1;
-    wr16(buf + off, seq);
+    be16_write(buf + off, seq);
     return 0;
 }
 
@@ -222,11 +204,11 @@ size_t twcc_recorder_build(twcc_recorder *r, uint32_t sender_ssrc, uint32_t medi
     size_t len = pad4(PKT_HDR_LEN + 2 * nchunks + dbytes);
     out[0] = 0x80 | RTCP_FMT_TWCC;
     out[1] = RTCP_RTPFB;
-    wr16(out + 2, (uint16_t)(len / 4 - 1));
-    wr32(out + 4, sender_ssrc);
-    wr32(out + 8, media_ssrc);
-    wr16(out + 12, (uint16_t)r->next);
-    wr16(out + 14, (uint16_t)covered);
+    be16_write(out + 2, (uint16_t)(len / 4 - 1));
+    be32_write(out + 4, sender_ssrc);
+    be32_write(out + 8, media_ssrc);
+    be16_write(out + 12, (uint16_t)r->next);
+    be16_write(out + 14, (uint16_t)covered);
     uint32_t ref24 = (uint32_t)ref & TWCC_REF_MASK;
     out[16] = (uint8_t)(ref24 >> 16);
     out[17] = (uint8_t)(ref24 >> 8);
@@ -234,12 +216,12 @@ size_t twcc_recorder_build(twcc_recorder *r, uint32_t sender_ssrc, uint32_t medi
     out[19] = r->fb_count++;
     size_t pos = PKT_HDR_LEN;
     for (size_t k = 0; k < nchunks; k++, pos += 2)
-        wr16(out + pos, r->chunk[k]);
+        be16_write(out + pos, r->chunk[k]);
     for (size_t k = 0; k < covered; k++) {
         if (r->sym[k] == SYM_SMALL) {
             out[pos++] = (uint8_t)r->delta[k];
         } else if (r->sym[k] == SYM_LARGE) {
-            wr16(out + pos, (uint16_t)r->delta[k]);
+            be16_write(out + pos, (uint16_t)r->delta[k]);
             pos += 2;
         }
     }
@@ -268,7 +250,7 @@ static int next_symbol(chunk_walk *w)
     while (w->left == 0) {   /* an empty run is allowed, if useless */
         if (w->pos + 2 > w->len)
             return -1;
-        w->chunk = rd16(w->fci + w->pos);
+        w->chunk = be16_read(w->fci + w->pos);
         w->pos += 2;
         w->k = 0;
         if (!(w->chunk & 0x8000))
@@ -296,7 +278,7 @@ int twcc_parse(const rtcp_packet *p, twcc_feedback *fb, twcc_entry *entries, siz
         f.fci_len < FCI_HDR_LEN)
         return -1;
     const uint8_t *fci = f.fci;
-    uint16_t count = rd16(fci + 2);
+    uint16_t count = be16_read(fci + 2);
 
     /* First pass: where the chunks end and how many delta bytes follow. */
     chunk_walk w = { .fci = fci, .len = f.fci_len, .pos = FCI_HDR_LEN };
@@ -316,7 +298,7 @@ int twcc_parse(const rtcp_packet *p, twcc_feedback *fb, twcc_entry *entries, siz
 
     fb->sender_ssrc = f.sender_ssrc;
     fb->media_ssrc = f.media_ssrc;
-    fb->base_seq = rd16(fci);
+    fb->base_seq = be16_read(fci);
     fb->status_count = count;
     fb->ref_time = (uint32_t)fci[4] << 16 | (uint32_t)fci[5] << 8 | fci[6];
     fb->fb_count = fci[7];
@@ -339,7 +321,7 @@ int twcc_parse(const rtcp_packet *p, twcc_feedback *fb, twcc_entry *entries, siz
             e->delta_us = d[0] * TWCC_DELTA_US;
             d += 1;
         } else if (sym == SYM_LARGE) {
-            e->delta_us = (int16_t)rd16(d) * TWCC_DELTA_US;
+            e->delta_us = (int16_t)be16_read(d) * TWCC_DELTA_US;
             d += 2;
         }
         if (e->received) {

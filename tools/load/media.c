@@ -23,6 +23,7 @@
 #include "webrtc/rtp.h"
 #include "webrtc/sdp.h"
 #include "webrtc/stun.h"
+#include "core/bytes.h"
 
 #define MEDIA_MTU_PAYLOAD 1100
 #define AUDIO_PAYLOAD 120                /* bytes: ~48 kbit/s Opus */
@@ -38,20 +39,6 @@ int64_t mono_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
 }
 
 pc *pc_new(participant *p, const char *bind_ip)
@@ -303,14 +290,14 @@ static void send_rtp(media_worker *w, pc *c, int stream, bool marker, bool first
     size_t off = 12;
     buf[0] = 0x80;
     buf[1] = (uint8_t)((marker ? 0x80 : 0) | (stream == STAMP_AUDIO ? c->audio_pt : c->video_pt));
-    put16(buf + 2, c->rtp_seq[stream]++);
-    put32(buf + 4, c->rtp_ts[stream]);
-    put32(buf + 8, stream == STAMP_AUDIO ? p->audio_ssrc : p->video_ssrc);
+    be16_write(buf + 2, c->rtp_seq[stream]++);
+    be32_write(buf + 4, c->rtp_ts[stream]);
+    be32_write(buf + 8, stream == STAMP_AUDIO ? p->audio_ssrc : p->video_ssrc);
     if (c->mid_ext) {
         /* One-byte header extension (RFC 8285): sdes:mid = "0" or "1". */
         buf[0] |= 0x10;
-        put16(buf + 12, RTP_EXT_PROFILE_ONE_BYTE);
-        put16(buf + 14, 1);
+        be16_write(buf + 12, RTP_EXT_PROFILE_ONE_BYTE);
+        be16_write(buf + 14, 1);
         buf[16] = (uint8_t)(SDP_EXT_MID << 4 | 0);
         buf[17] = stream == STAMP_AUDIO ? '0' : '1';
         buf[18] = buf[19] = 0;

@@ -2,42 +2,30 @@
 #include "stamp.h"
 
 #include <string.h>
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
+#include "core/bytes.h"
 
 size_t stamp_write(uint8_t *out, size_t cap, const load_stamp *s)
 {
     if (cap < STAMP_SIZE)
         return 0;
-    put32(out, STAMP_MAGIC);
-    put32(out + 4, s->publisher);
+    be32_write(out, STAMP_MAGIC);
+    be32_write(out + 4, s->publisher);
     out[8] = s->stream;
     out[9] = out[10] = out[11] = 0;
-    put32(out + 12, s->seq);
-    put32(out + 16, (uint32_t)(s->send_ns >> 32));
-    put32(out + 20, (uint32_t)s->send_ns);
+    be32_write(out + 12, s->seq);
+    be32_write(out + 16, (uint32_t)(s->send_ns >> 32));
+    be32_write(out + 20, (uint32_t)s->send_ns);
     return STAMP_SIZE;
 }
 
 int stamp_read(const uint8_t *in, size_t len, load_stamp *s)
 {
-    if (len < STAMP_SIZE || get32(in) != STAMP_MAGIC)
+    if (len < STAMP_SIZE || be32_read(in) != STAMP_MAGIC)
         return -1;
-    s->publisher = get32(in + 4);
+    s->publisher = be32_read(in + 4);
     s->stream = in[8];
-    s->seq = get32(in + 12);
-    s->send_ns = (uint64_t)get32(in + 16) << 32 | get32(in + 20);
+    s->seq = be32_read(in + 12);
+    s->send_ns = (uint64_t)be32_read(in + 16) << 32 | be32_read(in + 20);
     return 0;
 }
 

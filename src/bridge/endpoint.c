@@ -47,3 +47,32 @@ source *endpoint_source(endpoint *ep, uint32_t ssrc)
             return &ep->sources[i];
     return NULL;
 }
+
+/* RFC 3550 A.1 (sequence tracking) and A.8 (jitter), in RTP clock units. */
+void source_update_stats(source *src, const rtp_header *h, int64_t now)
+{
+    source_stats *s = &src->stats;
+    if (!s->started) {
+        s->started = true;
+        s->base_seq = h->seq;
+        s->max_seq = h->seq;
+        s->received = 1;
+        s->transit = (int64_t)(now * (int64_t)src->clock_rate / 1000) - h->timestamp;
+        return;
+    }
+    uint16_t delta = (uint16_t)(h->seq - s->max_seq);
+    if (delta < 0x8000) {
+        if (h->seq < s->max_seq)
+            s->cycles += 1u << 16;
+        s->max_seq = h->seq;
+    }
+    s->received++;
+    int64_t transit = (int64_t)(now * (int64_t)src->clock_rate / 1000) - h->timestamp;
+    int64_t d = transit - s->transit;
+    s->transit = transit;
+    if (d < 0)
+        d = -d;
+    /* Ignore absurd jumps (timestamp discontinuities), RFC 3550 A.8 style. */
+    if (d < (int64_t)src->clock_rate * 10)
+        s->jitter += ((double)d - s->jitter) / 16.0;
+}

@@ -11,6 +11,7 @@
 
 #include "bridge/packet_cache.h"
 #include "webrtc/dtls.h"
+#include "webrtc/rtp.h"
 #include "webrtc/srtp.h"
 
 #define ENDPOINT_ID_MAX 64
@@ -95,6 +96,8 @@ typedef struct endpoint {
 /* Creates an endpoint with fresh ICE credentials, not yet in any worker.
  * Returns NULL when out of memory. */
 endpoint *endpoint_new(const char *id);
+/* Counts one received packet of src into its statistics. */
+void source_update_stats(source *src, const rtp_header *h, int64_t now);
 /* Frees a source's resources (its packet cache). */
 void source_release(source *src);
 /* Frees the endpoint, its DTLS connection and SRTP contexts. The caller has

@@ -11,10 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bridge/ice_lite.h"
 #include "core/log.h"
 #include "webrtc/rtcp.h"
 #include "webrtc/rtp.h"
-#include "webrtc/stun.h"
 
 #define TICK_MS 20
 /* About 1.3 s of video at 200 packets/s: enough for NACKs a round trip late. */
@@ -31,14 +31,6 @@ int64_t worker_now_ms(void)
 static socklen_t sockaddr_len(const struct sockaddr *sa)
 {
     return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-}
-
-static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr *b)
-{
-    addr_key ka, kb;
-    if (addr_key_from(&ka, (const struct sockaddr *)a) < 0 || addr_key_from(&kb, b) < 0)
-        return false;
-    return ka.family == kb.family && ka.port == kb.port && memcmp(ka.ip, kb.ip, 16) == 0;
 }
 
 int worker_init(worker *w, int index, uint16_t port, dtls_ctx *dtls, queue *events,
@@ -209,18 +201,6 @@ static endpoint *find_endpoint(worker *w, const char *conf_name, const char *id)
     return NULL;
 }
 
-/* ICE usernames are "<our ufrag>:<their ufrag>" on requests we receive. */
-static endpoint *find_by_ufrag(worker *w, const uint8_t *username, size_t len)
-{
-    const uint8_t *colon = memchr(username, ':', len);
-    size_t ufrag_len = colon ? (size_t)(colon - username) : len;
-    for (conference *c = w->conferences; c; c = c->next)
-        for (endpoint *ep = c->endpoints; ep; ep = ep->next)
-            if (strlen(ep->local_ufrag) == ufrag_len && memcmp(ep->local_ufrag, username, ufrag_len) == 0)
-                return ep->state == ENDPOINT_DEAD ? NULL : ep;
-    return NULL;
-}
-
 /* Unlinks ep from its conference (freeing an emptied conference) and from
  * the address map, then frees it. */
 static void remove_endpoint(worker *w, endpoint *ep)
@@ -306,6 +286,17 @@ static void dtls_send(void *user, const uint8_t *data, size_t len)
 {
     endpoint *ep = user;
     send_to_endpoint(ep->worker, ep, data, len);
+}
+
+bool worker_begin_dtls(worker *w, endpoint *ep)
+{
+    ep->state = ENDPOINT_CHECKED;
+    ep->dtls = dtls_conn_new(w->dtls, true, dtls_send, ep);
+    if (!ep->dtls) {
+        worker_expire_endpoint(w, ep, "dtls-failed");
+        return false;
+    }
+    return true;
 }
 
 static void apply_configure(worker *w, endpoint *ep, const worker_cmd *cmd, int64_t now)
@@ -410,109 +401,6 @@ static void drain_commands(worker *w)
 
 /* ---- receiving ---- */
 
-/* Where a packet came from: a UDP address (and the local address it
- * reached), or an ICE-TCP connection. Replies go back the same way. */
-typedef struct origin {
-    const struct sockaddr *addr;
-    socklen_t addr_len;
-    struct in_addr local;
-    tcp_conn *tcp;
-} origin;
-
-static void reply_to(worker *w, const origin *o, const uint8_t *buf, size_t len)
-{
-    if (o->tcp)
-        tcp_conn_send(&w->tcp, o->tcp, buf, len);
-    else
-        worker_send_now(w, buf, len, o->addr, o->addr_len, o->local);
-}
-
-/* Makes where o came from the path we send ep's media on. */
-static void select_path(endpoint *ep, const origin *o)
-{
-    memcpy(&ep->addr, o->addr, o->addr_len);
-    ep->addr_len = o->addr_len;
-    ep->local_ip = o->local;
-    ep->tcp = o->tcp;
-    ep->has_addr = true;
-}
-
-/* Records an address that passed a check. At most ENDPOINT_MAX_PATHS UDP
- * paths are kept (each is a key in the address map); a nominated new address
- * evicts the oldest one that is not where we send. An ICE-TCP connection is
- * its own path: it knows its endpoint. */
-static void remember_path(worker *w, endpoint *ep, const origin *o, bool nominated)
-{
-    if (o->tcp) {
-        o->tcp->owner = ep;
-        if (!ep->has_addr || nominated)
-            select_path(ep, o);
-        return;
-    }
-    bool known = false;
-    for (int i = 0; i < ep->n_paths; i++)
-        known |= same_addr(&ep->paths[i], o->addr);
-    if (!known) {
-        if (ep->n_paths == ENDPOINT_MAX_PATHS) {
-            if (!nominated)
-                return;
-            bool first_in_use = ep->has_addr && !ep->tcp && same_addr(&ep->addr, (struct sockaddr *)&ep->paths[0]);
-            int victim = first_in_use ? 1 : 0;
-            struct sockaddr *old = (struct sockaddr *)&ep->paths[victim];
-            if (addr_map_get(&w->by_addr, old) == ep)
-                addr_map_remove(&w->by_addr, old);
-            memmove(&ep->paths[victim], &ep->paths[victim + 1],
-                    sizeof ep->paths[0] * (size_t)(ep->n_paths - victim - 1));
-            ep->n_paths--;
-        }
-        if (addr_map_put(&w->by_addr, o->addr, ep) < 0)
-            return;
-        memcpy(&ep->paths[ep->n_paths++], o->addr, o->addr_len);
-    }
-    if (!ep->has_addr || nominated)
-        select_path(ep, o);
-}
-
-static void handle_stun(worker *w, const uint8_t *buf, size_t len, const origin *o, int64_t now)
-{
-    stun_msg msg;
-    if (stun_parse(buf, len, &msg) < 0) {
-        w->counters.dropped_malformed++;
-        return;
-    }
-    if (msg.type != STUN_BINDING_REQUEST) {
-        return;   /* indications and responses: an ICE-lite agent sends no requests */
-    }
-    uint8_t reply[256];
-    size_t reply_len;
-    endpoint *ep = msg.username ? find_by_ufrag(w, msg.username, msg.username_len) : NULL;
-    if (!ep) {
-        w->counters.dropped_unknown++;
-        return;
-    }
-    if (!stun_check_integrity(buf, len, &msg, ep->local_pwd, strlen(ep->local_pwd))) {
-        w->counters.dropped_auth++;
-        reply_len = stun_build_binding_error(reply, sizeof reply, msg.txid, 401, "Unauthorized", NULL, 0);
-        if (reply_len)
-            reply_to(w, o, reply, reply_len);
-        return;
-    }
-    remember_path(w, ep, o, msg.use_candidate);
-    ep->last_check_ms = now;
-    if (ep->state == ENDPOINT_NEW) {
-        ep->state = ENDPOINT_CHECKED;
-        ep->dtls = dtls_conn_new(w->dtls, true, dtls_send, ep);
-        if (!ep->dtls) {
-            worker_expire_endpoint(w, ep, "dtls-failed");
-            return;
-        }
-    }
-    reply_len = stun_build_binding_success(reply, sizeof reply, msg.txid, o->addr, ep->local_pwd,
-                                           strlen(ep->local_pwd));
-    if (reply_len)
-        reply_to(w, o, reply, reply_len);
-}
-
 static void handle_dtls(worker *w, endpoint *ep, const uint8_t *buf, size_t len, int64_t now)
 {
     if (!ep->dtls)
@@ -526,34 +414,6 @@ static void handle_dtls(worker *w, endpoint *ep, const uint8_t *buf, size_t len,
     } else if (st == DTLS_CLOSED) {
         worker_expire_endpoint(w, ep, "dtls-closed");
     }
-}
-
-static void update_stats(source *src, const rtp_header *h, int64_t now)
-{
-    source_stats *s = &src->stats;
-    if (!s->started) {
-        s->started = true;
-        s->base_seq = h->seq;
-        s->max_seq = h->seq;
-        s->received = 1;
-        s->transit = (int64_t)(now * (int64_t)src->clock_rate / 1000) - h->timestamp;
-        return;
-    }
-    uint16_t delta = (uint16_t)(h->seq - s->max_seq);
-    if (delta < 0x8000) {
-        if (h->seq < s->max_seq)
-            s->cycles += 1u << 16;
-        s->max_seq = h->seq;
-    }
-    s->received++;
-    int64_t transit = (int64_t)(now * (int64_t)src->clock_rate / 1000) - h->timestamp;
-    int64_t d = transit - s->transit;
-    s->transit = transit;
-    if (d < 0)
-        d = -d;
-    /* Ignore absurd jumps (timestamp discontinuities), RFC 3550 A.8 style. */
-    if (d < (int64_t)src->clock_rate * 10)
-        s->jitter += ((double)d - s->jitter) / 16.0;
 }
 
 static void handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64_t now)
@@ -593,7 +453,7 @@ static void handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64
     uint16_t ahead = (uint16_t)(h.seq - src->stats.max_seq);
     if (src->video && src->stats.started && ahead > 1 && ahead <= 64)
         conference_nack_sender(ep->conf, ep, src, (uint16_t)(src->stats.max_seq + 1), (uint16_t)(ahead - 1));
-    update_stats(src, &h, now);
+    source_update_stats(src, &h, now);
     if (src->paused)
         return;
     if (!src->video)
@@ -601,14 +461,14 @@ static void handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64
     conference_forward_rtp(ep->conf, ep, src, buf, len, &h);
 }
 
-static void handle_datagram(worker *w, uint8_t *buf, size_t len, const origin *o, int64_t now)
+static void handle_datagram(worker *w, uint8_t *buf, size_t len, const ice_origin *o, int64_t now)
 {
     w->counters.rx_datagrams++;
     if (len == 0)
         return;
     uint8_t first = buf[0];
     if (first < 4) {
-        handle_stun(w, buf, len, o, now);
+        ice_handle_stun(w, buf, len, o, now);
         return;
     }
     endpoint *ep = o->tcp ? o->tcp->owner : addr_map_get(&w->by_addr, o->addr);
@@ -656,7 +516,7 @@ static void receive_batch(worker *w)
         int64_t now = worker_now_ms();
         for (int i = 0; i < n; i++) {
             struct sockaddr *from = (struct sockaddr *)&w->in_addrs[i];
-            origin o = { from, sockaddr_len(from), destination_of(&w->in_msgs[i].msg_hdr), NULL };
+            ice_origin o = { from, sockaddr_len(from), destination_of(&w->in_msgs[i].msg_hdr), NULL };
             handle_datagram(w, w->in_bufs[i], w->in_msgs[i].msg_len, &o, now);
         }
         worker_flush(w);
@@ -670,7 +530,7 @@ static void tcp_frame(void *user, tcp_conn *c, uint8_t *frame, size_t len)
     worker *w = user;
     struct sockaddr_in local;
     socklen_t local_len = sizeof local;
-    origin o = { (struct sockaddr *)&c->peer, c->peer_len, { htonl(INADDR_ANY) }, c };
+    ice_origin o = { (struct sockaddr *)&c->peer, c->peer_len, { htonl(INADDR_ANY) }, c };
     if (getsockname(c->fd, (struct sockaddr *)&local, &local_len) == 0 && local.sin_family == AF_INET)
         o.local = local.sin_addr;
     handle_datagram(w, frame, len, &o, worker_now_ms());

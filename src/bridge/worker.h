@@ -151,6 +151,9 @@ void worker_send_now(worker *w, const uint8_t *buf, size_t len, const struct soc
 /* Copies an RTCP packet into the send batch, protects it for ep and
  * queues it. Dropped silently when ep has no SRTP yet. */
 void worker_send_rtcp(worker *w, endpoint *ep, const uint8_t *rtcp, size_t len);
+/* The first valid check arrived: start ep's DTLS server. Returns false
+ * when that failed and ep was expired (freed). */
+bool worker_begin_dtls(worker *w, endpoint *ep);
 /* Marks ep dead, tells the control thread why, and frees it. */
 void worker_expire_endpoint(worker *w, endpoint *ep, const char *reason);
 

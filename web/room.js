@@ -81,7 +81,7 @@ function syncScreenTile(id) {
 
 function setParticipant(p) {
   if (!p || typeof p.id !== 'string') return null;
-  if (p.id === stoa.selfId) return null;
+  if (p.id === stoa.selfId || departed.has(p.id)) return null;
   const merged = { ...(stoa.participants.get(p.id) ?? {}), ...p };
   merged.hand = stoa.hands.includes(p.id);
   stoa.participants.set(p.id, merged);

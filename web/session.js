@@ -84,7 +84,8 @@ function onError(msg) {
 /** Leaves on purpose: `leave`, then the ended view. */
 export async function leave() {
   if (!['joined', 'lobby'].includes(stoa.state)) return;
-  const wasOpen = sig?.isOpen;
+  // Waiting in the lobby is not being in the room: closing the socket is leaving.
+  const wasOpen = sig?.isOpen && stoa.state === 'joined';
   stoa.state = 'leaving';
   announce(t('status.leaving'));
   await stopScreenShare().catch(() => {});

@@ -16,7 +16,7 @@ const XSS = '<script>window.__xss=1</script><b>bold</b>';
 const unread = (text) => Number((text ?? '').match(/\d+/)?.[0] ?? NaN);
 const LINK_TEXT = 'see http://example.org for details';
 
-describe('meeting chat', { timeout: 110000 }, () => {
+describe('meeting chat', { timeout: 90000 }, () => {
   let server;
   let browser;
   const people = [];

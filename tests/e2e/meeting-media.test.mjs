@@ -1,15 +1,18 @@
-// Media features of the web app with real streams: a screen share arrives as
-// a second video stream of its sender and goes away when stopped; a
-// moderator's mute shows at both ends and stops the target's audio at the
-// bridge.
+// Screen share and moderator mutes with real media.
+//  1. Server and bridge alone, with a minimal protocol client (no web app): a
+//     screen shared after `renegotiate` arrives as a second stream; a muted
+//     source stops being forwarded even when its sender ignores `muted`.
+//  2. The web app: screen-toggle shows a second stream and tile at the others
+//     and stopping removes it; mod-mute shows at both ends and the target's
+//     audio stops reaching the others.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import {
   RawPool, closeMeeting, describeMeeting, inboundBySource, launchMeetingBrowser, miniShareScreen, miniStopScreen, openMeeting,
-  openMiniClient, openParticipantsPanel, participantEntry, sleep, tid, tile, updated, waitSourceFlowing,
-  serverSurvives, reportServerDeath,
+  openMiniClient, openParticipantsPanel, participantEntry, reportServerDeath, serverSurvives, sleep, tid, tile, updated,
+  waitSourceFlowing,
 } from './lib/meeting.mjs';
 import { startServer } from './lib/server.mjs';
 import { rtpStats, waitForFlow } from './lib/stats.mjs';
@@ -55,7 +58,7 @@ async function flowOver(receiver, sender, source, kind, field, ms = 2000) {
 // The server and bridge alone, with a minimal client written from the
 // protocol (lib/meeting.mjs openMiniClient), so that these hold whatever the
 // web app does.
-describe('bridge: screen share and mutes (minimal clients)', { timeout: 60000 }, () => {
+describe('bridge: screen share and mutes (minimal clients)', { timeout: 45000 }, () => {
   let server;
   let browser;
   let pool;
@@ -116,7 +119,7 @@ describe('bridge: screen share and mutes (minimal clients)', { timeout: 60000 },
   test('the server survived and exits with status 0 on SIGTERM', () => serverSurvives(server));
 });
 
-describe('meeting media (web app)', { timeout: 90000 }, () => {
+describe('meeting media (web app)', { timeout: 70000 }, () => {
   let server;
   let browser;
   let mia; // moderator

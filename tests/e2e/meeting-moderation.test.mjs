@@ -14,7 +14,7 @@ import { until } from './lib/stats.mjs';
 const ROOM = 'moderated';
 const PASSWORD = 'correct horse';
 
-describe('meeting moderation', { timeout: 110000 }, () => {
+describe('meeting moderation', { timeout: 90000 }, () => {
   let server;
   let browser;
   const open = [];

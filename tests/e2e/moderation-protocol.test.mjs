@@ -19,7 +19,7 @@ const MODERATION_EFFECT = (m) =>
   (m.type === 'participant-updated' && (m.participant?.role === 'moderator' || m.participant?.audio === false || m.participant?.video === false)) ||
   (m.type === 'joined');
 
-describe('moderation protocol', { timeout: 110000 }, () => {
+describe('moderation protocol', { timeout: 60000 }, () => {
   let server;
   let pool;
 

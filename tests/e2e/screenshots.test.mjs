@@ -42,7 +42,7 @@ async function shoot(p, file) {
   return target;
 }
 
-describe('screenshots', { timeout: 110000 }, () => {
+describe('screenshots', { timeout: 100000 }, () => {
   let server;
   let browser;
   const people = [];

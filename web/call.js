@@ -20,8 +20,10 @@ export class Call extends EventTarget {
    * @param {(source: string) => {track: MediaStreamTrack|null, stream: MediaStream|null}} opts.local
    *        our track for 'mic', 'camera' or 'screen'
    * @param {string} opts.selfId  our participant id
+   * @param {RTCIceServer[]} [opts.iceServers]  from `joined` (TURN with time-limited credentials)
+   * @param {'all'|'relay'} [opts.iceTransportPolicy]
    */
-  constructor({ send, ready, local, selfId }) {
+  constructor({ send, ready, local, selfId, iceServers = [], iceTransportPolicy = 'all' }) {
     super();
     this.send = send;
     this.ready = ready;
@@ -33,7 +35,12 @@ export class Call extends EventTarget {
     this.remote = new Map(); // mid → {participant, kind, source, track, mid}
     this.closed = false;
 
-    this.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceServers: [] });
+    this.pc = new RTCPeerConnection({
+      bundlePolicy: 'max-bundle',
+      rtcpMuxPolicy: 'require',
+      iceServers: Array.isArray(iceServers) ? iceServers : [],
+      iceTransportPolicy,
+    });
     this.pc.addEventListener('track', (ev) => this.onTrack(ev));
     this.pc.addEventListener('connectionstatechange', () => this.emit('connection', { state: this.pc.connectionState }));
   }

@@ -3,7 +3,7 @@
 // one of the paths the server keeps for itself. Case-insensitive.
 
 const ROOM_RE = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
-const RESERVED = new Set(['ws', '_']);
+const RESERVED = new Set(['ws', '_', 'metrics']);
 
 /** 'ok', 'empty', 'reserved' or 'invalid'. */
 export function checkRoomName(name) {

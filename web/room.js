@@ -158,6 +158,12 @@ function onTrackRemoved({ participant, kind, source, track }) {
   emit('media');
 }
 
+/** `?ice=relay` forces media through the TURN server: for operators checking
+ *  their TURN set-up, and for tests. */
+function relayOnly() {
+  return new URLSearchParams(location.search).get('ice') === 'relay';
+}
+
 /** `joined`: we are in. sig is the open Signalling; ready resolves when devices are known. */
 export function enterRoom(msg, { signalling, ready, leave }) {
   sig = signalling;
@@ -170,7 +176,7 @@ export function enterRoom(msg, { signalling, ready, leave }) {
   stoa.hands = Array.isArray(msg.hands) ? msg.hands : [];
   document.title = t('room.title', { room: stoa.room });
 
-  call = new Call({ send, ready, local: localSource, selfId: msg.id });
+  call = new Call({ send, ready, local: localSource, selfId: msg.id, iceServers: msg.ice_servers, iceTransportPolicy: relayOnly() ? 'relay' : 'all' });
   stoa.pc = call.pc;
   stoa.mids = call.mids;
   bindMedia({ call });
@@ -195,6 +201,8 @@ export function enterRoom(msg, { signalling, ready, leave }) {
     publish({ force: true });
   });
   for (const p of Array.isArray(msg.participants) ? msg.participants : []) setParticipant(p);
+  stoa.dominant = typeof msg.dominant === 'string' ? msg.dominant : null;
+  if (stoa.dominant) speaking?.setDominant(stoa.dominant);
   for (const m of Array.isArray(msg.chat) ? msg.chat : []) addMessage(m, { history: true });
 
   stoa.state = 'joined';
@@ -265,6 +273,10 @@ export function handleRoomMessage(msg) {
       return true;
     case 'lobby-changed':
       onLobby(msg.waiting);
+      return true;
+    case 'dominant-speaker':
+      stoa.dominant = typeof msg.id === 'string' ? msg.id : null;
+      speaking?.setDominant(stoa.dominant);
       return true;
     default:
       return false;

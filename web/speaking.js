@@ -1,6 +1,9 @@
 // Who is speaking: the audio level of every remote participant from
 // getStats (inbound-rtp audio `audioLevel`), ours from an AnalyserNode.
 // Marks tiles with data-speaking and tells the layout the active speaker.
+// Once the bridge names a dominant speaker (`dominant-speaker`, decided from
+// everyone's audio levels, robust to noise and short interjections), its
+// word decides the stage; the local levels then only light the indicators.
 
 import { meterFor } from './audio-level.js';
 import { stoa } from './state.js';
@@ -19,6 +22,7 @@ export class SpeakingDetector {
     this.smooth = new Map(); // id → smoothed level
     this.active = null;
     this.activeSince = 0;
+    this.dominant = null; // the bridge's dominant speaker, when it has named one
     this.meter = null;
     this.meterTrack = null;
     this.timer = setInterval(() => this.poll(), POLL_MS);
@@ -75,6 +79,10 @@ export class SpeakingDetector {
       tile.setSpeaking(now - t < HANG_MS);
     }
 
+    if (this.dominant) {
+      if (!stoa.participants.has(this.dominant) && this.dominant !== stoa.selfId) this.dominant = null;
+      return;
+    }
     // The loudest remote speaker takes the stage, but not too eagerly.
     let best = null;
     for (const id of loud) {
@@ -89,6 +97,17 @@ export class SpeakingDetector {
     if (this.active && !stoa.participants.has(this.active)) {
       this.active = null;
       this.layout.setSpeaker(null);
+    }
+  }
+
+  /** The bridge named a dominant speaker (a participant id). Our own tile
+   *  never takes the stage: we do not watch ourselves. */
+  setDominant(id) {
+    this.dominant = id;
+    if (id && id !== stoa.selfId) {
+      this.active = id;
+      this.activeSince = performance.now();
+      this.layout.setSpeaker(id);
     }
   }
 

@@ -22,6 +22,7 @@ export const stoa = {
   participants: new Map(),
   mids: new Map(),
   hands: [],
+  dominant: null, // the bridge's dominant speaker (participant id)
   chat: [],
   roomState: { locked: false, lobby: false },
   lobby: [],

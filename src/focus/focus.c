@@ -451,7 +451,10 @@ void focus_message(focus *f, focus_session *s, const char *text, size_t len)
         focus_send_error(f, s, "already-joined", "this connection is already in a room", "join");
     else if (msg.type == SIGNAL_JOIN)
         on_join(f, s, &msg);
-    else if (!s->p)
+    else if (msg.type == SIGNAL_LEAVE && s->waiting) {
+        leave_lobby(f, s);              /* gave up waiting */
+        focus_close(f, s, "left");
+    } else if (!s->p)
         focus_send_error(f, s, "not-joined", "join a room first", signal_type_name(msg.type));
     else
         on_participant_message(f, s, &msg);

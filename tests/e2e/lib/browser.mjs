@@ -56,7 +56,7 @@ function firstFrameProbe(intervalMs) {
  * A participant page. With autojoin (the default) it loads
  * `/<room>?name=<name>&autojoin=1` and waits until the server said `joined`.
  */
-export async function openParticipant(browser, baseUrl, { room, name, autojoin = true, waitJoined = true, probeFirstFrames = false, probeIntervalMs = 20, timeoutMs = 15000 } = {}) {
+export async function openParticipant(browser, baseUrl, { room, name, autojoin = true, waitJoined = true, probeFirstFrames = false, probeIntervalMs = 20, timeoutMs = 15000, query: extraQuery = '' } = {}) {
   // The TLS test's certificate is self-signed.
   const context = await browser.newContext({ viewport: { width: 800, height: 600 }, ignoreHTTPSErrors: true });
   await context.grantPermissions(['camera', 'microphone'], { origin: baseUrl });
@@ -69,7 +69,8 @@ export async function openParticipant(browser, baseUrl, { room, name, autojoin =
 
   const p = { context, page, name, room, logs, tGoto: 0 };
   if (room !== undefined) {
-    const query = autojoin ? `?name=${encodeURIComponent(name)}&autojoin=1` : '';
+    const params = [autojoin ? `name=${encodeURIComponent(name)}&autojoin=1` : '', extraQuery].filter(Boolean).join('&');
+    const query = params ? `?${params}` : '';
     p.tGoto = Date.now();
     await page.goto(`${baseUrl}/${encodeURIComponent(room)}${query}`, { timeout: timeoutMs });
     if (autojoin && waitJoined) await waitJoinedState(p, timeoutMs);

@@ -9,6 +9,16 @@ import { RawClient } from './lib/raw-client.mjs';
 import { startServer } from './lib/server.mjs';
 import { until, waitForFlow } from './lib/stats.mjs';
 
+/** Resolves with `promise`, or throws after `ms` (no stray timer). */
+async function within(promise, ms, what) {
+  let timer;
+  try {
+    return await Promise.race([promise, new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const ROOM = 'robust';
 const MAX_MESSAGE = 262144;
 
@@ -113,6 +123,15 @@ describe('signalling robustness', { timeout: 90000 }, () => {
 
   test('a raw client in the room: errors after joining, and the real ones keep decoding', async () => {
     const c = await connect();
+    try {
+      await rawClientInRoom(c);
+    } finally {
+      // Whatever happened above, this client must not stay in the room for the next tests.
+      await c.terminate();
+    }
+  });
+
+  const rawClientInRoom = async (c) => {
     c.send({ type: 'join', room: ROOM.toUpperCase(), name: '  Zoe \u0007\t  Raw  ' });
     const joined = await c.expect('joined', { timeoutMs: 5000 });
     assert.equal(joined.room, ROOM, 'room reported in lower case');
@@ -133,8 +152,25 @@ describe('signalling robustness', { timeout: 90000 }, () => {
     assert.match(offer.sdp, /^v=0\r\n/);
     assert.match(offer.sdp, /a=ice-lite/);
     assert.match(offer.sdp, /a=setup:passive/);
-    assert.deepEqual(offer.mids['0'], { participant: joined.id, kind: 'audio' });
-    assert.deepEqual(offer.mids['1'], { participant: joined.id, kind: 'video' });
+    const mids = JSON.stringify(offer.mids);
+    assert.deepEqual(offer.mids['0'], { participant: joined.id, kind: 'audio', source: 'mic' }, mids);
+    assert.deepEqual(offer.mids['1'], { participant: joined.id, kind: 'video', source: 'camera' }, mids);
+    assert.deepEqual(offer.mids['2'], { participant: joined.id, kind: 'video', source: 'screen' }, mids);
+    // The other sections carry the real participants' microphones and cameras.
+    const others = Object.entries(offer.mids).filter(([mid]) => !['0', '1', '2'].includes(mid)).map(([, m]) => m);
+    for (const m of others) {
+      assert.ok([pia.id, quinn.id].includes(m.participant), `section of a participant in the room: ${mids}`);
+      assert.equal(m.kind, m.source === 'mic' ? 'audio' : 'video', `kind matches source: ${mids}`);
+    }
+    for (const id of [pia.id, quinn.id]) {
+      for (const [kind, source] of [['audio', 'mic'], ['video', 'camera']]) {
+        assert.equal(
+          others.filter((m) => m.participant === id && m.kind === kind && m.source === source).length,
+          1,
+          `one ${source} section of ${id}: ${mids}`,
+        );
+      }
+    }
 
     // The real participants see the newcomer with its cleaned name.
     for (const p of [pia, quinn]) {
@@ -178,26 +214,33 @@ describe('signalling robustness', { timeout: 90000 }, () => {
       await p.page.waitForFunction((id) => !window.stoa.participants.has(id), joined.id, { timeout: 5000 });
     }
     await stillDecoding();
-  });
+  };
 
   test('leave gets bye and the connection is closed', async () => {
     const c = await connect();
-    c.send({ type: 'join', room: ROOM, name: 'Leaver' });
-    const joined = await c.expect('joined', { timeoutMs: 5000 });
-    c.send({ type: 'leave' });
-    const bye = await c.expect('bye', { timeoutMs: 5000 });
-    assert.equal(bye.reason, 'left');
-    await Promise.race([c.closed, new Promise((_, reject) => setTimeout(() => reject(new Error('not closed after leave')), 5000))]);
-    for (const p of [pia, quinn]) {
-      await p.page.waitForFunction((id) => !window.stoa.participants.has(id), joined.id, { timeout: 5000 });
+    try {
+      c.send({ type: 'join', room: ROOM, name: 'Leaver' });
+      const joined = await c.expect('joined', { timeoutMs: 5000 });
+      c.send({ type: 'leave' });
+      const bye = await c.expect('bye', { timeoutMs: 5000 });
+      assert.equal(bye.reason, 'left');
+      await within(c.closed, 5000, 'closed after leave');
+      for (const p of [pia, quinn]) {
+        await p.page.waitForFunction((id) => !window.stoa.participants.has(id), joined.id, { timeout: 5000 });
+      }
+    } finally {
+      await c.terminate();
     }
   });
 
   test('many raw clients joining and vanishing at once do not disturb the call', async () => {
     const clients = await Promise.all(Array.from({ length: 8 }, () => connect()));
-    clients.forEach((c, i) => c.send({ type: 'join', room: ROOM, name: `Ghost ${i}` }));
-    await Promise.all(clients.map((c) => c.expect('joined', { timeoutMs: 5000 })));
-    await Promise.all(clients.map((c) => c.terminate()));
+    try {
+      clients.forEach((c, i) => c.send({ type: 'join', room: ROOM, name: `Ghost ${i}` }));
+      await Promise.all(clients.map((c) => c.expect('joined', { timeoutMs: 5000 })));
+    } finally {
+      await Promise.all(clients.map((c) => c.terminate()));
+    }
     await until(
       async () => (await pia.page.evaluate(() => window.stoa.participants.size)) === 1,
       { timeoutMs: 5000, what: 'Pia to see only Quinn again' },
@@ -207,17 +250,23 @@ describe('signalling robustness', { timeout: 90000 }, () => {
 
   test('SIGTERM: clients get bye server-shutdown and stoa exits with status 0 within 5 s', async () => {
     const c = await connect();
-    c.send({ type: 'join', room: ROOM, name: 'Witness' });
-    await c.expect('joined', { timeoutMs: 5000 });
-    await server.stop();
-    await Promise.race([c.closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
-    const bye = c.received.find((m) => m.type === 'bye');
-    assert.ok(bye, `raw client got bye before the close: ${JSON.stringify(c.received.slice(-3))}`);
-    assert.equal(bye.reason, 'server-shutdown');
+    try {
+      c.send({ type: 'join', room: ROOM, name: 'Witness' });
+      await c.expect('joined', { timeoutMs: 5000 });
+      await server.stop();
+      await within(c.closed, 2000, 'raw client closed after the shutdown').catch(() => {});
+      const bye = c.received.find((m) => m.type === 'bye');
+      assert.ok(bye, `raw client got bye before the close: ${JSON.stringify(c.received.slice(-3))}`);
+      assert.equal(bye.reason, 'server-shutdown');
+    } finally {
+      await c.terminate();
+    }
+    // The browsers show the ended view with the reason, not an error.
     for (const p of [pia, quinn]) {
-      await p.page.waitForFunction(() => window.stoa.state === 'error', null, { timeout: 5000 });
-      const text = await p.page.locator('#error-text').textContent();
-      assert.match(text, /shutting down/i, `${p.name} tells the user why`);
+      await p.page.waitForFunction(() => window.stoa.state === 'left', null, { timeout: 5000 });
+      const ended = p.page.locator('[data-testid="ended"]');
+      await ended.waitFor({ state: 'visible', timeout: 5000 });
+      assert.equal(await ended.getAttribute('data-reason'), 'server-shutdown', `${p.name} tells the user why`);
     }
   });
 });

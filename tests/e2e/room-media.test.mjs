@@ -65,9 +65,9 @@ describe('media in one room', { timeout: 90000 }, () => {
 
       // One tile per participant, with the names shown.
       const tiles = await p.page.evaluate(() =>
-        [...document.querySelectorAll('#tiles .tile')].map((el) => ({
+        [...document.querySelectorAll('[data-testid="tile"][data-source="camera"]')].map((el) => ({
           id: el.dataset.participant,
-          name: el.querySelector('.name').textContent,
+          name: el.querySelector('[data-testid="tile-name"]').textContent,
         })),
       );
       assert.equal(tiles.length, 3, `${p.name} shows three tiles: ${JSON.stringify(tiles)}`);
@@ -118,17 +118,22 @@ describe('media in one room', { timeout: 90000 }, () => {
     const rest = ['Alice', 'Carol', 'Dave'].map((n) => people[n]);
     assert.ok(bob && rest.every(Boolean), 'four participants are in the room');
 
-    await bob.page.click('#btn-leave');
-    await bob.page.waitForURL((url) => url.pathname === '/', { timeout: 5000 });
-    await bob.page.waitForFunction(() => window.stoa?.state === 'landing', null, { timeout: 5000 });
+    // Leaving shows the ended view (reason "left") on the room page.
+    await bob.page.locator('[data-testid="leave"]').click();
+    await bob.page.waitForFunction(() => window.stoa?.state === 'left', null, { timeout: 5000 });
+    const ended = bob.page.locator('[data-testid="ended"]');
+    await ended.waitFor({ state: 'visible', timeout: 5000 });
+    assert.equal(await ended.getAttribute('data-reason'), 'left');
+    assert.equal(new URL(bob.page.url()).pathname, `/${ROOM}`, 'Bob stays on the room page');
+    assert.equal(await bob.page.locator('[data-testid="room"]').isVisible(), false, 'the room is no longer shown');
 
     for (const p of rest) {
       await p.page.waitForFunction(
-        (id) => !document.querySelector(`#tiles [data-participant="${id}"]`) && !window.stoa.participants.has(id),
+        (id) => !document.querySelector(`[data-testid="tile"][data-participant="${id}"]`) && !window.stoa.participants.has(id),
         bob.id,
         { timeout: 5000 },
       );
-      const count = await p.page.locator('#tiles .tile').count();
+      const count = await p.page.locator('[data-testid="tile"][data-source="camera"]').count();
       assert.equal(count, 3, `${p.name} shows three tiles after Bob left`);
     }
 

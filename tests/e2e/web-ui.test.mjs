@@ -1,4 +1,4 @@
-// The web app as a person uses it: landing page, name prompt, controls,
+// The web app as a person uses it: landing page, prejoin screen, controls,
 // joining without devices, and server errors shown readably.
 
 import assert from 'node:assert/strict';
@@ -7,6 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import { closeParticipant, launchBrowser, openParticipant, waitJoinedState } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
 import { rtpStats, until, waitForFlow } from './lib/stats.mjs';
+
+const tid = (id) => `[data-testid="${id}"]`;
 
 describe('web app', { timeout: 90000 }, () => {
   let server;
@@ -84,12 +86,24 @@ describe('web app', { timeout: 90000 }, () => {
     await p.page.locator('#view-landing').getByLabel('Your name').fill('Lena');
     await p.page.getByRole('button', { name: 'Join' }).click();
     await p.page.waitForURL((url) => url.pathname === '/Team-Sync', { timeout: 5000 });
+    // The room page shows the prejoin screen first, with the name from the landing page.
+    await p.page.waitForFunction(() => window.stoa?.state === 'prejoin', null, { timeout: 5000 });
+    await p.page.locator(tid('prejoin')).waitFor({ state: 'visible', timeout: 5000 });
+    assert.equal(await p.page.locator(tid('prejoin-name')).inputValue(), 'Lena');
+    assert.equal(await p.page.evaluate(() => window.stoa.selfId), null, 'not joined before pressing join');
+    await p.page.locator(tid('prejoin-join')).click();
     await waitJoinedState(p);
     const s = await p.page.evaluate(() => ({ room: window.stoa.room, name: window.stoa.name }));
     assert.deepEqual(s, { room: 'team-sync', name: 'Lena' });
     assert.equal(await p.page.evaluate(() => localStorage.getItem('stoa.name')), 'Lena');
 
-    await p.page.getByRole('button', { name: 'Leave' }).click();
+    await p.page.locator(tid('leave')).click();
+    await p.page.waitForFunction(() => window.stoa?.state === 'left', null, { timeout: 5000 });
+    const ended = p.page.locator(tid('ended'));
+    await ended.waitFor({ state: 'visible', timeout: 5000 });
+    assert.equal(await ended.getAttribute('data-reason'), 'left');
+
+    await p.page.goto(`${server.url}/`);
     await p.page.waitForFunction(() => window.stoa?.state === 'landing', null, { timeout: 5000 });
     assert.equal(await p.page.locator('#view-landing').getByLabel('Your name').inputValue(), 'Lena', 'the name is remembered');
   });
@@ -97,43 +111,61 @@ describe('web app', { timeout: 90000 }, () => {
   test('room page asks for the name, then remembers it', async () => {
     const p = await open({ name: 'Max' });
     await p.page.goto(`${server.url}/prompt-room`);
-    await p.page.waitForFunction(() => window.stoa?.state === 'prompt', null, { timeout: 5000 });
-    assert.match(await p.page.locator('#prompt-heading').textContent(), /prompt-room/);
-    await p.page.locator('#view-prompt').getByLabel('Your name').fill('Max');
-    await p.page.getByRole('button', { name: 'Join now' }).click();
+    await p.page.waitForFunction(() => window.stoa?.state === 'prejoin', null, { timeout: 5000 });
+    const prejoin = p.page.locator(tid('prejoin'));
+    await prejoin.waitFor({ state: 'visible', timeout: 5000 });
+    assert.match(await prejoin.locator('h1').textContent(), /prompt-room/);
+    assert.equal(await p.page.locator(tid('prejoin-name')).inputValue(), '', 'no name known yet');
+    await p.page.locator(tid('prejoin-name')).fill('Max');
+    await p.page.locator(tid('prejoin-join')).click();
     await waitJoinedState(p);
     assert.equal(await p.page.evaluate(() => window.stoa.name), 'Max');
-    const selfName = await p.page.locator('#tiles .tile.self .name').textContent();
-    assert.match(selfName, /Max/);
+    const selfName = p.page.locator(`${tid('tile')}[data-participant="${p.id}"][data-source="camera"] ${tid('tile-name')}`);
+    await selfName.waitFor({ state: 'visible', timeout: 5000 });
+    assert.match(await selfName.textContent(), /Max/);
 
     await p.page.reload();
-    await p.page.waitForFunction(() => window.stoa?.state === 'prompt', null, { timeout: 5000 });
-    assert.equal(await p.page.locator('#view-prompt').getByLabel('Your name').inputValue(), 'Max');
+    await p.page.waitForFunction(() => window.stoa?.state === 'prejoin', null, { timeout: 5000 });
+    assert.equal(await p.page.locator(tid('prejoin-name')).inputValue(), 'Max');
   });
 
   test('microphone and camera toggles show on the other tile', async () => {
     const [una, vic] = await Promise.all(['Una', 'Vic'].map((name) => open({ room: 'toggles', name })));
     await waitForFlow(vic, [una.id], { timeoutMs: 20000 });
 
-    const tile = vic.page.locator(`#tiles [data-participant="${una.id}"]`);
-    assert.equal(await tile.locator('.name').textContent(), 'Una');
-    assert.equal(await tile.locator('.badge.mic-off').isVisible(), false);
+    const tile = vic.page.locator(`${tid('tile')}[data-participant="${una.id}"][data-source="camera"]`);
+    const attr = (loc, name, value, what) =>
+      until(async () => (await loc.getAttribute(name)) === value, { timeoutMs: 5000, what });
+    await tile.waitFor({ state: 'visible', timeout: 5000 });
+    assert.equal(await tile.locator(tid('tile-name')).textContent(), 'Una');
+    assert.equal(await tile.getAttribute('data-muted'), 'false');
+    assert.equal(await tile.getAttribute('data-camera-off'), 'false');
 
-    await una.page.getByRole('button', { name: /Microphone/ }).click();
-    await tile.locator('.badge.mic-off').waitFor({ state: 'visible', timeout: 5000 });
+    const mic = una.page.locator(tid('mic-toggle'));
+    const cam = una.page.locator(tid('camera-toggle'));
+    assert.equal(await mic.getAttribute('aria-pressed'), 'true');
+    assert.equal(await cam.getAttribute('aria-pressed'), 'true');
+
+    await mic.click();
+    await attr(tile, 'data-muted', 'true', "Una's tile muted on Vic's page");
     assert.equal(await una.page.evaluate(() => window.stoa.localStream.getAudioTracks()[0].enabled), false);
-    assert.match(await una.page.locator('#btn-mic').textContent(), /Unmute/);
+    assert.equal(await mic.getAttribute('aria-pressed'), 'false', 'the mic button shows the microphone is off');
+    assert.equal(await mic.getAttribute('aria-label'), 'Microphone', 'the label stays; aria-pressed carries on/off');
 
-    await una.page.getByRole('button', { name: /Camera/ }).click();
-    await tile.locator('.badge.cam-off').waitFor({ state: 'visible', timeout: 5000 });
-    await until(async () => (await tile.getAttribute('class')).includes('no-video'), { timeoutMs: 2000, what: 'no-video tile' });
-    const selfTile = una.page.locator('#tiles .tile.self');
-    assert.equal(await selfTile.locator('.badge.cam-off').isVisible(), true);
+    await cam.click();
+    await attr(tile, 'data-camera-off', 'true', "Una's tile camera-off on Vic's page");
+    assert.equal(await cam.getAttribute('aria-pressed'), 'false');
+    assert.equal(await una.page.evaluate(() => window.stoa.localStream.getVideoTracks()[0].enabled), false);
+    const selfTile = una.page.locator(`${tid('tile')}[data-participant="${una.id}"][data-source="camera"]`);
+    await attr(selfTile, 'data-camera-off', 'true', "Una's own tile camera-off");
+    await attr(selfTile, 'data-muted', 'true', "Una's own tile muted");
 
-    await una.page.getByRole('button', { name: /Microphone/ }).click();
-    await una.page.getByRole('button', { name: /Camera/ }).click();
-    await tile.locator('.badge.mic-off').waitFor({ state: 'hidden', timeout: 5000 });
-    await tile.locator('.badge.cam-off').waitFor({ state: 'hidden', timeout: 5000 });
+    await mic.click();
+    await cam.click();
+    await attr(tile, 'data-muted', 'false', "Una's tile unmuted on Vic's page");
+    await attr(tile, 'data-camera-off', 'false', "Una's tile camera on on Vic's page");
+    assert.equal(await mic.getAttribute('aria-pressed'), 'true');
+    assert.equal(await cam.getAttribute('aria-pressed'), 'true');
     const state = await vic.page.evaluate((id) => window.stoa.participants.get(id), una.id);
     assert.equal(state.audio, true);
     assert.equal(state.video, true);
@@ -154,8 +186,8 @@ describe('web app', { timeout: 90000 }, () => {
     await waitJoinedState(p);
 
     await waitForFlow(p, [wes.id], { timeoutMs: 20000 });
-    assert.equal(await p.page.locator('#btn-mic').isDisabled(), true);
-    assert.equal(await p.page.locator('#btn-camera').isDisabled(), true);
+    assert.equal(await p.page.locator(tid('mic-toggle')).isDisabled(), true);
+    assert.equal(await p.page.locator(tid('camera-toggle')).isDisabled(), true);
     const own = await p.page.evaluate(() =>
       window.stoa.pc
         .getTransceivers()

@@ -41,6 +41,26 @@ function renderHeader() {
   if (!alone.hidden) tr(alone, 'room.alone');
 }
 
+/** Under a Last-N limit the bridge says which cameras it forwards to us;
+ *  the other remote camera tiles are shown as paused. */
+function markForwarded() {
+  if (!Array.isArray(stoa.forwarded)) return;
+  for (const tile of tiles.all()) {
+    if (tile.source === 'camera' && tile.id !== stoa.selfId) tile.setForwarded(stoa.forwarded.includes(tile.id));
+  }
+}
+
+/** How many cameras we want (receiver-constraints): `?lastn=N` in the room
+ *  URL or the stored setting; the pinned participant first. */
+function sendConstraints() {
+  const fromUrl = new URLSearchParams(location.search).get('lastn');
+  const lastN = Number.parseInt(fromUrl ?? localStorage.getItem('stoa.lastN') ?? '', 10);
+  const pinned = layout?.pinned ? layout.pinned.split(':')[0] : null;
+  if (!Number.isInteger(lastN) && !pinned && !stoa.constraintsSent) return;
+  send('receiver-constraints', { last_n: Number.isInteger(lastN) ? lastN : -1, selected: pinned ? [pinned] : [] });
+  stoa.constraintsSent = true;
+}
+
 function initUi(leave) {
   tiles = new TileSet();
   layout = new Layout($('tiles'), tiles);
@@ -68,6 +88,8 @@ function initUi(leave) {
   initShortcuts({ m: toggleMic, v: toggleCamera, r: toggleHand, c: () => togglePanel('chat'), t: () => layout.toggleView() });
   speaking = new SpeakingDetector({ tiles, layout });
   on('participants', renderHeader);
+  on('participants', markForwarded);
+  on('pin', () => setTimeout(sendConstraints, 0));
   on('room-state', renderHeader);
   i18nEvents.addEventListener('change', renderHeader);
 }
@@ -214,6 +236,7 @@ export function enterRoom(msg, { signalling, ready, leave }) {
   emit('room-state');
   emit('self');
   announce(t('status.joined', { room: stoa.room }));
+  sendConstraints();
   $('main').focus({ preventScroll: true });
 }
 
@@ -273,6 +296,10 @@ export function handleRoomMessage(msg) {
       return true;
     case 'lobby-changed':
       onLobby(msg.waiting);
+      return true;
+    case 'forwarded':
+      stoa.forwarded = Array.isArray(msg.ids) ? msg.ids : [];
+      markForwarded();
       return true;
     case 'dominant-speaker':
       stoa.dominant = typeof msg.id === 'string' ? msg.id : null;

@@ -114,6 +114,13 @@ export class Tile {
     this.root.dataset.stage = flag(on);
   }
 
+  /** Under a Last-N limit: whether the bridge forwards this camera to us. */
+  setForwarded(on) {
+    this.root.dataset.forwarded = flag(on);
+    if (on) this.root.removeAttribute('title');
+    else this.root.title = t('tile.not-forwarded');
+  }
+
   setTrack(track) {
     for (const old of this.stream.getVideoTracks()) this.stream.removeTrack(old);
     if (track) this.stream.addTrack(track);

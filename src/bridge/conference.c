@@ -69,8 +69,11 @@ void conference_forward_rtp(conference *conf, endpoint *sender, source *src,
     rtp_ext_blank(buf, h, SDP_EXT_MID);
     if (src->cache)
         packet_cache_store(src->cache, h->seq, buf, len, worker_now_ms());
+    bool camera = src->video && !src->screen;
     for (endpoint *r = conf->endpoints; r; r = r->next) {
         if (r == sender || r->state != ENDPOINT_CONNECTED)
+            continue;
+        if (camera && !endpoint_receives_camera(r, sender))
             continue;
         worker_out *out = worker_out_reserve(w);
         memcpy(out->buf, buf, len);
@@ -121,6 +124,54 @@ void conference_request_keyframes(conference *conf, const endpoint *except, int6
             if (ep->sources[i].video)
                 conference_request_source_keyframe(conf, ep, &ep->sources[i], now);
     }
+}
+
+static bool in_list(const uint64_t *list, int n, uint64_t v)
+{
+    for (int i = 0; i < n; i++)
+        if (list[i] == v)
+            return true;
+    return false;
+}
+
+static void admit(uint64_t *set, int *n, int limit, const endpoint *receiver, const endpoint *ep)
+{
+    if (ep && ep != receiver && *n < limit && *n < ENDPOINT_MAX_FORWARDED && !in_list(set, *n, ep->serial))
+        set[(*n)++] = ep->serial;
+}
+
+bool conference_update_forwarded(conference *conf, endpoint *receiver, int64_t now)
+{
+    if (receiver->last_n < 0)
+        return false;
+    uint64_t next[ENDPOINT_MAX_FORWARDED];
+    int n = 0;
+    for (int i = 0; i < receiver->n_selected; i++)
+        for (endpoint *ep = conf->endpoints; ep; ep = ep->next)
+            if (strcmp(ep->id, receiver->selected[i]) == 0)
+                admit(next, &n, receiver->last_n, receiver, ep);
+    uint32_t recent[ENDPOINT_MAX_FORWARDED];
+    size_t n_recent = speaker_recent(conf->speakers, recent, ENDPOINT_MAX_FORWARDED);
+    for (size_t i = 0; i < n_recent; i++)
+        for (endpoint *ep = conf->endpoints; ep; ep = ep->next)
+            if (endpoint_speaker_key(ep) == recent[i])
+                admit(next, &n, receiver->last_n, receiver, ep);
+    for (endpoint *ep = conf->endpoints; ep; ep = ep->next)
+        admit(next, &n, receiver->last_n, receiver, ep);
+    bool changed = n != receiver->n_forwarded;
+    for (int i = 0; i < n; i++) {
+        if (in_list(receiver->forwarded, receiver->n_forwarded, next[i]))
+            continue;
+        changed = true;
+        /* A newly forwarded camera starts with a keyframe for this receiver. */
+        for (endpoint *ep = conf->endpoints; ep; ep = ep->next)
+            for (int k = 0; ep->serial == next[i] && k < ep->n_sources; k++)
+                if (ep->sources[k].video && !ep->sources[k].screen && ep->state == ENDPOINT_CONNECTED)
+                    conference_request_source_keyframe(conf, ep, &ep->sources[k], now);
+    }
+    memcpy(receiver->forwarded, next, sizeof next[0] * (size_t)n);
+    receiver->n_forwarded = n;
+    return changed;
 }
 
 void conference_flush_keyframe_requests(conference *conf, int64_t now)

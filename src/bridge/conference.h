@@ -20,6 +20,7 @@ typedef struct conference {
     endpoint *endpoints;
     speaker_detector *speakers;    /* keyed by endpoint_speaker_key */
     int64_t next_speaker_tick_ms;
+    bool forwarding_dirty;         /* endpoints came or went: Last-N sets to recompute */
     struct conference *next;       /* in the worker */
 } conference;
 
@@ -48,6 +49,10 @@ void conference_request_keyframes(conference *conf, const endpoint *except, int6
 void conference_request_source_keyframe(conference *conf, endpoint *owner, source *src, int64_t now);
 /* Asks sender for count packets from first_seq on that never arrived. */
 void conference_nack_sender(conference *conf, endpoint *sender, source *src, uint16_t first_seq, uint16_t count);
+/* Recomputes receiver's Last-N set (selected, then recent speakers, then
+ * the others in join order). Asks newly admitted senders for a keyframe.
+ * Returns true when the set changed. */
+bool conference_update_forwarded(conference *conf, endpoint *receiver, int64_t now_ms);
 /* Sends the pending rate-limited keyframe requests that are due. */
 void conference_flush_keyframe_requests(conference *conf, int64_t now_ms);
 /* Sends this endpoint's periodic receiver report and REMB. */

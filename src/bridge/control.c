@@ -39,6 +39,13 @@ struct bridge {
     uint64_t next_serial;
 };
 
+static void free_event(void *item)
+{
+    worker_event *ev = item;
+    free(ev->forwarded);
+    free(ev);
+}
+
 static void wake_control(void *user)
 {
     bridge *b = user;
@@ -107,7 +114,7 @@ void bridge_free(bridge *b)
                  (unsigned long long)c.retransmitted, (unsigned long long)c.nacks_sent);
     }
     free(b->workers);
-    queue_destroy(&b->events, free);
+    queue_destroy(&b->events, free_event);
     while (b->conferences) {
         reg_conference *c = b->conferences;
         b->conferences = c->next;
@@ -334,6 +341,7 @@ static void handle_configure(bridge *b, json_t *req, json_int_t id, reg_conferen
         cmd->ssrcs[cmd->n_sources] = (uint32_t)json_integer_value(ssrc);
         cmd->video[cmd->n_sources] = strcmp(kind, "video") == 0;
         cmd->source_paused[cmd->n_sources] = json_is_true(json_object_get(s, "paused"));
+        cmd->source_screen[cmd->n_sources] = json_is_true(json_object_get(s, "screen"));
         cmd->n_sources++;
     }
     if (!push_command(b, c->worker, cmd)) {
@@ -373,6 +381,38 @@ static void handle_pause(bridge *b, json_t *req, json_int_t id, reg_conference *
     respond_ok(b, "pause", id);
 }
 
+static void handle_constraints(bridge *b, json_t *req, json_int_t id, reg_conference *c, const char *ep_id)
+{
+    json_t *last_n = json_object_get(req, "last_n"), *selected = json_object_get(req, "selected");
+    if (!json_is_integer(last_n) || json_integer_value(last_n) < -1 || json_integer_value(last_n) > 1000 ||
+        (selected && (!json_is_array(selected) || json_array_size(selected) > ENDPOINT_MAX_SELECTED))) {
+        respond_error(b, id, "bad-request", "constraints needs last_n (-1 for all, or 0..1000) and at most 8 selected endpoints");
+        return;
+    }
+    worker_cmd *cmd = new_command(WORKER_CONSTRAINTS, c->name, ep_id);
+    if (!cmd) {
+        respond_error(b, id, "unavailable", "out of memory");
+        return;
+    }
+    cmd->last_n = (int)json_integer_value(last_n);
+    size_t i;
+    json_t *v;
+    json_array_foreach(selected, i, v) {
+        const char *s = json_string_value(v);
+        if (!s || json_string_length(v) == 0 || json_string_length(v) >= ENDPOINT_ID_MAX) {
+            free(cmd);
+            respond_error(b, id, "bad-request", "selected endpoints are endpoint ids");
+            return;
+        }
+        snprintf(cmd->selected[cmd->n_selected++], ENDPOINT_ID_MAX, "%s", s);
+    }
+    if (!push_command(b, c->worker, cmd)) {
+        respond_error(b, id, "unavailable", "out of memory");
+        return;
+    }
+    respond_ok(b, "constraints", id);
+}
+
 void bridge_handle(bridge *b, json_t *req)
 {
     const char *type = json_string_value(json_object_get(req, "type"));
@@ -389,7 +429,8 @@ void bridge_handle(bridge *b, json_t *req)
     } else {
         reg_conference *c = reg_find(b, conf_name);
         reg_endpoint **e = c ? reg_find_endpoint(c, ep_id) : NULL;
-        if (strcmp(type, "configure") != 0 && strcmp(type, "expire") != 0 && strcmp(type, "pause") != 0) {
+        if (strcmp(type, "configure") != 0 && strcmp(type, "expire") != 0 && strcmp(type, "pause") != 0 &&
+            strcmp(type, "constraints") != 0) {
             respond_error(b, id, "bad-request", "unknown request type");
         } else if (!e) {
             respond_error(b, id, "unknown-endpoint", "no such endpoint in this conference");
@@ -397,6 +438,8 @@ void bridge_handle(bridge *b, json_t *req)
             handle_configure(b, req, id, c, ep_id);
         } else if (strcmp(type, "pause") == 0) {
             handle_pause(b, req, id, c, ep_id);
+        } else if (strcmp(type, "constraints") == 0) {
+            handle_constraints(b, req, id, c, ep_id);
         } else {
             worker_cmd *cmd = new_command(WORKER_EXPIRE, conf_name, ep_id);
             int w = c->worker;
@@ -420,17 +463,25 @@ void bridge_poll(bridge *b)
             if (!e || (*e)->serial != ev->serial) {
                 /* The focus expired it meanwhile (and may have allocated
                  * the id again): nothing to report. */
+                free(ev->forwarded);
                 free(ev);
                 continue;
             }
             reg_remove(b, c, e);
             b->emit(b->user, json_pack("{s:s, s:s, s:s, s:s}", "type", "endpoint-expired", "conference",
                                        ev->conference, "endpoint", ev->endpoint, "reason", ev->reason));
+        } else if (ev->type == WORKER_EVENT_FORWARDED) {
+            json_t *ids = json_array();
+            for (char *save = NULL, *tok = strtok_r(ev->forwarded, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+                json_array_append_new(ids, json_string(tok));
+            b->emit(b->user, json_pack("{s:s, s:s, s:s, s:o}", "type", "forwarded", "conference", ev->conference,
+                                       "endpoint", ev->endpoint, "endpoints", ids));
         } else {
             const char *type = ev->type == WORKER_EVENT_CONNECTED ? "endpoint-connected" : "dominant-speaker";
             b->emit(b->user, json_pack("{s:s, s:s, s:s}", "type", type, "conference", ev->conference,
                                        "endpoint", ev->endpoint));
         }
+        free(ev->forwarded);
         free(ev);
     }
 }

@@ -17,6 +17,7 @@ endpoint *endpoint_new(const char *id)
     random_ice_chars(ep->local_ufrag, 8);
     random_ice_chars(ep->local_pwd, 32);
     ep->bridge_ssrc = random_u32();
+    ep->last_n = -1;
     ep->state = ENDPOINT_NEW;
     return ep;
 }
@@ -38,6 +39,16 @@ void endpoint_free(endpoint *ep)
     if (ep->srtp_ready)
         stoa_srtp_free(&ep->srtp);
     free(ep);
+}
+
+bool endpoint_receives_camera(const endpoint *receiver, const endpoint *sender)
+{
+    if (receiver->last_n < 0)
+        return true;
+    for (int i = 0; i < receiver->n_forwarded; i++)
+        if (receiver->forwarded[i] == sender->serial)
+            return true;
+    return false;
 }
 
 source *endpoint_source(endpoint *ep, uint32_t ssrc)

@@ -17,6 +17,8 @@
 #define ENDPOINT_ID_MAX 64
 #define ENDPOINT_MAX_SOURCES 8
 #define ENDPOINT_MAX_PATHS 4
+#define ENDPOINT_MAX_SELECTED 8
+#define ENDPOINT_MAX_FORWARDED 64
 
 struct worker;
 struct conference;
@@ -41,6 +43,7 @@ typedef struct source {
     uint32_t ssrc;
     bool video;
     bool paused;                   /* not forwarded (e.g. muted by a moderator) */
+    bool screen;                   /* a screen share: never held back by Last-N */
     uint32_t clock_rate;
     source_stats stats;
     int64_t last_keyframe_request_ms;
@@ -88,6 +91,14 @@ typedef struct endpoint {
     source sources[ENDPOINT_MAX_SOURCES];
     int n_sources;
 
+    /* Last-N: the receiver wants camera video of at most last_n others
+     * (-1: all), the selected ones first, then the recent speakers. */
+    int last_n;
+    char selected[ENDPOINT_MAX_SELECTED][ENDPOINT_ID_MAX];
+    int n_selected;
+    uint64_t forwarded[ENDPOINT_MAX_FORWARDED];   /* serials whose camera it gets */
+    int n_forwarded;
+
     int64_t created_ms;
     int64_t last_check_ms;         /* last valid ICE check: consent (RFC 7675) */
     int64_t next_report_ms;
@@ -105,6 +116,8 @@ void source_release(source *src);
 void endpoint_free(endpoint *ep);
 /* The endpoint's key in its conference's speaker detector. */
 static inline uint32_t endpoint_speaker_key(const endpoint *ep) { return (uint32_t)ep->serial; }
+/* Whether receiver gets sender's camera video under its Last-N limit. */
+bool endpoint_receives_camera(const endpoint *receiver, const endpoint *sender);
 /* Finds the source with this SSRC, or NULL. Linear: an endpoint has few. */
 source *endpoint_source(endpoint *ep, uint32_t ssrc);
 

@@ -219,6 +219,7 @@ static void remove_endpoint(worker *w, endpoint *ep)
         dtls_conn_close(ep->dtls);
     tcp_transport_disown(&w->tcp, ep);
     speaker_remove(c->speakers, endpoint_speaker_key(ep));
+    c->forwarding_dirty = true;
     endpoint_free(ep);
     if (c->endpoints)
         return;
@@ -231,21 +232,31 @@ static void remove_endpoint(worker *w, endpoint *ep)
     }
 }
 
-static void emit_event(worker *w, enum worker_event_type type, endpoint *ep, const char *reason)
+static void emit_event_with(worker *w, enum worker_event_type type, endpoint *ep, const char *reason,
+                            char *forwarded)
 {
     worker_event *ev = calloc(1, sizeof *ev);
-    if (!ev)
+    if (!ev) {
+        free(forwarded);
         return;
+    }
+    ev->forwarded = forwarded;
     ev->type = type;
     snprintf(ev->conference, sizeof ev->conference, "%s", ep->conf->name);
     snprintf(ev->endpoint, sizeof ev->endpoint, "%s", ep->id);
     ev->serial = ep->serial;
     ev->reason = reason;
     if (queue_push(w->events, ev) < 0) {
+        free(ev->forwarded);
         free(ev);
         return;
     }
     w->wake_control(w->wake_user);
+}
+
+static void emit_event(worker *w, enum worker_event_type type, endpoint *ep, const char *reason)
+{
+    emit_event_with(w, type, ep, reason, NULL);
 }
 
 void worker_expire_endpoint(worker *w, endpoint *ep, const char *reason)
@@ -319,6 +330,7 @@ static void apply_configure(worker *w, endpoint *ep, const worker_cmd *cmd, int6
             next[i].last_keyframe_request_ms = -1000000;
         }
         next[i].paused = cmd->source_paused[i];
+        next[i].screen = cmd->source_screen[i];
     }
     for (int i = 0; i < ep->n_sources; i++) {
         bool kept = false;
@@ -355,6 +367,35 @@ static void apply_pause(endpoint *ep, const worker_cmd *cmd, int64_t now)
     }
 }
 
+/* Tells the control thread which cameras ep now receives. */
+static void report_forwarded(worker *w, endpoint *ep)
+{
+    size_t cap = (size_t)ep->n_forwarded * ENDPOINT_ID_MAX + 1, len = 0;
+    char *ids = malloc(cap);
+    if (!ids)
+        return;
+    ids[0] = '\0';
+    for (int i = 0; i < ep->n_forwarded; i++)
+        for (endpoint *o = ep->conf->endpoints; o; o = o->next)
+            if (o->serial == ep->forwarded[i])
+                len += (size_t)snprintf(ids + len, cap - len, "%s%s", len ? " " : "", o->id);
+    emit_event_with(w, WORKER_EVENT_FORWARDED, ep, NULL, ids);
+}
+
+static void apply_constraints(worker *w, endpoint *ep, const worker_cmd *cmd, int64_t now)
+{
+    ep->last_n = cmd->last_n;
+    ep->n_selected = cmd->n_selected;
+    memcpy(ep->selected, cmd->selected, sizeof ep->selected);
+    ep->n_forwarded = 0;
+    if (ep->last_n >= 0 && conference_update_forwarded(ep->conf, ep, now))
+        report_forwarded(w, ep);
+    if (ep->last_n >= 0 && ep->n_forwarded == 0)
+        report_forwarded(w, ep);
+    if (ep->last_n < 0)
+        conference_request_keyframes(ep->conf, ep, now);   /* everything flows again */
+}
+
 static void handle_command(worker *w, worker_cmd *cmd, int64_t now)
 {
     if (cmd->type == WORKER_ADD_ENDPOINT) {
@@ -370,6 +411,7 @@ static void handle_command(worker *w, worker_cmd *cmd, int64_t now)
         }
         endpoint *ep = cmd->ep;
         speaker_add(c->speakers, endpoint_speaker_key(ep));
+        c->forwarding_dirty = true;
         ep->worker = w;
         ep->conf = c;
         ep->created_ms = ep->last_check_ms = now;
@@ -384,6 +426,8 @@ static void handle_command(worker *w, worker_cmd *cmd, int64_t now)
         apply_configure(w, ep, cmd, now);
     else if (cmd->type == WORKER_PAUSE)
         apply_pause(ep, cmd, now);
+    else if (cmd->type == WORKER_CONSTRAINTS)
+        apply_constraints(w, ep, cmd, now);
     else
         remove_endpoint(w, ep);
 }
@@ -592,6 +636,12 @@ static void tick(worker *w, int64_t now)
         endpoint *speaker = conference_tick_speakers(c, now);
         if (speaker)
             emit_event(w, WORKER_EVENT_DOMINANT_SPEAKER, speaker, NULL);
+        if (speaker || c->forwarding_dirty) {
+            c->forwarding_dirty = false;
+            for (endpoint *r = c->endpoints; r; r = r->next)
+                if (conference_update_forwarded(c, r, now))
+                    report_forwarded(w, r);
+        }
         /* tick_endpoint may free the endpoint it is given (and the conference
          * with its last endpoint), so read the next pointer first. */
         for (endpoint *ep = c->endpoints, *next; ep; ep = next) {

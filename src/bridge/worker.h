@@ -26,6 +26,7 @@ enum worker_cmd_type {
     WORKER_ADD_ENDPOINT,           /* takes ownership of cmd->ep */
     WORKER_CONFIGURE,
     WORKER_PAUSE,                  /* ssrcs[] get paused = cmd->paused */
+    WORKER_CONSTRAINTS,            /* last_n and selected[] */
     WORKER_EXPIRE,
 };
 
@@ -41,14 +42,19 @@ typedef struct worker_cmd {
     uint32_t ssrcs[ENDPOINT_MAX_SOURCES];
     bool video[ENDPOINT_MAX_SOURCES];
     bool source_paused[ENDPOINT_MAX_SOURCES];
+    bool source_screen[ENDPOINT_MAX_SOURCES];
     int n_sources;
     bool paused;                   /* WORKER_PAUSE */
+    int last_n;                    /* WORKER_CONSTRAINTS */
+    char selected[ENDPOINT_MAX_SELECTED][ENDPOINT_ID_MAX];
+    int n_selected;
 } worker_cmd;
 
 enum worker_event_type {
     WORKER_EVENT_CONNECTED,
     WORKER_EVENT_EXPIRED,          /* the worker dropped the endpoint by itself */
     WORKER_EVENT_DOMINANT_SPEAKER, /* the endpoint became the conference's dominant speaker */
+    WORKER_EVENT_FORWARDED,        /* the endpoint's Last-N set changed: see forwarded */
 };
 
 typedef struct worker_event {
@@ -57,6 +63,7 @@ typedef struct worker_event {
     char endpoint[ENDPOINT_ID_MAX];
     uint64_t serial;               /* of the endpoint, see endpoint.h */
     const char *reason;            /* static string */
+    char *forwarded;               /* WORKER_EVENT_FORWARDED: space-separated ids, malloc'd */
 } worker_event;
 
 typedef struct worker_counters {

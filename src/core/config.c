@@ -40,6 +40,9 @@ void config_usage(FILE *out)
         "  --turn-secret S    its shared secret (coturn: use-auth-secret, static-auth-secret);\n"
         "                     each participant gets time-limited credentials\n"
         "  --turn-ttl SECS    how long those credentials stay valid (default 86400)\n"
+        "  --last-n N         forward at most N other cameras to each participant (the\n"
+        "                     recent speakers; screen shares and audio always); -1: all\n"
+        "                     (default). A participant may ask for fewer or more.\n"
         "  -h, --help         show this help\n"
         "  --version          show the version\n");
 }
@@ -101,6 +104,7 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
     cfg->workers = cores > 0 ? (int)cores : 1;
     cfg->log_level = LOG_INFO;
     cfg->web_root = STOA_SOURCE_DIR "/web";
+    cfg->last_n = -1;
 
     static const struct option options[] = {
         { "http-port", required_argument, NULL, 'p' },
@@ -114,6 +118,7 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
         { "turn-uri", required_argument, NULL, 'u' },
         { "turn-secret", required_argument, NULL, 's' },
         { "turn-ttl", required_argument, NULL, 't' },
+        { "last-n", required_argument, NULL, 'n' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { 0, 0, 0, 0 },
@@ -147,6 +152,7 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
             break;
         case 's': cfg->turn_secret = optarg; break;
         case 't': rc = parse_int("turn-ttl", optarg, 60, 30 * 86400, &cfg->turn_ttl); break;
+        case 'n': rc = parse_int("last-n", optarg, -1, 1000, &cfg->last_n); break;
         case 'h': config_usage(stdout); return 1;
         case 'V': printf("stoa %s\n", STOA_VERSION); return 1;
         default: config_usage(stderr); return -1;

@@ -20,6 +20,7 @@ typedef struct stoa_config {
     int n_turn_uris;
     const char *turn_secret;
     int turn_ttl;
+    int last_n;                    /* -1: every camera to everyone */
 } stoa_config;
 
 /* Parses argv ("stoa [serve] [options]"). Returns 0 to run, 1 when --help

@@ -243,6 +243,7 @@ void focus_enter_room(focus *f, focus_session *s, room *r, const char *id, const
     /* Devices are assumed on until media-state says otherwise; a screen
      * share only once announced. */
     p->on[SOURCE_MIC] = p->on[SOURCE_CAMERA] = true;
+    p->last_n = f->default_last_n;
     p->room = r;
     p->session = s;
     p->moderator = r->participants == NULL;
@@ -337,9 +338,16 @@ static void leave_lobby(focus *f, focus_session *s)
 focus *focus_new(const focus_callbacks *cb)
 {
     focus *f = calloc(1, sizeof *f);
-    if (f)
+    if (f) {
         f->cb = *cb;
+        f->default_last_n = -1;
+    }
     return f;
+}
+
+void focus_set_default_last_n(focus *f, int last_n)
+{
+    f->default_last_n = last_n < 0 ? -1 : last_n;
 }
 
 void focus_set_turn(focus *f, const focus_turn *turn)
@@ -429,6 +437,13 @@ static void on_participant_message(focus *f, focus_session *s, const signal_msg 
         focus_remove_participant(f, p, "left");
         focus_close(f, s, "left");
         break;
+    case SIGNAL_RECEIVER_CONSTRAINTS:
+        p->last_n = msg->last_n;
+        p->n_selected = msg->n_selected;
+        for (int i = 0; i < msg->n_selected; i++)
+            snprintf(p->selected[i], sizeof p->selected[i], "%s", msg->selected[i]);
+        negotiation_send_constraints(f, p);
+        break;
     default:
         moderation_handle(f, s, msg);
         break;
@@ -507,6 +522,10 @@ static void on_bridge_event(focus *f, const char *type, json_t *msg)
         focus_close(f, s, "media-timeout");
     } else if (strcmp(type, "endpoint-connected") == 0) {
         log_info("focus", "%s/%s media connected", conf, ep);
+    } else if (strcmp(type, "forwarded") == 0) {
+        json_t *ids = json_object_get(msg, "endpoints");
+        focus_send(f, p->session, json_pack("{s:s, s:o}", "type", "forwarded", "ids",
+                                            json_is_array(ids) ? json_incref(ids) : json_array()));
     } else if (strcmp(type, "dominant-speaker") == 0) {
         snprintf(p->room->dominant, sizeof p->room->dominant, "%s", p->id);
         focus_broadcast(f, p->room, NULL, json_pack("{s:s, s:s}", "type", "dominant-speaker", "id", p->id));

@@ -37,6 +37,9 @@ typedef struct focus_turn {
 
 /* Returns NULL when out of memory. */
 focus *focus_new(const focus_callbacks *cb);
+/* How many other cameras a participant receives unless it says otherwise
+ * (receiver-constraints); -1 (the default): all. */
+void focus_set_default_last_n(focus *f, int last_n);
 /* Configures TURN (copied); without it `joined` carries no ICE servers. */
 void focus_set_turn(focus *f, const focus_turn *turn);
 /* Frees rooms and sessions without sending anything. */

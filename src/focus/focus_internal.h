@@ -42,6 +42,9 @@ struct participant {
     char offered_mids[SDP_MAX_MEDIA][SDP_MID_MAX];  /* of the offer awaiting its answer */
     size_t n_offered;
     uint32_t own_ssrc[SOURCE_COUNT];  /* 0: not sending */
+    int last_n;                    /* cameras it wants at most (-1: all) */
+    char selected[SIGNAL_MAX_SELECTED][PARTICIPANT_ID_MAX];   /* to see first */
+    int n_selected;
 };
 
 /* A newcomer waiting in a room's lobby. */
@@ -93,6 +96,7 @@ struct focus {
     int n_turn_uris;
     char *turn_secret;
     int turn_ttl;
+    int default_last_n;            /* for participants that say nothing (-1: all) */
     bool freeing;                  /* focus_free: nothing is sent any more */
     room *rooms;
     focus_session *sessions;
@@ -127,6 +131,8 @@ void negotiation_on_answer(focus *f, focus_session *s, const signal_msg *msg);
 void negotiation_publish(focus *f, participant *p);
 /* Tells the bridge to forward p's source or not, after its state changed. */
 void negotiation_update_pause(focus *f, participant *p, media_source source);
+/* Tells the bridge p's Last-N limit and selection. */
+void negotiation_send_constraints(focus *f, participant *p);
 /* Disables p's sections in everyone else's offers. */
 void negotiation_withdraw(focus *f, participant *p);
 

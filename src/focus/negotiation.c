@@ -77,6 +77,17 @@ void negotiation_update_pause(focus *f, participant *p, media_source source)
     focus_bridge_request(f, "pause", p->room->name, p->id, req);
 }
 
+void negotiation_send_constraints(focus *f, participant *p)
+{
+    if (!p->allocated)
+        return;   /* sent once the bridge has the endpoint */
+    json_t *selected = json_array();
+    for (int i = 0; i < p->n_selected; i++)
+        json_array_append_new(selected, json_string(p->selected[i]));
+    focus_bridge_request(f, "constraints", p->room->name, p->id,
+                         json_pack("{s:i, s:o}", "last_n", p->last_n, "selected", selected));
+}
+
 void negotiation_on_allocated(focus *f, participant *p, json_t *msg)
 {
     json_t *ice = json_object_get(msg, "ice"), *dtls = json_object_get(msg, "dtls");
@@ -119,6 +130,8 @@ void negotiation_on_allocated(focus *f, participant *p, json_t *msg)
                 slots_set_source(&p->slots, o->id, (media_source)k, o->own_ssrc[k]);
     p->dirty = true;
     negotiation_offer_if_due(f, p);
+    if (p->last_n >= 0)
+        negotiation_send_constraints(f, p);
 }
 
 /* The SSRC the browser sends on its own section for source, or 0. */
@@ -152,9 +165,9 @@ static json_t *sources_json(const participant *p)
     json_t *sources = json_array();
     for (int k = 0; k < SOURCE_COUNT; k++)
         if (p->own_ssrc[k])
-            json_array_append_new(sources, json_pack("{s:I, s:s, s:b}", "ssrc", (json_int_t)p->own_ssrc[k],
+            json_array_append_new(sources, json_pack("{s:I, s:s, s:b, s:b}", "ssrc", (json_int_t)p->own_ssrc[k],
                                                      "kind", k == SOURCE_MIC ? "audio" : "video",
-                                                     "paused", !p->on[k]));
+                                                     "paused", !p->on[k], "screen", k == SOURCE_SCREEN));
     return sources;
 }
 

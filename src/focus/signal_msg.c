@@ -213,6 +213,35 @@ static int decode_mute(json_t *root, signal_msg *msg, signal_error *err)
     return 0;
 }
 
+static int decode_constraints(json_t *root, signal_msg *msg, signal_error *err)
+{
+    const char *t = "receiver-constraints";
+    json_t *last_n = json_object_get(root, "last_n"), *selected = json_object_get(root, "selected");
+    msg->last_n = -1;
+    if (last_n) {
+        if (!json_is_integer(last_n) || json_integer_value(last_n) < -1 || json_integer_value(last_n) > 1000)
+            return fail(err, "bad-message", "The field \"last_n\" of \"%s\" must be an integer from -1 to 1000.", t);
+        msg->last_n = (int)json_integer_value(last_n);
+    }
+    if (!selected)
+        return 0;
+    if (!json_is_array(selected) || json_array_size(selected) > SIGNAL_MAX_SELECTED)
+        return fail(err, "bad-message", "The field \"selected\" of \"%s\" must be a list of at most %d "
+                    "participant ids.", t, SIGNAL_MAX_SELECTED);
+    size_t i;
+    json_t *v;
+    json_array_foreach(selected, i, v) {
+        json_t *wrap = json_pack("{s:O}", "id", v);
+        int rc = wrap ? get_id(wrap, "id", t, true, msg, err) : -1;
+        json_decref(wrap);
+        if (rc < 0)
+            return -1;
+        memcpy(msg->selected[msg->n_selected++], msg->id, sizeof msg->id);
+    }
+    msg->id[0] = '\0';
+    return 0;
+}
+
 /* Messages with no fields but their type, and those whose only field is a
  * participant id. */
 static const struct { const char *name; enum signal_type type; bool needs_id; } simple_types[] = {
@@ -233,6 +262,7 @@ static const char *const other_type_names[] = {
     [SIGNAL_JOIN] = "join", [SIGNAL_ANSWER] = "answer", [SIGNAL_MEDIA_STATE] = "media-state",
     [SIGNAL_CHAT] = "chat", [SIGNAL_HAND] = "hand", [SIGNAL_REACTION] = "reaction",
     [SIGNAL_MUTE] = "mute", [SIGNAL_LOCK] = "lock", [SIGNAL_LOBBY] = "lobby",
+    [SIGNAL_RECEIVER_CONSTRAINTS] = "receiver-constraints",
 };
 
 const char *signal_type_name(enum signal_type type)
@@ -291,6 +321,10 @@ static int decode_body(const char *t, json_t *root, signal_msg *msg, signal_erro
     if (strcmp(t, "lobby") == 0) {
         msg->type = SIGNAL_LOBBY;
         return get_bool(root, "enabled", t, &msg->enabled, err);
+    }
+    if (strcmp(t, "receiver-constraints") == 0) {
+        msg->type = SIGNAL_RECEIVER_CONSTRAINTS;
+        return decode_constraints(root, msg, err);
     }
     return 1;
 }

@@ -34,11 +34,13 @@ enum signal_type {
     SIGNAL_LOBBY,
     SIGNAL_LOBBY_ADMIT,
     SIGNAL_LOBBY_REJECT,
+    SIGNAL_RECEIVER_CONSTRAINTS,
 };
 
 #define SIGNAL_ID_MAX 16           /* participant ids: 1..16 lower-case hex digits */
 #define SIGNAL_PASSWORD_MAX 128    /* bytes */
 #define SIGNAL_CHAT_MAX 4000       /* bytes */
+#define SIGNAL_MAX_SELECTED 8      /* receiver-constraints "selected" */
 
 /* The reactions a participant may send, in protocol order. */
 extern const char *const signal_reactions[];
@@ -73,6 +75,10 @@ typedef struct signal_msg {
     bool mute_video;
     /* lobby */
     bool enabled;
+    /* receiver-constraints */
+    int last_n;                         /* -1: all */
+    char selected[SIGNAL_MAX_SELECTED][SIGNAL_ID_MAX + 1];
+    int n_selected;
     void *json_;                        /* private: keeps sdp and text alive */
 } signal_msg;
 

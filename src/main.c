@@ -92,6 +92,8 @@ static char *metrics_text(void *user)
         { "stoa_nacked_packets_total", "Packets receivers asked for again (NACK).", c.nacks_received },
         { "stoa_retransmitted_packets_total", "NACKed packets resent from the bridge's cache.", c.retransmitted },
         { "stoa_nacks_sent_packets_total", "Packets the bridge asked senders for again.", c.nacks_sent },
+        { "stoa_twcc_feedback_sent_total", "Transport-wide congestion control feedback packets sent to senders.",
+          c.twcc_feedback_sent },
     };
     for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
         fprintf(out, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counters[i].name, counters[i].help,

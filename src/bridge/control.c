@@ -500,5 +500,6 @@ void bridge_get_counters(bridge *b, bridge_counters *out)
         out->nacks_received += c.nacks_received;
         out->retransmitted += c.retransmitted;
         out->nacks_sent += c.nacks_sent;
+        out->twcc_feedback_sent += c.twcc_feedback_sent;
     }
 }

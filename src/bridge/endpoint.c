@@ -34,6 +34,7 @@ void endpoint_free(endpoint *ep)
         return;
     for (int i = 0; i < ep->n_sources; i++)
         source_release(&ep->sources[i]);
+    free(ep->twcc);
     if (ep->dtls)
         dtls_conn_free(ep->dtls);
     if (ep->srtp_ready)

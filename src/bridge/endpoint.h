@@ -13,6 +13,7 @@
 #include "webrtc/dtls.h"
 #include "webrtc/rtp.h"
 #include "webrtc/srtp.h"
+#include "webrtc/twcc.h"
 
 #define ENDPOINT_ID_MAX 64
 #define ENDPOINT_MAX_SOURCES 8
@@ -98,6 +99,12 @@ typedef struct endpoint {
     int n_selected;
     uint64_t forwarded[ENDPOINT_MAX_FORWARDED];   /* serials whose camera it gets */
     int n_forwarded;
+
+    /* Transport-wide feedback about what this endpoint sends us, so that
+     * its own congestion control sees the path to the bridge. Allocated at
+     * the first packet carrying a transport-wide sequence number. */
+    twcc_recorder *twcc;
+    int64_t next_twcc_ms;
 
     int64_t created_ms;
     int64_t last_check_ms;         /* last valid ICE check: consent (RFC 7675) */

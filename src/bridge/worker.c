@@ -13,13 +13,22 @@
 
 #include "bridge/ice_lite.h"
 #include "core/log.h"
+#include "webrtc/sdp.h"
 #include "webrtc/rtcp.h"
 #include "webrtc/rtp.h"
 
 #define TICK_MS 20
+#define TWCC_INTERVAL_MS 50
 /* About 1.3 s of video at 200 packets/s: enough for NACKs a round trip late. */
 #define WORKER_VIDEO_CACHE_PACKETS 256
 #define REPORT_INTERVAL_MS 1000
+
+int64_t worker_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 int64_t worker_now_ms(void)
 {
@@ -492,6 +501,10 @@ static void handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64
         w->counters.dropped_unknown++;
         return;
     }
+    uint16_t tw_seq;
+    if (twcc_ext_read(buf, &h, SDP_EXT_TRANSPORT_CC, &tw_seq) == 0 &&
+        (ep->twcc || (ep->twcc = calloc(1, sizeof *ep->twcc)) != NULL))
+        twcc_recorder_on_packet(ep->twcc, tw_seq, worker_now_us());
     /* Ask the sender again for what never reached the bridge: then every
      * receiver gets it, not only the ones who would NACK it. */
     uint16_t ahead = (uint16_t)(h.seq - src->stats.max_seq);
@@ -603,6 +616,18 @@ static void tick_endpoint(worker *w, endpoint *ep, int64_t now)
         dtls_conn_handle_timeout(ep->dtls) == DTLS_FAILED) {
         worker_expire_endpoint(w, ep, "dtls-failed");
         return;
+    }
+    if (ep->state == ENDPOINT_CONNECTED && ep->twcc && now >= ep->next_twcc_ms) {
+        ep->next_twcc_ms = now + TWCC_INTERVAL_MS;
+        uint8_t pkt[1200];
+        uint32_t media = ep->n_sources > 0 ? ep->sources[0].ssrc : 0;
+        for (int i = 0; i < 4 && twcc_recorder_pending(ep->twcc); i++) {
+            size_t n = twcc_recorder_build(ep->twcc, ep->bridge_ssrc, media, pkt, sizeof pkt);
+            if (n == 0)
+                break;
+            worker_send_rtcp(w, ep, pkt, n);
+            w->counters.twcc_feedback_sent++;
+        }
     }
     if (ep->state == ENDPOINT_CONNECTED && now >= ep->next_report_ms) {
         conference_send_reports(ep->conf, ep, now);

@@ -75,6 +75,7 @@ typedef struct worker_counters {
     uint64_t nacks_received;       /* sequence numbers receivers asked for */
     uint64_t retransmitted;        /* of those, answered from the packet cache */
     uint64_t nacks_sent;           /* sequence numbers the bridge asked senders for */
+    uint64_t twcc_feedback_sent;   /* transport-cc feedback packets to senders */
 } worker_counters;
 
 #define WORKER_COUNTERS (sizeof(worker_counters) / sizeof(uint64_t))
@@ -143,6 +144,7 @@ void worker_read_counters(worker *w, worker_counters *out);
 
 /* The calls below run on the worker's own thread only. */
 int64_t worker_now_ms(void);
+int64_t worker_now_us(void);
 /* Reserves the next slot of the send batch, flushing first when full.
  * Fill out->buf, then commit with the length and destination. */
 worker_out *worker_out_reserve(worker *w);

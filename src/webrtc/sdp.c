@@ -351,16 +351,25 @@ static void write_media(outbuf *b, const sdp_offer *o, const sdp_offer_media *m)
     put(b, "a=%s\r\n", dir_name(m->dir));
     put(b, "a=rtcp-mux\r\n");
     put(b, "a=rtcp-rsize\r\n");
+    /* Transport-wide feedback is what the bridge gives a browser about the
+     * media it receives from it: only on the browser's own sections. */
+    bool twcc = m->dir == SDP_RECVONLY;
     if (audio) {
         put(b, "a=rtpmap:%d opus/48000/2\r\n", SDP_PT_OPUS);
+        if (twcc)
+            put(b, "a=rtcp-fb:%d transport-cc\r\n", SDP_PT_OPUS);
         put(b, "a=fmtp:%d minptime=10;useinbandfec=1\r\n", SDP_PT_OPUS);
     } else {
         put(b, "a=rtpmap:%d VP8/90000\r\n", SDP_PT_VP8);
         for (size_t i = 0; i < sizeof video_fb / sizeof video_fb[0]; i++)
             put(b, "a=rtcp-fb:%d %s\r\n", SDP_PT_VP8, video_fb[i]);
+        if (twcc)
+            put(b, "a=rtcp-fb:%d transport-cc\r\n", SDP_PT_VP8);
         put(b, "a=rtpmap:%d H264/90000\r\n", SDP_PT_H264);
         for (size_t i = 0; i < sizeof video_fb / sizeof video_fb[0]; i++)
             put(b, "a=rtcp-fb:%d %s\r\n", SDP_PT_H264, video_fb[i]);
+        if (twcc)
+            put(b, "a=rtcp-fb:%d transport-cc\r\n", SDP_PT_H264);
         put(b, "a=fmtp:%d level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n",
             SDP_PT_H264);
     }

@@ -188,6 +188,7 @@ static const char golden[] =
     "a=rtcp-mux\r\n"
     "a=rtcp-rsize\r\n"
     "a=rtpmap:111 opus/48000/2\r\n"
+    "a=rtcp-fb:111 transport-cc\r\n"
     "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
     "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
     "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"

@@ -8,6 +8,7 @@
 
 #include "bridge/worker.h"
 #include "webrtc/rtcp.h"
+#include "webrtc/rtx.h"
 #include "webrtc/sdp.h"
 
 #define KEYFRAME_MIN_INTERVAL_MS 300
@@ -187,10 +188,11 @@ void conference_flush_keyframe_requests(conference *conf, int64_t now)
     }
 }
 
-/* Answers a receiver's NACK from the sender's packet cache; what the cache
- * no longer holds is asked of the sender (its retransmission then reaches
- * every receiver through normal forwarding). Without RTX negotiated the
- * packet is resent as it was, in its own stream (RFC 4585). */
+/* Answers a receiver's NACK from the sender's packet cache, as RTX
+ * (RFC 4588) when the source has an RTX stream (every offer negotiates it),
+ * else resent as it was in its own stream (RFC 4585). What the cache no
+ * longer holds is asked of the sender (its retransmission then reaches every
+ * receiver through normal forwarding). */
 static void answer_nack(conference *conf, endpoint *from, const rtcp_packet *p, int64_t now)
 {
     uint32_t media_ssrc;
@@ -212,7 +214,17 @@ static void answer_nack(conference *conf, endpoint *from, const rtcp_packet *p, 
             continue;
         }
         worker_out *out = worker_out_reserve(w);
-        memcpy(out->buf, pkt, len);
+        if (src->rtx_ssrc) {
+            /* RFC 4588: on the source's RTX stream, numbered per receiver. */
+            uint8_t pt = (pkt[1] & 0x7F) == SDP_PT_H264 ? SDP_PT_H264_RTX : SDP_PT_VP8_RTX;
+            size_t rtx_len;
+            if (rtx_build(pkt, len, src->rtx_ssrc, pt, endpoint_next_rtx_seq(from, src->rtx_ssrc), out->buf,
+                          WORKER_BUF - STOA_SRTP_MAX_TRAILER, &rtx_len) != RTX_OK)
+                continue;
+            len = rtx_len;
+        } else {
+            memcpy(out->buf, pkt, len);   /* resent as it was, in its own stream */
+        }
         if (stoa_srtp_protect_rtp(&from->srtp, out->buf, &len, WORKER_BUF) < 0)
             continue;
         worker_out_commit_to(w, from, len);

@@ -342,6 +342,9 @@ static void handle_configure(bridge *b, json_t *req, json_int_t id, reg_conferen
         cmd->video[cmd->n_sources] = strcmp(kind, "video") == 0;
         cmd->source_paused[cmd->n_sources] = json_is_true(json_object_get(s, "paused"));
         cmd->source_screen[cmd->n_sources] = json_is_true(json_object_get(s, "screen"));
+        json_t *rtx = json_object_get(s, "rtx");
+        if (json_is_integer(rtx) && json_integer_value(rtx) > 0 && json_integer_value(rtx) <= 0xFFFFFFFFll)
+            cmd->source_rtx[cmd->n_sources] = (uint32_t)json_integer_value(rtx);
         cmd->n_sources++;
     }
     if (!push_command(b, c->worker, cmd)) {

@@ -52,6 +52,27 @@ bool endpoint_receives_camera(const endpoint *receiver, const endpoint *sender)
     return false;
 }
 
+uint16_t endpoint_next_rtx_seq(endpoint *ep, uint32_t rtx_ssrc)
+{
+    for (int i = 0; i < ep->n_rtx_out; i++)
+        if (ep->rtx_out[i].ssrc == rtx_ssrc)
+            return ep->rtx_out[i].seq++;
+    /* A new stream starts at a random number (RFC 3550); when the table is
+     * full the oldest stream's slot is reused. */
+    int i = ep->n_rtx_out < ENDPOINT_MAX_RTX_STREAMS ? ep->n_rtx_out++ : 0;
+    ep->rtx_out[i].ssrc = rtx_ssrc;
+    ep->rtx_out[i].seq = (uint16_t)random_u32();
+    return ep->rtx_out[i].seq++;
+}
+
+source *endpoint_source_by_rtx(endpoint *ep, uint32_t rtx_ssrc)
+{
+    for (int i = 0; rtx_ssrc && i < ep->n_sources; i++)
+        if (ep->sources[i].rtx_ssrc == rtx_ssrc)
+            return &ep->sources[i];
+    return NULL;
+}
+
 source *endpoint_source(endpoint *ep, uint32_t ssrc)
 {
     for (int i = 0; i < ep->n_sources; i++)

@@ -20,6 +20,7 @@
 #define ENDPOINT_MAX_PATHS 4
 #define ENDPOINT_MAX_SELECTED 8
 #define ENDPOINT_MAX_FORWARDED 64
+#define ENDPOINT_MAX_RTX_STREAMS 16
 
 struct worker;
 struct conference;
@@ -45,6 +46,7 @@ typedef struct source {
     bool video;
     bool paused;                   /* not forwarded (e.g. muted by a moderator) */
     bool screen;                   /* a screen share: never held back by Last-N */
+    uint32_t rtx_ssrc;             /* video: its RFC 4588 retransmission SSRC, 0: none */
     uint32_t clock_rate;
     source_stats stats;
     int64_t last_keyframe_request_ms;
@@ -106,6 +108,11 @@ typedef struct endpoint {
     twcc_recorder *twcc;
     int64_t next_twcc_ms;
 
+    /* Sequence numbers of the RTX streams the bridge sends this receiver,
+     * one per forwarded source it retransmitted. */
+    struct { uint32_t ssrc; uint16_t seq; } rtx_out[ENDPOINT_MAX_RTX_STREAMS];
+    int n_rtx_out;
+
     int64_t created_ms;
     int64_t last_check_ms;         /* last valid ICE check: consent (RFC 7675) */
     int64_t next_report_ms;
@@ -125,6 +132,10 @@ void endpoint_free(endpoint *ep);
 static inline uint32_t endpoint_speaker_key(const endpoint *ep) { return (uint32_t)ep->serial; }
 /* Whether receiver gets sender's camera video under its Last-N limit. */
 bool endpoint_receives_camera(const endpoint *receiver, const endpoint *sender);
+/* The next RTX sequence number for the RTX stream rtx_ssrc towards ep. */
+uint16_t endpoint_next_rtx_seq(endpoint *ep, uint32_t rtx_ssrc);
+/* Finds the source whose RTX SSRC this is, or NULL. */
+source *endpoint_source_by_rtx(endpoint *ep, uint32_t rtx_ssrc);
 /* Finds the source with this SSRC, or NULL. Linear: an endpoint has few. */
 source *endpoint_source(endpoint *ep, uint32_t ssrc);
 

@@ -13,6 +13,7 @@
 
 #include "bridge/ice_lite.h"
 #include "core/log.h"
+#include "webrtc/rtx.h"
 #include "webrtc/sdp.h"
 #include "webrtc/rtcp.h"
 #include "webrtc/rtp.h"
@@ -340,6 +341,7 @@ static void apply_configure(worker *w, endpoint *ep, const worker_cmd *cmd, int6
         }
         next[i].paused = cmd->source_paused[i];
         next[i].screen = cmd->source_screen[i];
+        next[i].rtx_ssrc = next[i].video ? cmd->source_rtx[i] : 0;
     }
     for (int i = 0; i < ep->n_sources; i++) {
         bool kept = false;
@@ -497,6 +499,16 @@ static void handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64
         return;
     }
     source *src = endpoint_source(ep, h.ssrc);
+    if (!src && (src = endpoint_source_by_rtx(ep, h.ssrc)) != NULL) {
+        /* A retransmission the bridge asked for: back to the original
+         * packet, then on like any other (receivers missed it too). */
+        size_t orig_len;
+        uint8_t pt = h.payload_type == SDP_PT_H264_RTX ? SDP_PT_H264 : SDP_PT_VP8;
+        if (rtx_restore(buf, len, pt, src->ssrc, buf, WORKER_BUF, &orig_len) != RTX_OK ||
+            rtp_parse(buf, orig_len, &h) < 0)
+            return;   /* padding-only probes and the malformed */
+        len = orig_len;
+    }
     if (!src) {
         w->counters.dropped_unknown++;
         return;

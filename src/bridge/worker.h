@@ -43,6 +43,7 @@ typedef struct worker_cmd {
     bool video[ENDPOINT_MAX_SOURCES];
     bool source_paused[ENDPOINT_MAX_SOURCES];
     bool source_screen[ENDPOINT_MAX_SOURCES];
+    uint32_t source_rtx[ENDPOINT_MAX_SOURCES];
     int n_sources;
     bool paused;                   /* WORKER_PAUSE */
     int last_n;                    /* WORKER_CONSTRAINTS */

@@ -42,6 +42,7 @@ struct participant {
     char offered_mids[SDP_MAX_MEDIA][SDP_MID_MAX];  /* of the offer awaiting its answer */
     size_t n_offered;
     uint32_t own_ssrc[SOURCE_COUNT];  /* 0: not sending */
+    uint32_t own_rtx[SOURCE_COUNT];   /* their RTX SSRCs (FID groups), 0: none */
     int last_n;                    /* cameras it wants at most (-1: all) */
     char selected[SIGNAL_MAX_SELECTED][PARTICIPANT_ID_MAX];   /* to see first */
     int n_selected;

@@ -51,6 +51,8 @@ void negotiation_publish(focus *f, participant *p)
             if (rc < 0)
                 log_warn("focus", "%s/%s has no free m= section for %s", o->room->name, o->id, p->id);
             changed |= rc > 0;
+            if (p->own_ssrc[k])
+                changed |= slots_set_rtx(&o->slots, p->id, (media_source)k, p->own_rtx[k]) > 0;
         }
         if (changed) {
             o->dirty = true;
@@ -126,17 +128,21 @@ void negotiation_on_allocated(focus *f, participant *p, json_t *msg)
     slots_init(&p->slots, p->id);
     for (participant *o = p->room->participants; o; o = o->next)
         for (int k = 0; o != p && k < SOURCE_COUNT; k++)
-            if (o->own_ssrc[k])
+            if (o->own_ssrc[k]) {
                 slots_set_source(&p->slots, o->id, (media_source)k, o->own_ssrc[k]);
+                slots_set_rtx(&p->slots, o->id, (media_source)k, o->own_rtx[k]);
+            }
     p->dirty = true;
     negotiation_offer_if_due(f, p);
     if (p->last_n >= 0)
         negotiation_send_constraints(f, p);
 }
 
-/* The SSRC the browser sends on its own section for source, or 0. */
-static uint32_t own_ssrc(const sdp_answer *a, media_source source)
+/* The SSRC the browser sends on its own section for source, or 0; its RTX
+ * SSRC into *rtx (0 when none). */
+static uint32_t own_ssrc(const sdp_answer *a, media_source source, uint32_t *rtx)
 {
+    *rtx = 0;
     const char *mid = media_source_own_mid(source);
     for (size_t i = 0; i < a->n_media; i++) {
         const sdp_answer_media *m = &a->media[i];
@@ -144,7 +150,10 @@ static uint32_t own_ssrc(const sdp_answer *a, media_source source)
             continue;
         bool sending = m->dir == SDP_SENDONLY || m->dir == SDP_SENDRECV;
         bool right_kind = m->kind == media_source_kind(source);
-        return !m->rejected && sending && right_kind && m->n_ssrcs > 0 ? m->ssrcs[0] : 0;
+        if (m->rejected || !sending || !right_kind || m->n_ssrcs == 0)
+            return 0;
+        *rtx = m->rtx_ssrc;
+        return m->ssrcs[0];
     }
     return 0;
 }
@@ -165,9 +174,10 @@ static json_t *sources_json(const participant *p)
     json_t *sources = json_array();
     for (int k = 0; k < SOURCE_COUNT; k++)
         if (p->own_ssrc[k])
-            json_array_append_new(sources, json_pack("{s:I, s:s, s:b, s:b}", "ssrc", (json_int_t)p->own_ssrc[k],
+            json_array_append_new(sources, json_pack("{s:I, s:s, s:b, s:b, s:I}", "ssrc", (json_int_t)p->own_ssrc[k],
                                                      "kind", k == SOURCE_MIC ? "audio" : "video",
-                                                     "paused", !p->on[k], "screen", k == SOURCE_SCREEN));
+                                                     "paused", !p->on[k], "screen", k == SOURCE_SCREEN,
+                                                     "rtx", (json_int_t)p->own_rtx[k]));
     return sources;
 }
 
@@ -197,9 +207,10 @@ void negotiation_on_answer(focus *f, focus_session *s, const signal_msg *msg)
     p->awaiting_answer = false;
     bool changed = false;
     for (int k = 0; k < SOURCE_COUNT; k++) {
-        uint32_t ssrc = own_ssrc(a, (media_source)k);
-        changed |= ssrc != p->own_ssrc[k];
+        uint32_t rtx, ssrc = own_ssrc(a, (media_source)k, &rtx);
+        changed |= ssrc != p->own_ssrc[k] || rtx != p->own_rtx[k];
         p->own_ssrc[k] = ssrc;
+        p->own_rtx[k] = rtx;
     }
     focus_bridge_request(f, "configure", p->room->name, p->id,
                          json_pack("{s:{s:s, s:s}, s:{s:s}, s:o}", "ice", "ufrag", a->ice_ufrag, "pwd",

@@ -69,6 +69,20 @@ int slots_set_source(slot_list *l, const char *participant, media_source source,
     return 1;
 }
 
+int slots_set_rtx(slot_list *l, const char *participant, media_source source, uint32_t rtx_ssrc)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        media_slot *s = &l->slots[i];
+        if (s->own || s->disabled || s->source != source || strcmp(s->participant, participant) != 0)
+            continue;
+        if (s->rtx_ssrc == rtx_ssrc)
+            return 0;
+        s->rtx_ssrc = rtx_ssrc;
+        return 1;
+    }
+    return 0;
+}
+
 /* Disables participant's sections, of one source or (source < 0) all. */
 static int disable(slot_list *l, const char *participant, int source)
 {
@@ -118,6 +132,7 @@ void slots_build_offer(const slot_list *l, const offer_transport *t, uint64_t se
         }
         m->dir = SDP_SENDONLY;
         m->ssrc = s->ssrc;
+        m->rtx_ssrc = s->rtx_ssrc;
         snprintf(m->cname, sizeof m->cname, "%s", s->participant);
         snprintf(m->stream_id, sizeof m->stream_id, "%s", s->participant);
         snprintf(m->track_id, sizeof m->track_id, "%s-%s", s->participant, media_source_name(s->source));

@@ -30,6 +30,7 @@ typedef struct media_slot {
     bool disabled;                     /* its source left: port 0 */
     char participant[PARTICIPANT_ID_MAX];  /* whose media the section carries */
     uint32_t ssrc;                     /* forwarded source (not for own sections) */
+    uint32_t rtx_ssrc;                 /* its retransmissions (RFC 4588), 0: none */
 } media_slot;
 
 typedef struct slot_list {
@@ -55,6 +56,9 @@ void slots_init(slot_list *l, const char *self);
  * sections are used, a disabled one is recycled under a new mid. Returns 1
  * when the sections changed, 0 when already so, -1 when no section is free. */
 int slots_set_source(slot_list *l, const char *participant, media_source source, uint32_t ssrc);
+/* Sets the retransmission SSRC of the enabled section carrying
+ * participant's source. Returns 1 when it changed, else 0. */
+int slots_set_rtx(slot_list *l, const char *participant, media_source source, uint32_t rtx_ssrc);
 /* Disables the section of participant's source. Returns how many changed. */
 int slots_remove_source(slot_list *l, const char *participant, media_source source);
 /* Disables every section of participant's. Returns how many changed. */

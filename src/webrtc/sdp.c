@@ -324,7 +324,8 @@ static void write_media(outbuf *b, const sdp_offer *o, const sdp_offer_media *m)
         if (audio)
             put(b, "m=audio 0 UDP/TLS/RTP/SAVPF %d\r\n", SDP_PT_OPUS);
         else
-            put(b, "m=video 0 UDP/TLS/RTP/SAVPF %d %d\r\n", SDP_PT_VP8, SDP_PT_H264);
+            put(b, "m=video 0 UDP/TLS/RTP/SAVPF %d %d %d %d\r\n", SDP_PT_VP8, SDP_PT_VP8_RTX, SDP_PT_H264,
+                SDP_PT_H264_RTX);
         put(b, "c=IN IP4 0.0.0.0\r\n");
         put(b, "a=mid:%s\r\n", m->mid);
         put(b, "a=inactive\r\n");
@@ -334,7 +335,8 @@ static void write_media(outbuf *b, const sdp_offer *o, const sdp_offer_media *m)
     if (audio)
         put(b, "m=%s 9 UDP/TLS/RTP/SAVPF %d\r\n", kind, SDP_PT_OPUS);
     else
-        put(b, "m=%s 9 UDP/TLS/RTP/SAVPF %d %d\r\n", kind, SDP_PT_VP8, SDP_PT_H264);
+        put(b, "m=%s 9 UDP/TLS/RTP/SAVPF %d %d %d %d\r\n", kind, SDP_PT_VP8, SDP_PT_VP8_RTX, SDP_PT_H264,
+            SDP_PT_H264_RTX);
     put(b, "c=IN IP4 0.0.0.0\r\n");
     put(b, "a=mid:%s\r\n", m->mid);
     put(b, "a=ice-ufrag:%s\r\n", o->ice_ufrag);
@@ -365,6 +367,8 @@ static void write_media(outbuf *b, const sdp_offer *o, const sdp_offer_media *m)
             put(b, "a=rtcp-fb:%d %s\r\n", SDP_PT_VP8, video_fb[i]);
         if (twcc)
             put(b, "a=rtcp-fb:%d transport-cc\r\n", SDP_PT_VP8);
+        put(b, "a=rtpmap:%d rtx/90000\r\n", SDP_PT_VP8_RTX);
+        put(b, "a=fmtp:%d apt=%d\r\n", SDP_PT_VP8_RTX, SDP_PT_VP8);
         put(b, "a=rtpmap:%d H264/90000\r\n", SDP_PT_H264);
         for (size_t i = 0; i < sizeof video_fb / sizeof video_fb[0]; i++)
             put(b, "a=rtcp-fb:%d %s\r\n", SDP_PT_H264, video_fb[i]);
@@ -372,6 +376,8 @@ static void write_media(outbuf *b, const sdp_offer *o, const sdp_offer_media *m)
             put(b, "a=rtcp-fb:%d transport-cc\r\n", SDP_PT_H264);
         put(b, "a=fmtp:%d level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n",
             SDP_PT_H264);
+        put(b, "a=rtpmap:%d rtx/90000\r\n", SDP_PT_H264_RTX);
+        put(b, "a=fmtp:%d apt=%d\r\n", SDP_PT_H264_RTX, SDP_PT_H264);
     }
     if (audio)
         put(b, "a=extmap:%d urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n", SDP_EXT_AUDIO_LEVEL);
@@ -380,8 +386,14 @@ static void write_media(outbuf *b, const sdp_offer *o, const sdp_offer_media *m)
     put(b, "a=extmap:%d urn:ietf:params:rtp-hdrext:sdes:mid\r\n", SDP_EXT_MID);
     if (media_sends(m)) {
         put(b, "a=msid:%s %s\r\n", m->stream_id, m->track_id);
+        if (!audio && m->rtx_ssrc)
+            put(b, "a=ssrc-group:FID %" PRIu32 " %" PRIu32 "\r\n", m->ssrc, m->rtx_ssrc);
         put(b, "a=ssrc:%" PRIu32 " cname:%s\r\n", m->ssrc, m->cname);
         put(b, "a=ssrc:%" PRIu32 " msid:%s %s\r\n", m->ssrc, m->stream_id, m->track_id);
+        if (!audio && m->rtx_ssrc) {
+            put(b, "a=ssrc:%" PRIu32 " cname:%s\r\n", m->rtx_ssrc, m->cname);
+            put(b, "a=ssrc:%" PRIu32 " msid:%s %s\r\n", m->rtx_ssrc, m->stream_id, m->track_id);
+        }
     }
 }
 
@@ -450,6 +462,7 @@ typedef struct parser {
     bool in_media;
     bool has_fid;
     uint32_t fid_primary;
+    uint32_t fid_repair;
     bool chosen;              /* credentials taken from a section already */
     level_attrs creds;        /* the ones the answer reports */
 } parser;
@@ -593,7 +606,7 @@ static int parse_ssrc_group(parser *ps, span v)
         return fail(ps, "malformed a=ssrc-group");
     if (!span_is(sem, "FID"))
         return 0;
-    uint32_t first = 0, id;
+    uint32_t first = 0, second = 0, id;
     size_t count = 0;
     for (;;) {
         span w = span_word(&v);
@@ -603,6 +616,8 @@ static int parse_ssrc_group(parser *ps, span v)
             return fail(ps, "malformed a=ssrc-group");
         if (count == 0)
             first = id;
+        else if (count == 1)
+            second = id;
         count++;
     }
     if (count < 2)
@@ -610,6 +625,7 @@ static int parse_ssrc_group(parser *ps, span v)
     if (!ps->has_fid) {
         ps->has_fid = true;
         ps->fid_primary = first;
+        ps->fid_repair = second;
     }
     return 0;
 }
@@ -670,6 +686,8 @@ static int end_media(parser *ps)
     }
     if (!ps->dir_set)
         m->dir = ps->session_dir;
+    if (ps->has_fid)
+        m->rtx_ssrc = ps->fid_repair;
     if (ps->has_fid) {
         for (size_t i = 1; i < m->n_ssrcs; i++) {
             if (m->ssrcs[i] == ps->fid_primary) {

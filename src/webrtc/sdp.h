@@ -13,6 +13,8 @@
 #define SDP_PT_OPUS 111
 #define SDP_PT_VP8 96
 #define SDP_PT_H264 102
+#define SDP_PT_VP8_RTX 97         /* RFC 4588 retransmissions, apt=96 */
+#define SDP_PT_H264_RTX 103       /* apt=102 */
 #define SDP_EXT_AUDIO_LEVEL 1     /* urn:ietf:params:rtp-hdrext:ssrc-audio-level */
 #define SDP_EXT_TRANSPORT_CC 3    /* http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01 */
 #define SDP_EXT_MID 4             /* urn:ietf:params:rtp-hdrext:sdes:mid */
@@ -45,6 +47,7 @@ typedef struct sdp_offer_media {
     bool disabled;             /* port 0, left out of BUNDLE: a removed source */
     /* For SDP_SENDONLY sections: the forwarded source. */
     uint32_t ssrc;
+    uint32_t rtx_ssrc;            /* video: its retransmission SSRC (FID group), 0: none */
     char cname[SDP_ID_MAX];
     char stream_id[SDP_ID_MAX];   /* msid stream: the participant id that sends it */
     char track_id[SDP_ID_MAX];    /* msid track */
@@ -78,6 +81,7 @@ typedef struct sdp_answer_media {
     sdp_dir dir;                  /* as the browser wrote it */
     bool rejected;                /* port 0 */
     uint32_t ssrcs[SDP_MAX_SSRCS];/* a=ssrc values in order of first appearance (the first is the media SSRC) */
+    uint32_t rtx_ssrc;            /* the second SSRC of an a=ssrc-group:FID, 0 when none */
     size_t n_ssrcs;
     char cname[SDP_ID_MAX];
     uint8_t pts[SDP_MAX_PTS];     /* payload types on the m= line */

@@ -1,6 +1,6 @@
 // Loss recovery: nftables drops 5 % of the bridge's packets to one receiver
 // at random. Its video keeps decoding smoothly because the bridge answers its
-// NACKs from the packet cache; an unimpaired receiver sees no NACKs at all.
+// NACKs from the packet cache, as RTX; an unimpaired receiver sees no NACKs.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -42,6 +42,7 @@ async function sample(page, sender) {
         const who = s.mids.get(mid);
         if (who?.participant === senderId && who.source !== 'screen') {
           video = { framesDecoded: r.framesDecoded ?? 0, nackCount: r.nackCount ?? 0,
+            retransmitted: r.retransmittedPacketsReceived ?? 0,
             packetsLost: r.packetsLost ?? 0, freezeCount: r.freezeCount ?? 0, packetsReceived: r.packetsReceived ?? 0 };
         }
       }
@@ -109,11 +110,13 @@ describe('loss recovery', { timeout: 120000, skip: canUseNft() ? false : 'needs 
     const frames = last.framesDecoded - start.framesDecoded;
     const cleanFrames = cleanEnd.framesDecoded - cleanStart.framesDecoded;
     console.log(`# lossy receiver: ${frames} frames in 10 s, NACKs ${last.nackCount - start.nackCount}, ` +
-      `freezes ${last.freezeCount - start.freezeCount}, packetsLost ${last.packetsLost}; ` +
+      `freezes ${last.freezeCount - start.freezeCount}, packetsLost ${last.packetsLost}, ` +
+      `retransmissions received ${last.retransmitted - start.retransmitted}; ` +
       `clean receiver: ${cleanFrames} frames, freezes ${cleanEnd.freezeCount - cleanStart.freezeCount}; ` +
       `bridge retransmitted ${retransmitted}`);
     assert.ok(last.nackCount > start.nackCount, 'the lossy receiver sent NACKs');
     assert.ok(retransmitted > 0, 'the bridge retransmitted from its cache');
+    assert.ok(last.retransmitted > start.retransmitted, 'the receiver got them as RTX (RFC 4588)');
     // Freezes also happen without loss on a loaded 2-core machine: compare.
     const freezes = last.freezeCount - start.freezeCount;
     const cleanFreezes = cleanEnd.freezeCount - cleanStart.freezeCount;

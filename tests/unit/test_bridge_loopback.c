@@ -5,8 +5,9 @@
  *
  * The test thread plays the focus's control thread: every wait pumps the
  * peers' sockets and calls bridge_poll, and every wait has a deadline.
- * The last two scenarios guard fixed use-after-free bugs in the worker: run
- * under ASan, they would report them again. */
+ * Two scenarios guard fixed use-after-free bugs in the worker: run under
+ * ASan, they would report them again. The last one checks Last-N
+ * (constraints, forwarded) with four peers in a conference of their own. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -47,7 +48,7 @@
 #define EXT_MID 4
 
 #define PKT_MAX 2048
-#define MAX_PEERS 8
+#define MAX_PEERS 12
 #define HOST_PRIORITY 2130706431       /* 126 << 24 | 65535 << 8 | 255 */
 
 /* ------------------------------------------------------------------ */
@@ -1514,6 +1515,391 @@ static void regression_fifth_path(harness *h, peer *f, peer *g)
 }
 
 /* ------------------------------------------------------------------ */
+/* 11. Last-N: constraints, forwarded, screen sources                  */
+/* ------------------------------------------------------------------ */
+
+enum { LN_X, LN_Y, LN_Z, LN_R, LN_PEERS };
+
+/* A Last-N test peer: microphone, camera and (Z only) a screen share. */
+typedef struct ln_peer {
+    peer *p;
+    uint32_t audio, video, screen;     /* screen 0: none */
+    uint16_t seq_a, seq_v, seq_s;      /* next sequence numbers */
+    uint16_t last_a, last_v, last_s;   /* of the last round */
+} ln_peer;
+
+/* RTP with the harness's extensions; level_byte is the RFC 6464 byte (V bit
+ * and level): 0x7F is silence, so the speaker order stays the join order. */
+static size_t ln_rtp(uint8_t *buf, uint32_t ssrc, bool video, uint16_t seq, uint8_t level_byte)
+{
+    size_t n = make_rtp(buf, ssrc, video ? PT_VP8 : PT_OPUS, false, seq, (uint32_t)seq * (video ? 3000u : 960u),
+                        (uint8_t)seq, video ? 120 : 40);
+    buf[19] = level_byte;
+    return n;
+}
+
+static json_t *ln_sources(const ln_peer *s, bool screen_flag)
+{
+    json_t *src = json_pack("[{s:I, s:s}, {s:I, s:s}]", "ssrc", (json_int_t)s->audio, "kind", "audio", "ssrc",
+                            (json_int_t)s->video, "kind", "video");
+    if (s->screen)
+        json_array_append_new(src, json_pack("{s:I, s:s, s:b}", "ssrc", (json_int_t)s->screen, "kind", "video",
+                                             "screen", screen_flag));
+    return src;
+}
+
+/* One packet of every source of every live peer: video first, audio last,
+ * so that a receiver holding a sender's audio proves the bridge handled that
+ * sender's video before it (one socket each way, delivered in order). */
+static void ln_round(ln_peer *s, const bool *live)
+{
+    uint8_t buf[PKT_MAX];
+    for (int i = 0; i < LN_PEERS; i++) {
+        if (!live[i])
+            continue;
+        s[i].last_v = s[i].seq_v++;
+        peer_send_rtp(s[i].p, buf, ln_rtp(buf, s[i].video, true, s[i].last_v, 0x7F), NULL);
+        if (s[i].screen) {
+            s[i].last_s = s[i].seq_s++;
+            peer_send_rtp(s[i].p, buf, ln_rtp(buf, s[i].screen, true, s[i].last_s, 0x7F), NULL);
+        }
+        s[i].last_a = s[i].seq_a++;
+        peer_send_rtp(s[i].p, buf, ln_rtp(buf, s[i].audio, false, s[i].last_a, 0x7F), NULL);
+    }
+}
+
+/* Whether receiver r holds the last round's audio of every live sender. */
+static bool ln_has_audio(const ln_peer *s, const bool *live, int r)
+{
+    for (int i = 0; i < LN_PEERS; i++)
+        if (i != r && live[i] && !find_rtp(&s[r].p->rtp, s[i].audio, s[i].last_a))
+            return false;
+    return true;
+}
+
+/* What receiver r got of the last round: every live sender's audio, its
+ * camera when its bit is in cams, its screen when its bit is in screens. */
+static void ln_check_round(harness *h, ln_peer *s, const bool *live, int r, unsigned cams, unsigned screens,
+                           const char *what)
+{
+    bool ok;
+    inbox *in = &s[r].p->rtp;
+    WAIT_FOR(h, ok, ln_has_audio(s, live, r), 2000);
+    if (!ok)
+        fprintf(stderr, "last-n %s: %s lacks some audio\n", what, s[r].p->id);
+    CHECK(ok);
+    pump(h, 20);
+    for (int i = 0; i < LN_PEERS; i++) {
+        if (i == r || !live[i])
+            continue;
+        int cam = count_rtp_seq(in, s[i].video, s[i].last_v);
+        int want = (cams >> i) & 1;
+        if (cam != want)
+            fprintf(stderr, "last-n %s: %s got %d of %s's camera, expected %d\n", what, s[r].p->id, cam, s[i].p->id,
+                    want);
+        CHECK_EQ_INT(cam, want);
+        if (s[i].screen) {
+            int scr = count_rtp_seq(in, s[i].screen, s[i].last_s);
+            want = (screens >> i) & 1;
+            if (scr != want)
+                fprintf(stderr, "last-n %s: %s got %d of %s's screen, expected %d\n", what, s[r].p->id, scr,
+                        s[i].p->id, want);
+            CHECK_EQ_INT(scr, want);
+        }
+    }
+    CHECK_EQ_INT(count_rtp_ssrc(in, s[r].audio) + count_rtp_ssrc(in, s[r].video), 0);   /* never echoed */
+}
+
+static json_t *ln_constraints(harness *h, const peer *p, json_int_t id, json_t *fields)
+{
+    json_t *req = json_pack("{s:s, s:I, s:s, s:s}", "type", "constraints", "id", id, "conference", p->conference,
+                            "endpoint", p->id);
+    json_object_update(req, fields);
+    json_decref(fields);
+    return request(h, req);
+}
+
+/* The next forwarded event about ep: this conference, exactly these
+ * endpoint ids (in any order). */
+static void ln_expect_forwarded(harness *h, const char *ep, int n, const char *const *want, const char *what)
+{
+    message *m = wait_event(h, "forwarded", ep, 1500);
+    CHECK(m != NULL);
+    if (!m) {
+        fprintf(stderr, "last-n %s: no forwarded event for %s\n", what, ep);
+        return;
+    }
+    json_t *eps = json_object_get(m->json, "endpoints");
+    CHECK_EQ_STR(jstr(m->json, "conference"), "lastn");
+    bool ok = json_is_array(eps) && json_array_size(eps) == (size_t)n;
+    for (int i = 0; ok && i < n; i++) {
+        bool found = false;
+        for (size_t j = 0; j < json_array_size(eps); j++)
+            found |= json_string_value(json_array_get(eps, j)) &&
+                     strcmp(json_string_value(json_array_get(eps, j)), want[i]) == 0;
+        ok = found;
+    }
+    if (!ok) {
+        char *d = json_dumps(m->json, JSON_COMPACT);
+        fprintf(stderr, "last-n %s: forwarded %s, expected %d endpoints starting %s\n", what, d ? d : "?", n,
+                n ? want[0] : "-");
+        free(d);
+    }
+    CHECK(ok);
+}
+
+/* Waits for a PLI naming ssrc in p's RTCP inbox. */
+static bool ln_wait_pli(harness *h, peer *p, uint32_t ssrc, int ms)
+{
+    bool ok;
+    WAIT_FOR(h, ok, count_pli(&p->rtcp, ssrc, NULL, NULL) > 0, ms);
+    return ok;
+}
+
+/* Sends non-nominating checks, as a browser retransmits them, until one is
+ * answered: the worker reads its socket before its command queue, so a check
+ * sent right after allocate-ok can arrive before the endpoint exists there
+ * and is then silently dropped. */
+static bool ln_await_endpoint(harness *h, peer *p)
+{
+    for (int attempt = 0; attempt < 20; attempt++) {
+        uint8_t txid[STUN_TXID_SIZE];
+        peer_send_check(p, p->bridge_pwd, false, txid);
+        if (wait_stun(h, p, txid, 150) != NULL)
+            return true;
+    }
+    return false;
+}
+
+static void ln_clear(ln_peer *s)
+{
+    for (int i = 0; i < LN_PEERS; i++) {
+        inbox_clear(&s[i].p->rtp);
+        inbox_clear(&s[i].p->rtcp);
+    }
+}
+
+static void scenario_last_n(harness *h)
+{
+    static const char *const ids[LN_PEERS] = { "LX", "LY", "LZ", "LR" };
+    ln_peer s[LN_PEERS];
+    bool live[LN_PEERS] = { true, true, true, true };
+    const unsigned X = 1u << LN_X, Y = 1u << LN_Y, Z = 1u << LN_Z, R = 1u << LN_R;
+    memset(s, 0, sizeof s);
+    for (int i = 0; i < LN_PEERS; i++) {
+        s[i].p = peer_new(h, ids[i], "lastn");
+        CHECK(s[i].p != NULL);
+        if (!s[i].p)
+            return;
+        s[i].audio = 0x61000000u + (uint32_t)i * 16u + 1u;
+        s[i].video = 0x61000000u + (uint32_t)i * 16u + 2u;
+        s[i].screen = i == LN_Z ? 0x61000000u + (uint32_t)i * 16u + 3u : 0;
+        s[i].seq_a = s[i].seq_v = s[i].seq_s = (uint16_t)(100 * (i + 1));
+    }
+    /* They join in the order X, Y, Z, R and all connect. */
+    bool connected = true;
+    for (int i = 0; i < LN_PEERS; i++) {
+        json_int_t id = h->next_id + 1;
+        json_t *resp = allocate(h, s[i].p);
+        CHECK(is_response(resp, "allocate-ok", id));
+        /* A check that reaches the worker before the new endpoint does is
+         * dropped (see ln_await_endpoint): retry like a browser first. */
+        CHECK(ln_await_endpoint(h, s[i].p));
+        CHECK(connectivity_check(h, s[i].p, true));
+        id = ++h->next_id;
+        resp = configure(h, s[i].p, id, dtls_ctx_fingerprint(s[i].p->ctx), ln_sources(&s[i], true));
+        CHECK(is_response(resp, "configure-ok", id));
+        bool ok = handshake(h, s[i].p, 3000) && wait_event(h, "endpoint-connected", ids[i], 3000) != NULL;
+        CHECK(ok);
+        connected &= ok;
+    }
+    if (!connected)
+        return;
+    json_int_t id;
+    json_t *resp;
+
+    /* Without constraints everything flows and nobody hears of Last-N. */
+    pump(h, 400);                      /* also lets the connection PLIs pass */
+    for (int i = 0; i < LN_PEERS; i++)
+        CHECK(find_event(h, "forwarded", ids[i]) == NULL);
+    ln_clear(s);
+    ln_round(s, live);
+    ln_check_round(h, s, live, LN_R, X | Y | Z, Z, "no constraints");
+
+    /* last_n 1 for R: the first to join, X (nobody has spoken); X is asked
+     * for a keyframe; R gets X's camera only, but Z's screen and everyone's
+     * audio; the others still get every camera. */
+    ln_clear(s);
+    id = ++h->next_id;
+    resp = ln_constraints(h, s[LN_R].p, id, json_pack("{s:i}", "last_n", 1));
+    CHECK(is_response(resp, "constraints-ok", id));
+    ln_expect_forwarded(h, "LR", 1, (const char *const[]){ "LX" }, "last_n 1");
+    CHECK(ln_wait_pli(h, s[LN_X].p, s[LN_X].video, 2000));
+    CHECK_EQ_INT(count_pli(&s[LN_Y].p->rtcp, s[LN_Y].video, NULL, NULL), 0);
+    CHECK_EQ_INT(count_pli(&s[LN_Z].p->rtcp, s[LN_Z].video, NULL, NULL), 0);
+    ln_round(s, live);
+    ln_check_round(h, s, live, LN_R, X, Z, "last_n 1");
+    ln_check_round(h, s, live, LN_X, Y | Z | R, Z, "last_n 1, another receiver");
+    ln_check_round(h, s, live, LN_Z, X | Y | R, 0, "last_n 1, another receiver");
+    pump(h, 50);
+    CHECK(find_event(h, "forwarded", "LR") == NULL);   /* one event per change */
+    for (int i = 0; i < LN_R; i++)
+        CHECK(find_event(h, "forwarded", ids[i]) == NULL);
+
+    /* selected [Y]: Y instead, with a keyframe. */
+    ln_clear(s);
+    id = ++h->next_id;
+    resp = ln_constraints(h, s[LN_R].p, id, json_pack("{s:i, s:[s]}", "last_n", 1, "selected", "LY"));
+    CHECK(is_response(resp, "constraints-ok", id));
+    ln_expect_forwarded(h, "LR", 1, (const char *const[]){ "LY" }, "selected Y");
+    CHECK(ln_wait_pli(h, s[LN_Y].p, s[LN_Y].video, 2000));
+    CHECK_EQ_INT(count_pli(&s[LN_Z].p->rtcp, s[LN_Z].video, NULL, NULL), 0);
+    ln_round(s, live);
+    ln_check_round(h, s, live, LN_R, Y, Z, "selected Y");
+
+    /* The first selected wins a single slot; two slots: the selected, then
+     * the join order. */
+    ln_clear(s);
+    id = ++h->next_id;
+    resp = ln_constraints(h, s[LN_R].p, id, json_pack("{s:i, s:[s, s]}", "last_n", 1, "selected", "LZ", "LY"));
+    CHECK(is_response(resp, "constraints-ok", id));
+    ln_expect_forwarded(h, "LR", 1, (const char *const[]){ "LZ" }, "selected Z, Y");
+    CHECK(ln_wait_pli(h, s[LN_Z].p, s[LN_Z].video, 2000));
+    ln_round(s, live);
+    ln_check_round(h, s, live, LN_R, Z, Z, "selected Z, Y");
+    id = ++h->next_id;
+    resp = ln_constraints(h, s[LN_R].p, id, json_pack("{s:i, s:[s]}", "last_n", 2, "selected", "LZ"));
+    CHECK(is_response(resp, "constraints-ok", id));
+    ln_expect_forwarded(h, "LR", 2, (const char *const[]){ "LZ", "LX" }, "last_n 2, selected Z");
+    ln_round(s, live);
+    ln_check_round(h, s, live, LN_R, X | Z, Z, "last_n 2, selected Z");
+
+    /* Selecting oneself or an unknown endpoint takes no slot. */
+    id = ++h->next_id;
+    resp = ln_constraints(h, s[LN_R].p, id, json_pack("{s:i, s:[s, s]}", "last_n", 1, "selected", "LR", "nobody"));
+    CHECK(is_response(resp, "constraints-ok", id));
+    ln_expect_forwarded(h, "LR", 1, (const char *const[]){ "LX" }, "selected self, unknown");
+    ln_round(s, live);
+    ln_check_round(h, s, live, LN_R, X, Z, "selected self, unknown");
+
+    /* last_n 0: no camera at all; the screen share and audio still flow. */
+    id = ++h->next_id;
+    resp = ln_constraints(h, s[LN_R].p, id, json_pack("{s:i, s:[]}", "last_n", 0, "selected"));
+    CHECK(is_response(resp, "constraints-ok", id));
+    ln_expect_forwarded(h, "LR", 0, NULL, "last_n 0");
+    ln_round(s, live);
+    ln_check_round(h, s, live, LN_R, 0, Z, "last_n 0");
+    /* The screen flag is what exempts it: unflagged, it is held back like a
+     * camera; flagged again, it flows again. */
+    id = ++h->next_id;
+    resp = configure(h, s[LN_Z].p, id, dtls_ctx_fingerprint(s[LN_Z].p->ctx), ln_sources(&s[LN_Z], false));
+    CHECK(is_response(resp, "configure-ok", id));
+    ln_round(s, live);
+    ln_check_round(h, s, live, LN_R, 0, 0, "last_n 0, screen unflagged");
+    ln_check_round(h, s, live, LN_X, Y | Z | R, Z, "last_n 0, screen unflagged, another receiver");
+    id = ++h->next_id;
+    resp = configure(h, s[LN_Z].p, id, dtls_ctx_fingerprint(s[LN_Z].p->ctx), ln_sources(&s[LN_Z], true));
+    CHECK(is_response(resp, "configure-ok", id));
+    ln_round(s, live);
+    ln_check_round(h, s, live, LN_R, 0, Z, "last_n 0, screen flagged again");
+
+    /* Malformed constraints: bad-request with the request's id; nothing
+     * changes (R still gets no camera). */
+    pump(h, 50);
+    for (int i = 0; i < LN_PEERS; i++)
+        CHECK(find_event(h, "forwarded", ids[i]) == NULL);
+    json_t *bad[] = {
+        json_pack("{s:i}", "last_n", 1001),
+        json_pack("{s:i}", "last_n", -2),
+        json_pack("{s:s}", "last_n", "1"),
+        json_pack("{s:f}", "last_n", 1.5),
+        json_pack("{s:i, s:s}", "last_n", 1, "selected", "LX"),
+        json_pack("{s:i, s:{s:s}}", "last_n", 1, "selected", "0", "LX"),
+        json_pack("{s:i, s:[i]}", "last_n", 1, "selected", 7),
+        json_pack("{s:i, s:[s, s, s, s, s, s, s, s, s]}", "last_n", 1, "selected", "a", "b", "c", "d", "e", "f",
+                  "g", "h", "LX"),
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        id = ++h->next_id;
+        char *d = json_dumps(bad[i], JSON_COMPACT);
+        resp = ln_constraints(h, s[LN_R].p, id, bad[i]);
+        if (!error_code(resp) || strcmp(error_code(resp), "bad-request") != 0)
+            fprintf(stderr, "last-n: constraints %s was not refused with bad-request\n", d ? d : "?");
+        free(d);
+        CHECK_EQ_STR(error_code(resp), "bad-request");
+        CHECK_EQ_INT(json_integer_value(json_object_get(resp, "id")), id);
+    }
+    id = ++h->next_id;
+    resp = request(h, json_pack("{s:s, s:I, s:s, s:s, s:i}", "type", "constraints", "id", id, "conference", "lastn",
+                                "endpoint", "nobody", "last_n", 1));
+    CHECK_EQ_STR(error_code(resp), "unknown-endpoint");
+    CHECK_EQ_INT(json_integer_value(json_object_get(resp, "id")), id);
+    ln_round(s, live);
+    ln_check_round(h, s, live, LN_R, 0, Z, "after refused constraints");
+    for (int i = 0; i < LN_PEERS; i++)
+        CHECK(find_event(h, "forwarded", ids[i]) == NULL);
+
+    /* last_n -1: every camera again, each newly forwarded sender asked for
+     * a keyframe. */
+    pump(h, 350);
+    ln_clear(s);
+    id = ++h->next_id;
+    resp = ln_constraints(h, s[LN_R].p, id, json_pack("{s:i}", "last_n", -1));
+    CHECK(is_response(resp, "constraints-ok", id));
+    for (int i = 0; i < LN_R; i++)
+        CHECK(ln_wait_pli(h, s[i].p, s[i].video, 2000));
+    ln_round(s, live);
+    ln_check_round(h, s, live, LN_R, X | Y | Z, Z, "last_n -1");
+
+    /* The most recent speaker comes before the join order: Y talks, becomes
+     * the dominant speaker, and takes R's single slot from X. */
+    id = ++h->next_id;
+    resp = ln_constraints(h, s[LN_R].p, id, json_pack("{s:i}", "last_n", 1));
+    CHECK(is_response(resp, "constraints-ok", id));
+    ln_expect_forwarded(h, "LR", 1, (const char *const[]){ "LX" }, "last_n 1 again");
+    pump(h, 350);
+    ln_clear(s);
+    uint8_t buf[PKT_MAX];
+    static const uint8_t talk[5] = { 0x94, 0x9E, 0x8F, 0xA3, 0x46 };   /* -20..-35 dBov, one quiet packet */
+    int64_t talk_end = now_ms() + 4000;
+    message *dom = NULL;
+    for (int k = 0; now_ms() < talk_end && !(dom = find_event(h, "dominant-speaker", "LY")); k++) {
+        s[LN_Y].last_a = s[LN_Y].seq_a++;
+        peer_send_rtp(s[LN_Y].p, buf, ln_rtp(buf, s[LN_Y].audio, false, s[LN_Y].last_a, talk[k % 5]), NULL);
+        pump(h, 20);
+    }
+    CHECK(dom != NULL);
+    if (dom)
+        dom->taken = true;
+    ln_expect_forwarded(h, "LR", 1, (const char *const[]){ "LY" }, "Y spoke");
+    CHECK(ln_wait_pli(h, s[LN_Y].p, s[LN_Y].video, 2000));
+    ln_round(s, live);
+    ln_check_round(h, s, live, LN_R, Y, Z, "Y spoke");
+
+    /* The forwarded one leaves: the slot goes to the next (X), reported. */
+    id = ++h->next_id;
+    resp = simple_request(h, "expire", id, "lastn", "LY");
+    CHECK(is_response(resp, "expire-ok", id));
+    s[LN_Y].p->keepalive = false;
+    s[LN_Y].p->silent = true;
+    live[LN_Y] = false;
+    ln_expect_forwarded(h, "LR", 1, (const char *const[]){ "LX" }, "Y left");
+    ln_round(s, live);
+    ln_check_round(h, s, live, LN_R, X, Z, "Y left");
+
+    for (int i = 0; i < LN_PEERS; i++) {
+        if (i != LN_Y) {
+            id = ++h->next_id;
+            resp = simple_request(h, "expire", id, "lastn", ids[i]);
+            CHECK(is_response(resp, "expire-ok", id));
+        }
+        s[i].p->keepalive = false;
+        s[i].p->silent = true;
+    }
+    pump(h, 50);
+}
+
+/* ------------------------------------------------------------------ */
 
 static bridge *start_bridge(harness *h)
 {
@@ -1585,6 +1971,7 @@ int main(void)
         CHECK((f = peer_new(&h, "F", "room1")) != NULL && (g = peer_new(&h, "G", "room1")) != NULL);
         if (f && g)
             regression_fifth_path(&h, f, g);
+        scenario_last_n(&h);
         for (int i = 0; i < h.n_peers; i++) {
             CHECK_EQ_INT(h.peers[i]->stray, 0);
             CHECK_EQ_INT(h.peers[i]->undecryptable, 0);

@@ -3549,6 +3549,299 @@ static void test_turn(void)
     json_array_clear(g_requests);
 }
 
+/* ------------------------------------------------------------------ */
+/* 26. Last-N: receiver-constraints, constraints, forwarded             */
+/* ------------------------------------------------------------------ */
+
+/* A constraints request for ep with this last_n and selected list (a JSON
+ * array, taken; an absent "selected" counts as []), acknowledged. */
+#define EXPECT_CONSTRAINTS(f, conf, ep, last_n, selected) \
+    expect_constraints_((f), (conf), (ep), (last_n), (selected), __LINE__)
+static void expect_constraints_(focus *f, const char *conf, const char *ep, json_int_t last_n, json_t *selected,
+                                int line)
+{
+    json_t *r = expect_req_("constraints", conf, ep, line);
+    if (!r) {
+        json_decref(selected);
+        return;
+    }
+    json_t *ln = json_object_get(r, "last_n"), *sel = json_object_get(r, "selected");
+    bool ok = json_is_integer(ln) && json_integer_value(ln) == last_n &&
+              (sel ? json_equal(sel, selected) : json_array_size(selected) == 0);
+    if (!ok) {
+        char *d = json_dumps(r, JSON_COMPACT), *w = json_dumps(selected, JSON_COMPACT);
+        fail_at(line, "constraints request %.300s, expected last_n %lld selected %s", d ? d : "?",
+                (long long)last_n, w ? w : "?");
+        free(d);
+        free(w);
+    } else {
+        check_passed++;
+    }
+    json_decref(selected);
+    reply_ok(f, r);
+}
+
+/* The bridge's forwarded event (endpoints taken). */
+static void bridge_forwarded(focus *f, const char *conf, const char *ep, json_t *endpoints)
+{
+    focus_bridge_message(f, json_pack("{s:s, s:s, s:s, s:o}", "type", "forwarded", "conference", conf, "endpoint",
+                                      ep, "endpoints", endpoints));
+}
+
+/* forwarded {ids} and nothing else. */
+#define EXPECT_FORWARDED(c, ids) expect_forwarded_((c), (ids), __LINE__)
+static void expect_forwarded_(fake_conn *c, json_t *ids, int line)
+{
+    json_t *m = expect_(c, "forwarded", line);
+    if (!m) {
+        json_decref(ids);
+        return;
+    }
+    check_json_(json_object_get(m, "ids"), ids, line);
+    if (json_object_size(m) != 2)
+        fail_at(line, "%s: forwarded has %zu fields, expected type and ids", c->label, json_object_size(m));
+    else
+        check_passed++;
+}
+
+/* The "screen" flag of each source of a configure request, in order:
+ * "screen" must be true exactly for the SSRC named (an absent flag counts as
+ * false, its documented default). */
+#define CHECK_SCREEN_FLAGS(req, screen_ssrc, n) check_screen_flags_((req), (screen_ssrc), (n), __LINE__)
+static void check_screen_flags_(const json_t *req, uint32_t screen_ssrc, size_t n, int line)
+{
+    json_t *sources = json_object_get(req, "sources");
+    if (!req || json_array_size(sources) != n) {
+        fail_at(line, "configure with %zu sources, expected %zu", json_array_size(sources), n);
+        return;
+    }
+    size_t i;
+    json_t *src;
+    json_array_foreach(sources, i, src) {
+        json_t *flag = json_object_get(src, "screen");
+        bool is_screen = (uint32_t)json_integer_value(json_object_get(src, "ssrc")) == screen_ssrc;
+        bool ok = flag ? json_is_boolean(flag) && json_is_true(flag) == is_screen : !is_screen;
+        if (!ok) {
+            char *d = json_dumps(src, JSON_COMPACT);
+            fail_at(line, "configure source %s: \"screen\" should be %s", d ? d : "?", is_screen ? "true" : "false");
+            free(d);
+        } else {
+            check_passed++;
+        }
+    }
+}
+
+static void test_last_n(void)
+{
+    focus *f = new_focus();
+    fake_conn *a = conn_open(f, "na"), *b = conn_open(f, "nb"), *c = conn_open(f, "nc");
+    fake_conn *x = conn_open(f, "nx"), *d = conn_open(f, "nd"), *e = conn_open(f, "ne");
+    fake_conn *room[] = { a, b, c, d };
+    a->spec = spec("naaa", 120, 5001u, 5002u);
+    b->spec = spec("nbbb", 121, 5101u, 5102u);
+    c->spec = spec("nccc", 122, 5201u, 5202u);
+    d->spec = spec("nddd", 123, 5301u, 5302u);
+
+    /* Not before joining. */
+    send_text(f, x, "{\"type\":\"receiver-constraints\",\"last_n\":1}");
+    EXPECT_ERROR(x, "not-joined", "receiver-constraints");
+    EXPECT_NO_REQ();
+
+    /* Without receiver-constraints (and no --last-n), no constraints
+     * request at all: settle() fails on any. */
+    join_media(f, a, "Last-N", "Ann", 120, room, 1);
+    join_media(f, b, "Last-N", "Ben", 121, room, 2);
+    drain_all(room, 2);
+    EXPECT_NO_REQ();
+
+    /* 1. After allocation: one constraints request at once, with the
+     * participant's values, for its endpoint in its conference. */
+    sendf(f, a, "{\"type\":\"receiver-constraints\",\"last_n\":1,\"selected\":[\"%s\"]}", b->id);
+    EXPECT_CONSTRAINTS(f, "last-n", a->id, 1, json_pack("[s]", b->id));
+    EXPECT_NO_REQ();
+    EXPECT_NOTHING_ALL(room, 2);
+    send_text(f, a, "{\"type\":\"receiver-constraints\",\"last_n\":0}");
+    EXPECT_CONSTRAINTS(f, "last-n", a->id, 0, json_array());
+    sendf(f, b, "{\"type\":\"receiver-constraints\",\"last_n\":1000,\"selected\":[\"%s\"]}", a->id);
+    EXPECT_CONSTRAINTS(f, "last-n", b->id, 1000, json_pack("[s]", a->id));
+    /* Selected alone: last_n -1. */
+    sendf(f, b, "{\"type\":\"receiver-constraints\",\"selected\":[\"%s\"]}", a->id);
+    EXPECT_CONSTRAINTS(f, "last-n", b->id, -1, json_pack("[s]", a->id));
+    /* Nothing: the defaults, every camera. */
+    send_text(f, a, "{\"type\":\"receiver-constraints\"}");
+    EXPECT_CONSTRAINTS(f, "last-n", a->id, -1, json_array());
+    EXPECT_NO_REQ();
+    EXPECT_NOTHING_ALL(room, 2);
+    /* Refused messages: bad-message, no request, the connection stays. */
+    send_text(f, a, "{\"type\":\"receiver-constraints\",\"last_n\":1001}");
+    EXPECT_ERROR(a, "bad-message", "receiver-constraints");
+    send_text(f, a, "{\"type\":\"receiver-constraints\",\"last_n\":\"3\"}");
+    EXPECT_ERROR(a, "bad-message", "receiver-constraints");
+    sendf(f, a, "{\"type\":\"receiver-constraints\",\"last_n\":1,\"selected\":\"%s\"}", b->id);
+    EXPECT_ERROR(a, "bad-message", "receiver-constraints");
+    send_text(f, a, "{\"type\":\"receiver-constraints\",\"last_n\":1,\"selected\":[\"B0B\"]}");
+    EXPECT_ERROR(a, "bad-message", "receiver-constraints");
+    EXPECT_NO_REQ();
+    EXPECT_ALIVE(f, a);
+    EXPECT_NOTHING(b);
+
+    /* 2. The bridge's forwarded event reaches that participant only. */
+    bridge_forwarded(f, "last-n", a->id, json_pack("[s]", b->id));
+    EXPECT_FORWARDED(a, json_pack("[s]", b->id));
+    EXPECT_NOTHING_ALL(room, 2);
+    EXPECT_NO_REQ();
+    bridge_forwarded(f, "last-n", b->id, json_array());
+    EXPECT_FORWARDED(b, json_array());
+    EXPECT_NOTHING_ALL(room, 2);
+    /* About nobody (another conference, an unknown endpoint): ignored. */
+    bridge_forwarded(f, "other-room", a->id, json_pack("[s]", b->id));
+    bridge_forwarded(f, "last-n", "0123abcd", json_pack("[s]", b->id));
+    EXPECT_NOTHING_ALL(room, 2);
+    EXPECT_NO_REQ();
+
+    /* 3. Before allocation: held, then sent right after allocate-ok (the
+     * next bridge request), with the latest values. */
+    send_join(f, c, "last-n", "Cat");
+    EXPECT_JOINED(c, "last-n", "Cat", "participant", 2, false, false);
+    json_t *alloc = EXPECT_REQ("allocate", "last-n", c->id);
+    sendf(f, c, "{\"type\":\"receiver-constraints\",\"last_n\":2,\"selected\":[\"%s\"]}", b->id);
+    EXPECT_NO_REQ();
+    EXPECT_NOTHING(c);
+    drain_all(room, 2);                    /* participant-joined */
+    reply_allocate_ok(f, alloc, 122);
+    EXPECT(c, "offer");
+    EXPECT_CONSTRAINTS(f, "last-n", c->id, 2, json_pack("[s]", b->id));
+    EXPECT_NO_REQ();
+    EXPECT_NOTHING(c);
+    c->seen--;
+    settle(f, room, 3);                    /* renegotiations: no further constraints */
+    drain_all(room, 3);
+    EXPECT_NO_REQ();
+
+    send_join(f, d, "last-n", "Dan");
+    EXPECT_JOINED(d, "last-n", "Dan", "participant", 3, false, false);
+    alloc = EXPECT_REQ("allocate", "last-n", d->id);
+    send_text(f, d, "{\"type\":\"receiver-constraints\",\"last_n\":4}");
+    sendf(f, d, "{\"type\":\"receiver-constraints\",\"last_n\":1,\"selected\":[\"%s\",\"%s\"]}", c->id, a->id);
+    EXPECT_NO_REQ();
+    drain_all(room, 3);
+    reply_allocate_ok(f, alloc, 123);
+    EXPECT(d, "offer");
+    /* At least one constraints request, the last with the latest values. */
+    json_t *last = NULL;
+    size_t n_constraints = 0;
+    while (unread_requests() > 0) {
+        json_t *r = json_array_get(g_requests, g_requests_seen++);
+        if (strcmp(str(r, "type"), "constraints") == 0 && str(r, "endpoint") &&
+            strcmp(str(r, "endpoint"), d->id) == 0) {
+            n_constraints++;
+            last = r;
+            reply_ok(f, r);
+        } else {
+            fail_at(__LINE__, "unexpected bridge request %s", str(r, "type"));
+        }
+    }
+    CHECK(n_constraints >= 1);
+    CHECK_EQ_INT(json_integer_value(json_object_get(last, "last_n")), 1);
+    CHECK_JSON(json_object_get(last, "selected"), json_pack("[s,s]", c->id, a->id));
+    d->seen--;
+    settle(f, room, 4);
+    drain_all(room, 4);
+    EXPECT_NO_REQ();
+
+    /* Leaving before the allocation: the late allocate-ok only expires. */
+    send_join(f, e, "last-n", "Eve");
+    EXPECT(e, "joined");
+    snprintf(e->id, sizeof e->id, "%s", str(json_array_get(e->inbox, 0), "id") ? str(json_array_get(e->inbox, 0), "id") : "none");
+    alloc = EXPECT_REQ("allocate", "last-n", e->id);
+    send_text(f, e, "{\"type\":\"receiver-constraints\",\"last_n\":1}");
+    conn_gone(f, e);
+    drain_all(room, 4);
+    EXPECT_NO_REQ();
+    reply_allocate_ok(f, alloc, 124);
+    json_t *exp = EXPECT_REQ("expire", "last-n", e->id);
+    reply_ok(f, exp);
+    EXPECT_NO_REQ();
+    settle(f, room, 4);
+    drain_all(room, 4);
+
+    /* 4. configure: "screen": true on the screen source only. */
+    send_media_state(f, a, true, true, true);
+    drain_all(room, 4);
+    send_text(f, a, "{\"type\":\"renegotiate\"}");
+    json_t *oa = EXPECT(a, "offer");
+    a->spec.ssrc[SCREEN] = 5003u;
+    char *sdp = build_answer(oa ? str(oa, "sdp") : "", &a->spec);
+    send_answer(f, a, sdp, version_of(oa));
+    free(sdp);
+    json_t *cfg = EXPECT_REQ("configure", "last-n", a->id);
+    CHECK_SCREEN_FLAGS(cfg, 5003u, 3);
+    reply_ok(f, cfg);
+    EXPECT_NO_REQ();
+    /* The others are offered the screen; their configures flag nothing. */
+    json_t *ob = EXPECT(b, "offer");
+    CHECK_MID(ob, mid_of(ob, a->id, "screen"), a->id, "video", "screen");
+    sdp = build_answer(ob ? str(ob, "sdp") : "", &b->spec);
+    send_answer(f, b, sdp, version_of(ob));
+    free(sdp);
+    cfg = EXPECT_REQ("configure", "last-n", b->id);
+    CHECK_SCREEN_FLAGS(cfg, 0, 2);
+    reply_ok(f, cfg);
+    settle(f, room, 4);
+    drain_all(room, 4);
+    EXPECT_NO_REQ();
+    free_all(f, (fake_conn *[]){ a, b, c, d, e, x }, 6);
+
+    /* 5. --last-n 2: every newcomer's allocation is followed by a
+     * constraints request with last_n 2, also after the lobby. */
+    f = new_focus();
+    focus_set_default_last_n(f, 2);
+    fake_conn *p = conn_open(f, "dp"), *q = conn_open(f, "dq"), *w = conn_open(f, "dw");
+    fake_conn *room2[] = { p, q, w };
+    p->spec = spec("dppp", 130, 6001u, 6002u);
+    q->spec = spec("dqqq", 131, 6101u, 6102u);
+    w->spec = spec("dwww", 132, 6201u, 6202u);
+    join_allocated(f, p, "deflt", "Pat", 130);
+    EXPECT_CONSTRAINTS(f, "deflt", p->id, 2, json_array());
+    EXPECT_NO_REQ();
+    p->seen--;
+    settle(f, room2, 1);
+    join_allocated(f, q, "deflt", "Quinn", 131);
+    EXPECT_CONSTRAINTS(f, "deflt", q->id, 2, json_array());
+    EXPECT_NO_REQ();
+    q->seen--;
+    settle(f, room2, 2);
+    drain_all(room2, 2);
+    /* A participant's own choice wins, both ways. */
+    send_text(f, q, "{\"type\":\"receiver-constraints\",\"last_n\":-1}");
+    EXPECT_CONSTRAINTS(f, "deflt", q->id, -1, json_array());
+    sendf(f, p, "{\"type\":\"receiver-constraints\",\"last_n\":5,\"selected\":[\"%s\"]}", q->id);
+    EXPECT_CONSTRAINTS(f, "deflt", p->id, 5, json_pack("[s]", q->id));
+    EXPECT_NO_REQ();
+    /* Admitted from the lobby. */
+    send_text(f, p, "{\"type\":\"lobby\",\"enabled\":true}");
+    drain_all(room2, 2);
+    lobby_join(f, w, "deflt", "Wes", p);
+    drain_all(room2, 2);
+    sendf(f, p, "{\"type\":\"lobby-admit\",\"id\":\"%s\"}", w->id);
+    EXPECT(w, "joined");
+    alloc = EXPECT_REQ("allocate", "deflt", w->id);
+    EXPECT_NO_REQ();
+    reply_allocate_ok(f, alloc, 132);
+    EXPECT(w, "offer");
+    EXPECT_CONSTRAINTS(f, "deflt", w->id, 2, json_array());
+    EXPECT_NO_REQ();
+    w->seen--;
+    settle(f, room2, 3);
+    drain_all(room2, 3);
+    EXPECT_NO_REQ();
+    /* A forwarded event under the default limit reaches its participant. */
+    bridge_forwarded(f, "deflt", w->id, json_pack("[s,s]", p->id, q->id));
+    EXPECT_FORWARDED(w, json_pack("[s,s]", p->id, q->id));
+    EXPECT_NOTHING_ALL(room2, 3);
+    free_all(f, room2, 3);
+}
+
 int main(void)
 {
     log_set_level(LOG_ERROR);
@@ -3574,6 +3867,7 @@ int main(void)
     test_reactions();
     test_screen_share();
     test_room_full();
+    test_last_n();
     test_turn();
 
     CHECK_EQ_INT(g_invalid_sends, 0);

@@ -193,11 +193,11 @@ static const char golden[] =
     "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
     "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
     "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
-    "m=video 0 UDP/TLS/RTP/SAVPF 96 102\r\n"
+    "m=video 0 UDP/TLS/RTP/SAVPF 96 97 102 103\r\n"
     "c=IN IP4 0.0.0.0\r\n"
     "a=mid:gone\r\n"
     "a=inactive\r\n"
-    "m=video 9 UDP/TLS/RTP/SAVPF 96 102\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 96 97 102 103\r\n"
     "c=IN IP4 0.0.0.0\r\n"
     "a=mid:v\r\n"
     "a=ice-ufrag:uf/+\r\n"
@@ -216,12 +216,16 @@ static const char golden[] =
     "a=rtcp-fb:96 nack pli\r\n"
     "a=rtcp-fb:96 ccm fir\r\n"
     "a=rtcp-fb:96 goog-remb\r\n"
+    "a=rtpmap:97 rtx/90000\r\n"
+    "a=fmtp:97 apt=96\r\n"
     "a=rtpmap:102 H264/90000\r\n"
     "a=rtcp-fb:102 nack\r\n"
     "a=rtcp-fb:102 nack pli\r\n"
     "a=rtcp-fb:102 ccm fir\r\n"
     "a=rtcp-fb:102 goog-remb\r\n"
     "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n"
+    "a=rtpmap:103 rtx/90000\r\n"
+    "a=fmtp:103 apt=102\r\n"
     "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
     "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
     "a=msid:p1 p1-video\r\n"
@@ -323,7 +327,7 @@ static void test_write_fixture_offers(void)
     CHECK(sdp_write_offer(&o, out, sizeof out) > 0);
     CHECK(contains(out, "\r\na=group:BUNDLE 0 1 4 5\r\n"));
     CHECK(contains(out, "\r\nm=audio 0 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n"
-                        "a=mid:2\r\na=inactive\r\nm=video 0 UDP/TLS/RTP/SAVPF 96 102\r\n"
+                        "a=mid:2\r\na=inactive\r\nm=video 0 UDP/TLS/RTP/SAVPF 96 97 102 103\r\n"
                         "c=IN IP4 0.0.0.0\r\na=mid:3\r\na=inactive\r\nm=audio 9 "));
     CHECK(!contains(out, "5f0e6c1a"));
     CHECK(contains(out, "o=- 4962303333179871722 3 IN IP4 0.0.0.0\r\n"));

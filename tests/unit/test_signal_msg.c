@@ -293,6 +293,134 @@ static void test_sizes(void)
     signal_msg_free(&msg);
 }
 
+/* ---- receiver-constraints ---- */
+
+/* A valid receiver-constraints message: its last_n and selected ids. */
+static void check_constraints_ok(const char *json, int last_n, int n_selected, const char *const *selected)
+{
+    signal_msg msg;
+    signal_error err;
+    memset(&msg, 0x5A, sizeof msg);
+    int rc = decode(json, &msg, &err);
+    if (rc != 0)
+        fprintf(stderr, "receiver-constraints %s: %s: %s\n", json, err.code ? err.code : "?", err.message);
+    CHECK_EQ_INT(rc, 0);
+    CHECK_EQ_INT(msg.type, SIGNAL_RECEIVER_CONSTRAINTS);
+    CHECK_EQ_INT(msg.last_n, last_n);
+    CHECK_EQ_INT(msg.n_selected, n_selected);
+    for (int i = 0; i < n_selected && i < msg.n_selected; i++)
+        CHECK_EQ_STR(msg.selected[i], selected[i]);
+    CHECK_EQ_STR(msg.id, "");          /* the ids are in selected, not in id */
+    CHECK(msg.json_ == NULL && msg.sdp == NULL && msg.text == NULL);
+    CHECK_EQ_STR(signal_type_name(msg.type), "receiver-constraints");
+    signal_msg_free(&msg);
+}
+
+/* A refused receiver-constraints message: bad-message naming the field. */
+static void check_constraints_bad(const char *json, const char *field)
+{
+    signal_msg msg;
+    signal_error err;
+    memset(&msg, 0x5A, sizeof msg);
+    int rc = decode(json, &msg, &err);
+    if (rc != -1 || !err.code || strcmp(err.code, "bad-message") != 0)
+        fprintf(stderr, "receiver-constraints should be refused: %s\n", json);
+    CHECK_EQ_INT(rc, -1);
+    CHECK_EQ_STR(err.code, "bad-message");
+    CHECK_EQ_STR(err.re, "receiver-constraints");
+    CHECK(strlen(err.message) > 10);
+    if (field && !strstr(err.message, field))
+        fprintf(stderr, "receiver-constraints %s: message \"%s\" lacks \"%s\"\n", json, err.message, field);
+    CHECK(!field || strstr(err.message, field) != NULL);
+    CHECK(msg.json_ == NULL && msg.sdp == NULL && msg.n_selected == 0);
+}
+
+static void test_receiver_constraints(void)
+{
+    static const char *const none[1] = { "" };
+    /* Defaults: all cameras (-1), nothing selected; unknown fields ignored. */
+    check_constraints_ok("{\"type\":\"receiver-constraints\"}", -1, 0, none);
+    check_constraints_ok("{\"type\":\"receiver-constraints\",\"extra\":{\"last_n\":5}}", -1, 0, none);
+    check_constraints_ok("{\"selected\":[],\"type\":\"receiver-constraints\"}", -1, 0, none);
+    /* last_n bounds: -1 to 1000. */
+    check_constraints_ok("{\"type\":\"receiver-constraints\",\"last_n\":-1}", -1, 0, none);
+    check_constraints_ok("{\"type\":\"receiver-constraints\",\"last_n\":0}", 0, 0, none);
+    check_constraints_ok("{\"type\":\"receiver-constraints\",\"last_n\":1}", 1, 0, none);
+    check_constraints_ok("{\"type\":\"receiver-constraints\",\"last_n\":999}", 999, 0, none);
+    check_constraints_ok("{\"type\":\"receiver-constraints\",\"last_n\":1000}", 1000, 0, none);
+
+    /* selected: participant ids (1-16 lower-case hex digits), kept in order. */
+    static const char *const three[3] = { "a1b2c3d4", "0", "0123456789abcdef" };
+    check_constraints_ok("{\"type\":\"receiver-constraints\",\"last_n\":2,"
+                         "\"selected\":[\"a1b2c3d4\",\"0\",\"0123456789abcdef\"]}", 2, 3, three);
+    static const char *const one[1] = { "6f1c09ab" };
+    check_constraints_ok("{\"type\":\"receiver-constraints\",\"selected\":[\"6f1c09ab\"]}", -1, 1, one);
+    /* At most 8: exactly 8 is fine. */
+    static const char *const eight[8] = { "1", "2", "3", "4", "5", "6", "7", "8" };
+    check_constraints_ok("{\"type\":\"receiver-constraints\",\"last_n\":3,"
+                         "\"selected\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\"]}", 3, 8, eight);
+
+    /* last_n out of range or not an integer. */
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"last_n\":-2}", "\"last_n\"");
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"last_n\":1001}", "\"last_n\"");
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"last_n\":1.5}", "\"last_n\"");
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"last_n\":1.0}", "\"last_n\"");
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"last_n\":\"3\"}", "\"last_n\"");
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"last_n\":true}", "\"last_n\"");
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"last_n\":[1]}", "\"last_n\"");
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"last_n\":4294967297}", "\"last_n\"");
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"last_n\":-4294967295}", "\"last_n\"");
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"last_n\":9223372036854775807}", "\"last_n\"");
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"last_n\":-9223372036854775808}", "\"last_n\"");
+    /* A good selected list does not rescue a bad last_n. */
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"selected\":[\"ab\"],\"last_n\":-5}", "\"last_n\"");
+
+    /* selected not a list. */
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"selected\":\"a1b2c3d4\"}", "\"selected\"");
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"selected\":{\"0\":\"a1\"}}", "\"selected\"");
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"selected\":7}", "\"selected\"");
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"selected\":true}", "\"selected\"");
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"last_n\":1,\"selected\":null}", "\"selected\"");
+    /* More than 8. */
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"last_n\":3,"
+                          "\"selected\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\"]}", "\"selected\"");
+    /* Entries validated like every other participant id. */
+    const char *bad_ids[] = {
+        "[\"\"]",                                 /* empty */
+        "[\"A1B2\"]",                             /* upper case */
+        "[\"a1b2c3d4g\"]",                        /* not hex */
+        "[\"0123456789abcdef0\"]",                /* 17 digits */
+        "[\" a1\"]",
+        "[\"a1\\u0000\"]",                        /* (bad-json before it gets here) */
+        "[1234]",                                 /* a number */
+        "[null]",
+        "[[\"a1\"]]",
+        "[{\"id\":\"a1\"}]",
+        "[\"a1\",\"zz\"]",                        /* the second is bad */
+        "[\"a1\",\"b2\",\"c3\",\"d4\",\"e5\",\"f6\",\"07\",\"\"]",   /* the eighth is bad */
+    };
+    for (size_t i = 0; i < sizeof bad_ids / sizeof bad_ids[0]; i++) {
+        char json[256];
+        snprintf(json, sizeof json, "{\"type\":\"receiver-constraints\",\"last_n\":2,\"selected\":%s}", bad_ids[i]);
+        if (strstr(bad_ids[i], "\\u0000")) {
+            signal_msg msg;
+            signal_error err;
+            CHECK_EQ_INT(decode(json, &msg, &err), -1);
+            CHECK_EQ_STR(err.code, "bad-json");
+            continue;
+        }
+        check_constraints_bad(json, "participant id");
+    }
+    /* The same ids in other messages are refused the same way. */
+    signal_msg msg;
+    signal_error err;
+    CHECK_EQ_INT(decode("{\"type\":\"kick\",\"id\":\"A1B2\"}", &msg, &err), -1);
+    CHECK_EQ_STR(err.code, "bad-message");
+    CHECK_EQ_INT(decode("{\"type\":\"kick\",\"id\":\"0123456789abcdef\"}", &msg, &err), 0);
+    CHECK_EQ_STR(msg.id, "0123456789abcdef");
+    signal_msg_free(&msg);
+}
+
 int main(void)
 {
     test_join();
@@ -300,5 +428,6 @@ int main(void)
     test_simple();
     test_errors();
     test_sizes();
+    test_receiver_constraints();
     return check_report("signal_msg");
 }

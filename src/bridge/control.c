@@ -475,8 +475,8 @@ void bridge_poll(bridge *b)
                                        ev->conference, "endpoint", ev->endpoint, "reason", ev->reason));
         } else if (ev->type == WORKER_EVENT_FORWARDED) {
             json_t *ids = json_array();
-            for (char *save = NULL, *tok = strtok_r(ev->forwarded, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-                json_array_append_new(ids, json_string(tok));
+            for (int i = 0; i < ev->n_forwarded; i++)
+                json_array_append_new(ids, json_string(ev->forwarded[i]));
             b->emit(b->user, json_pack("{s:s, s:s, s:s, s:o}", "type", "forwarded", "conference", ev->conference,
                                        "endpoint", ev->endpoint, "endpoints", ids));
         } else {

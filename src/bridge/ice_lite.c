@@ -95,6 +95,12 @@ void ice_handle_stun(worker *w, const uint8_t *buf, size_t len, const ice_origin
     uint8_t reply[256];
     size_t reply_len;
     endpoint *ep = msg.username ? find_by_ufrag(w, msg.username, msg.username_len) : NULL;
+    if (!ep && msg.username) {
+        /* The endpoint may wait in the command queue: a browser checks as
+         * soon as it has the offer, which can beat the worker's next turn. */
+        worker_drain_commands(w);
+        ep = find_by_ufrag(w, msg.username, msg.username_len);
+    }
     if (!ep) {
         w->counters.dropped_unknown++;
         return;

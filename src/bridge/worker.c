@@ -243,7 +243,7 @@ static void remove_endpoint(worker *w, endpoint *ep)
 }
 
 static void emit_event_with(worker *w, enum worker_event_type type, endpoint *ep, const char *reason,
-                            char *forwarded)
+                            char (*forwarded)[ENDPOINT_ID_MAX], int n_forwarded)
 {
     worker_event *ev = calloc(1, sizeof *ev);
     if (!ev) {
@@ -251,6 +251,7 @@ static void emit_event_with(worker *w, enum worker_event_type type, endpoint *ep
         return;
     }
     ev->forwarded = forwarded;
+    ev->n_forwarded = n_forwarded;
     ev->type = type;
     snprintf(ev->conference, sizeof ev->conference, "%s", ep->conf->name);
     snprintf(ev->endpoint, sizeof ev->endpoint, "%s", ep->id);
@@ -266,7 +267,7 @@ static void emit_event_with(worker *w, enum worker_event_type type, endpoint *ep
 
 static void emit_event(worker *w, enum worker_event_type type, endpoint *ep, const char *reason)
 {
-    emit_event_with(w, type, ep, reason, NULL);
+    emit_event_with(w, type, ep, reason, NULL, 0);
 }
 
 void worker_expire_endpoint(worker *w, endpoint *ep, const char *reason)
@@ -378,32 +379,32 @@ static void apply_pause(endpoint *ep, const worker_cmd *cmd, int64_t now)
     }
 }
 
-/* Tells the control thread which cameras ep now receives. */
+/* Tells the control thread which cameras ep now receives: its Last-N set,
+ * or every other endpoint when it has no limit. */
 static void report_forwarded(worker *w, endpoint *ep)
 {
-    size_t cap = (size_t)ep->n_forwarded * ENDPOINT_ID_MAX + 1, len = 0;
-    char *ids = malloc(cap);
+    char (*ids)[ENDPOINT_ID_MAX] = calloc(ENDPOINT_MAX_FORWARDED, sizeof *ids);
+    int n = 0;
     if (!ids)
         return;
-    ids[0] = '\0';
-    for (int i = 0; i < ep->n_forwarded; i++)
-        for (endpoint *o = ep->conf->endpoints; o; o = o->next)
-            if (o->serial == ep->forwarded[i])
-                len += (size_t)snprintf(ids + len, cap - len, "%s%s", len ? " " : "", o->id);
-    emit_event_with(w, WORKER_EVENT_FORWARDED, ep, NULL, ids);
+    for (endpoint *o = ep->conf->endpoints; o && n < ENDPOINT_MAX_FORWARDED; o = o->next)
+        if (o != ep && endpoint_receives_camera(ep, o))
+            memcpy(ids[n++], o->id, ENDPOINT_ID_MAX);
+    emit_event_with(w, WORKER_EVENT_FORWARDED, ep, NULL, ids, n);
 }
 
 static void apply_constraints(worker *w, endpoint *ep, const worker_cmd *cmd, int64_t now)
 {
+    bool was_limited = ep->last_n >= 0;
     ep->last_n = cmd->last_n;
     ep->n_selected = cmd->n_selected;
     memcpy(ep->selected, cmd->selected, sizeof ep->selected);
-    ep->n_forwarded = 0;
-    if (ep->last_n >= 0 && conference_update_forwarded(ep->conf, ep, now))
+    if (!was_limited)
+        ep->n_forwarded = 0;
+    bool changed = ep->last_n >= 0 && conference_update_forwarded(ep->conf, ep, now);
+    if (changed || was_limited != (ep->last_n >= 0))
         report_forwarded(w, ep);
-    if (ep->last_n >= 0 && ep->n_forwarded == 0)
-        report_forwarded(w, ep);
-    if (ep->last_n < 0)
+    if (ep->last_n < 0 && was_limited)
         conference_request_keyframes(ep->conf, ep, now);   /* everything flows again */
 }
 
@@ -443,7 +444,7 @@ static void handle_command(worker *w, worker_cmd *cmd, int64_t now)
         remove_endpoint(w, ep);
 }
 
-static void drain_commands(worker *w)
+void worker_drain_commands(worker *w)
 {
     queue_clear_event(&w->commands);
     int64_t now = worker_now_ms();
@@ -702,7 +703,7 @@ static void *worker_main(void *arg)
             if (fd == w->udp_fd)
                 receive_batch(w);
             else if (fd == w->commands.event_fd)
-                drain_commands(w);
+                worker_drain_commands(w);
             else
                 tcp_transport_event(&w->tcp, fd, events[i].events, worker_now_ms(), tcp_frame, tcp_closed, w);
         }

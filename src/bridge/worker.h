@@ -64,7 +64,9 @@ typedef struct worker_event {
     char endpoint[ENDPOINT_ID_MAX];
     uint64_t serial;               /* of the endpoint, see endpoint.h */
     const char *reason;            /* static string */
-    char *forwarded;               /* WORKER_EVENT_FORWARDED: space-separated ids, malloc'd */
+    /* WORKER_EVENT_FORWARDED: the endpoint ids (malloc'd array) */
+    char (*forwarded)[ENDPOINT_ID_MAX];
+    int n_forwarded;
 } worker_event;
 
 typedef struct worker_counters {
@@ -164,6 +166,8 @@ void worker_send_rtcp(worker *w, endpoint *ep, const uint8_t *rtcp, size_t len);
 /* The first valid check arrived: start ep's DTLS server. Returns false
  * when that failed and ep was expired (freed). */
 bool worker_begin_dtls(worker *w, endpoint *ep);
+/* Applies the queued control commands now. */
+void worker_drain_commands(worker *w);
 /* Marks ep dead, tells the control thread why, and frees it. */
 void worker_expire_endpoint(worker *w, endpoint *ep, const char *reason);
 

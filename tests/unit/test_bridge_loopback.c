@@ -1875,12 +1875,13 @@ static void scenario_last_n(harness *h)
         CHECK(find_event(h, "forwarded", ids[i]) == NULL);
 
     /* last_n -1: every camera again, each newly forwarded sender asked for
-     * a keyframe. */
+     * a keyframe, and R told that it now gets all three. */
     pump(h, 350);
     ln_clear(s);
     id = ++h->next_id;
     resp = ln_constraints(h, s[LN_R].p, id, json_pack("{s:i}", "last_n", -1));
     CHECK(is_response(resp, "constraints-ok", id));
+    ln_expect_forwarded(h, "LR", 3, (const char *const[]){ "LX", "LY", "LZ" }, "last_n -1");
     for (int i = 0; i < LN_R; i++)
         CHECK(ln_wait_pli(h, s[i].p, s[i].video, 2000));
     ln_round(s, live);

@@ -69,7 +69,7 @@ void conference_forward_rtp(conference *conf, endpoint *sender, source *src,
      * on a section of its own, known to it by SSRC. */
     rtp_ext_blank(buf, h, SDP_EXT_MID);
     if (src->cache)
-        packet_cache_store(src->cache, h->seq, buf, len, worker_now_ms());
+        packet_cache_store(src->cache, h->seq, buf, len, w->batch_us / 1000);
     bool camera = src->video && !src->screen;
     for (endpoint *r = conf->endpoints; r; r = r->next) {
         if (r == sender || r->state != ENDPOINT_CONNECTED)

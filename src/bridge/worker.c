@@ -517,7 +517,7 @@ static void handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64
     uint16_t tw_seq;
     if (twcc_ext_read(buf, &h, SDP_EXT_TRANSPORT_CC, &tw_seq) == 0 &&
         (ep->twcc || (ep->twcc = calloc(1, sizeof *ep->twcc)) != NULL))
-        twcc_recorder_on_packet(ep->twcc, tw_seq, worker_now_us());
+        twcc_recorder_on_packet(ep->twcc, tw_seq, w->batch_us);
     /* Ask the sender again for what never reached the bridge: then every
      * receiver gets it, not only the ones who would NACK it. */
     uint16_t ahead = (uint16_t)(h.seq - src->stats.max_seq);
@@ -583,7 +583,8 @@ static void receive_batch(worker *w)
         int n = recvmmsg(w->udp_fd, w->in_msgs, WORKER_BATCH, MSG_DONTWAIT, NULL);
         if (n <= 0)
             return;
-        int64_t now = worker_now_ms();
+        w->batch_us = worker_now_us();
+        int64_t now = w->batch_us / 1000;
         for (int i = 0; i < n; i++) {
             struct sockaddr *from = (struct sockaddr *)&w->in_addrs[i];
             ice_origin o = { from, sockaddr_len(from), destination_of(&w->in_msgs[i].msg_hdr), NULL };
@@ -603,7 +604,8 @@ static void tcp_frame(void *user, tcp_conn *c, uint8_t *frame, size_t len)
     ice_origin o = { (struct sockaddr *)&c->peer, c->peer_len, { htonl(INADDR_ANY) }, c };
     if (getsockname(c->fd, (struct sockaddr *)&local, &local_len) == 0 && local.sin_family == AF_INET)
         o.local = local.sin_addr;
-    handle_datagram(w, frame, len, &o, worker_now_ms());
+    w->batch_us = worker_now_us();
+    handle_datagram(w, frame, len, &o, w->batch_us / 1000);
 }
 
 static void tcp_closed(void *user, tcp_conn *c)

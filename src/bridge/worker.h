@@ -115,6 +115,7 @@ typedef struct worker {
     addr_map by_addr;
     tcp_transport tcp;             /* ICE-TCP on the same port number */
     worker_counters counters;      /* the worker's own, plain */
+    int64_t batch_us;              /* when the datagrams being handled arrived (one clock read per batch) */
     /* A copy for other threads, refreshed every tick: relaxed atomic stores
      * keep the media path free of atomic read-modify-writes. */
     _Atomic uint64_t published[WORKER_COUNTERS];

@@ -9,12 +9,6 @@ import { closeParticipant, launchBrowser, openParticipant } from './lib/browser.
 import { startServer } from './lib/server.mjs';
 import { sleep, waitForFlow } from './lib/stats.mjs';
 
-async function metric(server, name) {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.split(' ')[1]) : NaN;
-}
-
 describe('congestion feedback', { timeout: 90000 }, () => {
   let server;
   let browser;
@@ -37,9 +31,9 @@ describe('congestion feedback', { timeout: 90000 }, () => {
       openParticipant(browser, server.url, { room: 'cc', name: 'Vic' }),
     ]);
     await waitForFlow(people[0], [people[1].id], { timeoutMs: 20000 });
-    const before = await metric(server, 'stoa_twcc_feedback_sent_total');
+    const before = await server.metric('stoa_twcc_feedback_sent_total');
     await sleep(3000);
-    const after = await metric(server, 'stoa_twcc_feedback_sent_total');
+    const after = await server.metric('stoa_twcc_feedback_sent_total');
     // Two senders, a feedback packet every 50 ms each: about 120 in 3 s.
     assert.ok(after - before >= 60, `feedback flows (${after - before} packets in 3 s)`);
     for (const p of people) {

@@ -3,25 +3,12 @@
 // over the bridge's passive TCP candidates (RFC 6544) and exchange media.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 
 import { closeParticipant, launchBrowser, openParticipant } from './lib/browser.mjs';
+import { addInputRule, canUseNft } from './lib/nft.mjs';
 import { startServer } from './lib/server.mjs';
 import { waitForFlow } from './lib/stats.mjs';
-
-function nft(args) {
-  execFileSync('nft', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-function canUseNft() {
-  try {
-    execFileSync('nft', ['list', 'tables'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The protocol of the local candidate of the selected candidate pair. */
 async function selectedProtocol(page) {
@@ -39,25 +26,20 @@ async function selectedProtocol(page) {
 describe('ice-tcp', { timeout: 120000, skip: canUseNft() ? false : 'needs root and nftables' }, () => {
   let server;
   let browser;
-  let table;
+  let unblock = () => {};
   let people = [];
 
   before(async () => {
     server = await startServer({ label: 'ice-tcp', workers: 2 });
-    table = `stoa_e2e_${server.mediaPort}`;
-    nft(['add', 'table', 'inet', table]);
-    nft(['add', 'chain', 'inet', table, 'input', '{ type filter hook input priority 0 ; }']);
-    nft(['add', 'rule', 'inet', table, 'input', 'udp', 'dport',
-      `${server.mediaPort}-${server.mediaPort + 1}`, 'drop']);
+    unblock = addInputRule(`stoa_e2e_${server.mediaPort}`,
+      ['udp', 'dport', `${server.mediaPort}-${server.mediaPort + 1}`, 'drop']);
     browser = await launchBrowser();
   });
 
   after(async () => {
     await Promise.all(people.map(closeParticipant));
     await browser?.close();
-    if (table) {
-      try { nft(['delete', 'table', 'inet', table]); } catch { /* already gone */ }
-    }
+    unblock();
     await server?.kill();
   });
 

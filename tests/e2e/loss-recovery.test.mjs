@@ -3,25 +3,12 @@
 // NACKs from the packet cache, as RTX; an unimpaired receiver sees no NACKs.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 
 import { closeParticipant, launchBrowser, openParticipant } from './lib/browser.mjs';
+import { addInputRule, canUseNft } from './lib/nft.mjs';
 import { startServer } from './lib/server.mjs';
 import { sleep, waitForFlow } from './lib/stats.mjs';
-
-function nft(args) {
-  execFileSync('nft', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-function canUseNft() {
-  try {
-    execFileSync('nft', ['list', 'tables'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The receiving side's UDP port (selected pair) and its inbound video from `sender`. */
 async function sample(page, sender) {
@@ -51,16 +38,10 @@ async function sample(page, sender) {
   }, sender);
 }
 
-async function metric(server, name) {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.split(' ')[1]) : NaN;
-}
-
 describe('loss recovery', { timeout: 120000, skip: canUseNft() ? false : 'needs root and nftables' }, () => {
   let server;
   let browser;
-  let table;
+  let unimpair = () => {};
   let people = [];
 
   before(async () => {
@@ -71,9 +52,7 @@ describe('loss recovery', { timeout: 120000, skip: canUseNft() ? false : 'needs 
   after(async () => {
     await Promise.all(people.map(closeParticipant));
     await browser?.close();
-    if (table) {
-      try { nft(['delete', 'table', 'inet', table]); } catch { /* already gone */ }
-    }
+    unimpair();
     await server?.kill();
   });
 
@@ -88,13 +67,10 @@ describe('loss recovery', { timeout: 120000, skip: canUseNft() ? false : 'needs 
 
     const { port } = await sample(lossy.page, sender.id);
     assert.ok(port, 'the lossy receiver has a selected candidate pair');
-    table = `stoa_loss_${server.mediaPort}`;
-    nft(['add', 'table', 'inet', table]);
-    nft(['add', 'chain', 'inet', table, 'input', '{ type filter hook input priority 0 ; }']);
-    nft(['add', 'rule', 'inet', table, 'input', 'udp', 'sport', String(server.mediaPort), 'udp', 'dport',
-      String(port), 'numgen', 'random', 'mod', '100', '<', '5', 'drop']);
+    unimpair = addInputRule(`stoa_loss_${server.mediaPort}`, ['udp', 'sport', String(server.mediaPort), 'udp',
+      'dport', String(port), 'numgen', 'random', 'mod', '100', '<', '5', 'drop']);
 
-    const retransmittedBefore = await metric(server, 'stoa_retransmitted_packets_total');
+    const retransmittedBefore = await server.metric('stoa_retransmitted_packets_total');
     const start = (await sample(lossy.page, sender.id)).video;
     const cleanStart = (await sample(clean.page, sender.id)).video;
     let last = start;
@@ -105,7 +81,7 @@ describe('loss recovery', { timeout: 120000, skip: canUseNft() ? false : 'needs 
       last = now;
     }
     const cleanEnd = (await sample(clean.page, sender.id)).video;
-    const retransmitted = (await metric(server, 'stoa_retransmitted_packets_total')) - retransmittedBefore;
+    const retransmitted = (await server.metric('stoa_retransmitted_packets_total')) - retransmittedBefore;
 
     const frames = last.framesDecoded - start.framesDecoded;
     const cleanFrames = cleanEnd.framesDecoded - cleanStart.framesDecoded;
@@ -124,8 +100,7 @@ describe('loss recovery', { timeout: 120000, skip: canUseNft() ? false : 'needs 
     assert.ok(frames >= cleanFrames * 0.8, `the lossy receiver decodes nearly as many frames (${frames} vs ${cleanFrames})`);
     assert.equal(cleanEnd.nackCount, cleanStart.nackCount, 'the clean receiver needed no NACK');
 
-    nft(['delete', 'table', 'inet', table]);
-    table = null;
+    unimpair();
     await server.stop();
   });
 });

@@ -176,6 +176,13 @@ export class StoaServer {
     return tail(this.log(), lines);
   }
 
+  /** The value of one sample of GET /metrics (Prometheus text), NaN when absent. */
+  async metric(name) {
+    const text = await (await fetch(`${this.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return line ? Number(line.split(' ')[1]) : NaN;
+  }
+
   /** Whether the process is still running. */
   get running() {
     return this.exitInfo() === null;

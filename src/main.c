@@ -156,6 +156,8 @@ int main(int argc, char **argv)
     }
     http_server_set_focus(a.http, a.focus);
     focus_set_default_last_n(a.focus, cfg.last_n);
+    focus_set_room_capacity(a.focus, cfg.room_capacity);
+    focus_set_simulcast(a.focus, cfg.simulcast);
     if (cfg.n_turn_uris > 0) {
         focus_turn turn = { .n_uris = cfg.n_turn_uris, .secret = cfg.turn_secret, .ttl_seconds = cfg.turn_ttl };
         for (int i = 0; i < cfg.n_turn_uris; i++)

@@ -43,6 +43,9 @@ void config_usage(FILE *out)
         "  --last-n N         forward at most N other cameras to each participant (the\n"
         "                     recent speakers; screen shares and audio always); -1: all\n"
         "                     (default). A participant may ask for fewer or more.\n"
+        "  --room-capacity N  participants one room holds (default 40)\n"
+        "  --simulcast on|off ask browsers to send their camera in three sizes so that\n"
+        "                     each receiver gets the one its link and tile fit (default on)\n"
         "  -h, --help         show this help\n"
         "  --version          show the version\n");
 }
@@ -105,6 +108,8 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
     cfg->log_level = LOG_INFO;
     cfg->web_root = STOA_SOURCE_DIR "/web";
     cfg->last_n = -1;
+    cfg->room_capacity = 40;
+    cfg->simulcast = 1;
 
     static const struct option options[] = {
         { "http-port", required_argument, NULL, 'p' },
@@ -119,6 +124,8 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
         { "turn-secret", required_argument, NULL, 's' },
         { "turn-ttl", required_argument, NULL, 't' },
         { "last-n", required_argument, NULL, 'n' },
+        { "room-capacity", required_argument, NULL, 'C' },
+        { "simulcast", required_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { 0, 0, 0, 0 },
@@ -153,6 +160,15 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
         case 's': cfg->turn_secret = optarg; break;
         case 't': rc = parse_int("turn-ttl", optarg, 60, 30 * 86400, &cfg->turn_ttl); break;
         case 'n': rc = parse_int("last-n", optarg, -1, 1000, &cfg->last_n); break;
+        case 'C': rc = parse_int("room-capacity", optarg, 2, 1000, &cfg->room_capacity); break;
+        case 'S':
+            if (strcmp(optarg, "on") == 0 || strcmp(optarg, "off") == 0) {
+                cfg->simulcast = strcmp(optarg, "on") == 0;
+            } else {
+                fprintf(stderr, "stoa: --simulcast must be on or off\n");
+                rc = -1;
+            }
+            break;
         case 'h': config_usage(stdout); return 1;
         case 'V': printf("stoa %s\n", STOA_VERSION); return 1;
         default: config_usage(stderr); return -1;

@@ -21,6 +21,8 @@ typedef struct stoa_config {
     const char *turn_secret;
     int turn_ttl;
     int last_n;                    /* -1: every camera to everyone */
+    int room_capacity;             /* participants per room */
+    int simulcast;                 /* 1: ask browsers for three camera layers */
 } stoa_config;
 
 /* Parses argv ("stoa [serve] [options]"). Returns 0 to run, 1 when --help

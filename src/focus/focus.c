@@ -283,7 +283,7 @@ static void on_join(focus *f, focus_session *s, const signal_msg *msg)
         focus_send_error(f, s, "wrong-password", "the password is not right", "join");
         return;
     }
-    if (r && focus_room_size(r) >= FOCUS_ROOM_CAPACITY) {
+    if (r && focus_room_size(r) >= (size_t)f->room_capacity) {
         focus_send_error(f, s, "room-full", "this room is full", "join");
         return;
     }
@@ -341,6 +341,8 @@ focus *focus_new(const focus_callbacks *cb)
     if (f) {
         f->cb = *cb;
         f->default_last_n = -1;
+        f->room_capacity = FOCUS_ROOM_CAPACITY;
+        f->simulcast = true;
     }
     return f;
 }
@@ -348,6 +350,16 @@ focus *focus_new(const focus_callbacks *cb)
 void focus_set_default_last_n(focus *f, int last_n)
 {
     f->default_last_n = last_n < 0 ? -1 : last_n;
+}
+
+void focus_set_room_capacity(focus *f, int capacity)
+{
+    f->room_capacity = capacity > 1 ? capacity : 2;
+}
+
+void focus_set_simulcast(focus *f, bool on)
+{
+    f->simulcast = on;
 }
 
 void focus_set_turn(focus *f, const focus_turn *turn)

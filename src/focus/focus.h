@@ -6,6 +6,7 @@
 #define STOA_FOCUS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct focus focus;
@@ -40,6 +41,10 @@ focus *focus_new(const focus_callbacks *cb);
 /* How many other cameras a participant receives unless it says otherwise
  * (receiver-constraints); -1 (the default): all. */
 void focus_set_default_last_n(focus *f, int last_n);
+/* Participants one room holds (default FOCUS_ROOM_CAPACITY, 40). */
+void focus_set_room_capacity(focus *f, int capacity);
+/* Whether offers ask browsers for three simulcast camera layers (default on). */
+void focus_set_simulcast(focus *f, bool on);
 /* Configures TURN (copied); without it `joined` carries no ICE servers. */
 void focus_set_turn(focus *f, const focus_turn *turn);
 /* Frees rooms and sessions without sending anything. */

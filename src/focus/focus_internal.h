@@ -13,7 +13,7 @@
 #include "focus/signal_msg.h"
 
 /* Each participant needs three m= sections in everyone else's offer. */
-#define FOCUS_ROOM_CAPACITY 40
+#define FOCUS_ROOM_CAPACITY 40      /* default; --room-capacity changes it */
 #define FOCUS_CHAT_HISTORY 200
 #define FOCUS_REACTION_BURST 5        /* reactions allowed per window */
 #define FOCUS_REACTION_WINDOW_MS 10000
@@ -98,6 +98,8 @@ struct focus {
     char *turn_secret;
     int turn_ttl;
     int default_last_n;            /* for participants that say nothing (-1: all) */
+    int room_capacity;
+    bool simulcast;                /* offers ask for three camera layers */
     bool freeing;                  /* focus_free: nothing is sent any more */
     room *rooms;
     focus_session *sessions;

@@ -71,7 +71,7 @@ static lobby_entry *take_waiting(room *r, const char *id)
 static void admit(focus *f, room *r, lobby_entry *e)
 {
     focus_session *s = e->session;
-    if (focus_room_size(r) >= FOCUS_ROOM_CAPACITY) {
+    if (focus_room_size(r) >= (size_t)f->room_capacity) {
         s->waiting = NULL;
         free(e);
         focus_send_error(f, s, "room-full", "this room is full", "join");

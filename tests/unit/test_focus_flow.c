@@ -3509,6 +3509,29 @@ static void test_room_full(void)
     free_all(f, all, ROOM_CAPACITY + 4);
 }
 
+/* An operator's --room-capacity: a room of 3 refuses the fourth. */
+static void test_room_capacity_setting(void)
+{
+    focus *f = new_focus();
+    focus_set_room_capacity(f, 3);
+    fake_conn *c[4];
+    for (size_t i = 0; i < 4; i++) {
+        char label[16];
+        snprintf(label, sizeof label, "cap%zu", i);
+        c[i] = conn_open(f, label);
+    }
+    for (size_t i = 0; i < 3; i++)
+        join_plain(f, c[i], "small", c[i]->label);
+    drain_all(c, 3);
+    CHECK_EQ_INT(focus_participant_count(f), 3);
+    send_join(f, c[3], "small", "fourth");
+    EXPECT_ERROR(c[3], "room-full", "join");
+    EXPECT_ALIVE(f, c[3]);
+    CHECK_EQ_INT(focus_participant_count(f), 3);
+    skip_requests();
+    free_all(f, c, 4);
+}
+
 /* ------------------------------------------------------------------ */
 
 /* With TURN configured, joined carries a TURN server with credentials
@@ -3867,6 +3890,7 @@ int main(void)
     test_reactions();
     test_screen_share();
     test_room_full();
+    test_room_capacity_setting();
     test_last_n();
     test_turn();
 

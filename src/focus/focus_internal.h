@@ -43,6 +43,11 @@ struct participant {
     size_t n_offered;
     uint32_t own_ssrc[SOURCE_COUNT];  /* 0: not sending */
     uint32_t own_rtx[SOURCE_COUNT];   /* their RTX SSRCs (FID groups), 0: none */
+    /* The camera as simulcast layers (named by rid; their SSRCs only the
+     * bridge learns): own_ssrc/own_rtx of the camera are then SSRCs the
+     * focus made up, of the one stream each receiver gets. */
+    char camera_rids[SDP_MAX_RIDS][SDP_RID_MAX];
+    size_t n_camera_rids;
     int last_n;                    /* cameras it wants at most (-1: all) */
     char selected[SIGNAL_MAX_SELECTED][PARTICIPANT_ID_MAX];   /* to see first */
     int n_selected;

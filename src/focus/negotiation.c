@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/random.h"
 #include "focus/focus_internal.h"
 
 void negotiation_offer_if_due(focus *f, participant *p)
@@ -126,6 +127,7 @@ void negotiation_on_allocated(focus *f, participant *p, json_t *msg)
         sc->tcp = strcmp(protocol, "tcp") == 0;
     }
     slots_init(&p->slots, p->id);
+    p->slots.simulcast = f->simulcast;
     for (participant *o = p->room->participants; o; o = o->next)
         for (int k = 0; o != p && k < SOURCE_COUNT; k++)
             if (o->own_ssrc[k]) {
@@ -138,9 +140,22 @@ void negotiation_on_allocated(focus *f, participant *p, json_t *msg)
         negotiation_send_constraints(f, p);
 }
 
+/* A made-up SSRC for the stream receivers get from a simulcast camera:
+ * nonzero and, in practice, unique (a collision with a browser's random
+ * SSRC is as unlikely as between two browsers). */
+static uint32_t made_up_ssrc(void)
+{
+    uint32_t v;
+    do
+        v = random_u32();
+    while (v == 0);
+    return v;
+}
+
 /* The SSRC the browser sends on its own section for source, or 0; its RTX
- * SSRC into *rtx (0 when none). */
-static uint32_t own_ssrc(const sdp_answer *a, media_source source, uint32_t *rtx)
+ * SSRC into *rtx (0 when none). A camera sent as simulcast layers keeps
+ * (or gets) made-up SSRCs, its rids going into p. */
+static uint32_t own_ssrc(participant *p, const sdp_answer *a, media_source source, uint32_t *rtx)
 {
     *rtx = 0;
     const char *mid = media_source_own_mid(source);
@@ -150,7 +165,18 @@ static uint32_t own_ssrc(const sdp_answer *a, media_source source, uint32_t *rtx
             continue;
         bool sending = m->dir == SDP_SENDONLY || m->dir == SDP_SENDRECV;
         bool right_kind = m->kind == media_source_kind(source);
-        if (m->rejected || !sending || !right_kind || m->n_ssrcs == 0)
+        if (source == SOURCE_CAMERA)
+            p->n_camera_rids = 0;
+        if (m->rejected || !sending || !right_kind)
+            return 0;
+        if (source == SOURCE_CAMERA && m->n_rids > 0 && p->slots.simulcast) {
+            memcpy(p->camera_rids, m->rids, sizeof m->rids);
+            p->n_camera_rids = m->n_rids;
+            bool had = p->own_ssrc[source] && p->own_rtx[source];
+            *rtx = had ? p->own_rtx[source] : made_up_ssrc();
+            return had ? p->own_ssrc[source] : made_up_ssrc();
+        }
+        if (m->n_ssrcs == 0)
             return 0;
         *rtx = m->rtx_ssrc;
         return m->ssrcs[0];
@@ -172,12 +198,20 @@ static bool answer_matches_offer(const participant *p, const sdp_answer *a)
 static json_t *sources_json(const participant *p)
 {
     json_t *sources = json_array();
-    for (int k = 0; k < SOURCE_COUNT; k++)
-        if (p->own_ssrc[k])
-            json_array_append_new(sources, json_pack("{s:I, s:s, s:b, s:b, s:I}", "ssrc", (json_int_t)p->own_ssrc[k],
-                                                     "kind", k == SOURCE_MIC ? "audio" : "video",
-                                                     "paused", !p->on[k], "screen", k == SOURCE_SCREEN,
-                                                     "rtx", (json_int_t)p->own_rtx[k]));
+    for (int k = 0; k < SOURCE_COUNT; k++) {
+        if (!p->own_ssrc[k])
+            continue;
+        json_t *src = json_pack("{s:I, s:s, s:b, s:b, s:I}", "ssrc", (json_int_t)p->own_ssrc[k],
+                                "kind", k == SOURCE_MIC ? "audio" : "video", "paused", !p->on[k],
+                                "screen", k == SOURCE_SCREEN, "rtx", (json_int_t)p->own_rtx[k]);
+        if (k == SOURCE_CAMERA && p->n_camera_rids > 0) {
+            json_t *rids = json_array();
+            for (size_t i = 0; i < p->n_camera_rids; i++)
+                json_array_append_new(rids, json_string(p->camera_rids[i]));
+            json_object_set_new(src, "rids", rids);
+        }
+        json_array_append_new(sources, src);
+    }
     return sources;
 }
 
@@ -207,7 +241,7 @@ void negotiation_on_answer(focus *f, focus_session *s, const signal_msg *msg)
     p->awaiting_answer = false;
     bool changed = false;
     for (int k = 0; k < SOURCE_COUNT; k++) {
-        uint32_t rtx, ssrc = own_ssrc(a, (media_source)k, &rtx);
+        uint32_t rtx, ssrc = own_ssrc(p, a, (media_source)k, &rtx);
         changed |= ssrc != p->own_ssrc[k] || rtx != p->own_rtx[k];
         p->own_ssrc[k] = ssrc;
         p->own_rtx[k] = rtx;

@@ -128,6 +128,13 @@ void slots_build_offer(const slot_list *l, const offer_transport *t, uint64_t se
         m->disabled = s->disabled;
         if (s->own) {
             m->dir = SDP_RECVONLY;
+            if (s->source == SOURCE_CAMERA && l->simulcast) {
+                /* Lowest resolution first: Chromium scales by list order. */
+                static const char *const rids[] = { "l", "m", "h" };
+                for (size_t k = 0; k < 3; k++)
+                    snprintf(m->rids[k], sizeof m->rids[k], "%s", rids[k]);
+                m->n_rids = 3;
+            }
             continue;
         }
         m->dir = SDP_SENDONLY;

@@ -34,6 +34,7 @@ typedef struct media_slot {
 } media_slot;
 
 typedef struct slot_list {
+    bool simulcast;                    /* the own camera section asks for three layers */
     media_slot slots[SDP_MAX_MEDIA];
     size_t n;
     unsigned next_mid;

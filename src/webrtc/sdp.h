@@ -18,6 +18,8 @@
 #define SDP_EXT_AUDIO_LEVEL 1     /* urn:ietf:params:rtp-hdrext:ssrc-audio-level */
 #define SDP_EXT_TRANSPORT_CC 3    /* http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01 */
 #define SDP_EXT_MID 4             /* urn:ietf:params:rtp-hdrext:sdes:mid */
+#define SDP_EXT_RID 5             /* urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id (simulcast sections only) */
+#define SDP_EXT_REPAIRED_RID 6    /* urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id */
 
 #define SDP_MAX_MEDIA 128
 #define SDP_MAX_CANDIDATES 8
@@ -25,6 +27,11 @@
 #define SDP_MAX_PTS 16
 #define SDP_MID_MAX 16            /* bytes including NUL */
 #define SDP_ID_MAX 64             /* msid / cname strings, bytes including NUL */
+#define SDP_MAX_RIDS 3            /* simulcast layers of one section */
+#define SDP_RID_MAX 17            /* rid bytes including NUL: 16 fit a one-byte header extension */
+
+/* RFC 8851 rid-id: alphanumerics, '-' and '_'. */
+bool sdp_rid_ok(const char *rid);
 
 typedef enum sdp_kind { SDP_AUDIO, SDP_VIDEO } sdp_kind;
 
@@ -51,6 +58,11 @@ typedef struct sdp_offer_media {
     char cname[SDP_ID_MAX];
     char stream_id[SDP_ID_MAX];   /* msid stream: the participant id that sends it */
     char track_id[SDP_ID_MAX];    /* msid track */
+    /* For SDP_RECVONLY video sections: the simulcast layers asked for, in
+     * a=simulcast:recv order (RFC 8853). Chromium sends them lowest
+     * resolution first in this order. None: one stream. */
+    char rids[SDP_MAX_RIDS][SDP_RID_MAX];
+    size_t n_rids;
 } sdp_offer_media;
 
 typedef struct sdp_offer {
@@ -68,7 +80,10 @@ typedef struct sdp_offer {
 /* Writes the offer: Opus (111) for audio; VP8 (96) then H264 (102,
  * constrained baseline, packetization-mode 1) for video; rtcp-fb nack,
  * nack pli, ccm fir, goog-remb on video; extmaps audio-level, mid and
- * transport-wide-cc with the ids above; a=ice-lite; a=setup:passive (the
+ * transport-wide-cc with the ids above (transport-cc feedback asked for on
+ * every section: the bridge estimates each receiver's bandwidth too);
+ * a recvonly video section with rids asks for simulcast (a=rid recv lines,
+ * a=simulcast:recv, the rid and repaired-rid extmaps); a=ice-lite; a=setup:passive (the
  * bridge is always the DTLS server, so the browser must answer
  * setup:active; JSEP's actpass would leave the role open for no gain);
  * rtcp-mux, rtcp-rsize; candidates then a=end-of-candidates. Returns the length (NUL written after it), or -1
@@ -86,6 +101,11 @@ typedef struct sdp_answer_media {
     char cname[SDP_ID_MAX];
     uint8_t pts[SDP_MAX_PTS];     /* payload types on the m= line */
     size_t n_pts;
+    /* a=simulcast:send: the layers the browser sends, in its order (first
+     * alternative of each; a paused '~' one included). Their SSRCs are not
+     * in the SDP: RTP names them with the rid header extension. */
+    char rids[SDP_MAX_RIDS][SDP_RID_MAX];
+    size_t n_rids;
 } sdp_answer_media;
 
 typedef struct sdp_answer {

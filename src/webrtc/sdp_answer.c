@@ -240,6 +240,50 @@ static int parse_ssrc_group(parser *ps, span v)
     return 0;
 }
 
+/* a=simulcast:<dir> <streams>[ <dir> <streams>] (RFC 8853): streams are
+ * ';'-separated, each a ','-separated list of alternative rids, '~' before
+ * a paused one. Only the send direction matters in an answer. */
+static int parse_simulcast(parser *ps, sdp_answer_media *m, span v)
+{
+    for (;;) {
+        span dir = span_word(&v);
+        if (dir.n == 0)
+            return 0;
+        span list = span_word(&v);
+        if (list.n == 0)
+            return fail(ps, "malformed a=simulcast");
+        if (!span_is(dir, "send"))
+            continue;
+        m->n_rids = 0;
+        size_t i = 0;
+        while (i < list.n) {
+            size_t end = i;
+            while (end < list.n && list.p[end] != ';')
+                end++;
+            span stream = { list.p + i, end - i };
+            const char *comma = stream.n ? memchr(stream.p, ',', stream.n) : NULL;
+            if (comma)
+                stream.n = (size_t)(comma - stream.p);
+            if (stream.n > 0 && stream.p[0] == '~') {
+                stream.p++;
+                stream.n--;
+            }
+            if (stream.n == 0 || stream.n >= SDP_RID_MAX)
+                return fail(ps, "bad rid in a=simulcast");
+            if (m->n_rids == SDP_MAX_RIDS)
+                return fail(ps, "more than %d simulcast streams", SDP_MAX_RIDS);
+            span_copy(m->rids[m->n_rids], SDP_RID_MAX, stream);
+            if (!sdp_rid_ok(m->rids[m->n_rids]))
+                return fail(ps, "bad rid in a=simulcast");
+            for (size_t k = 0; k < m->n_rids; k++)
+                if (strcmp(m->rids[k], m->rids[m->n_rids]) == 0)
+                    return fail(ps, "repeated rid in a=simulcast");
+            m->n_rids++;
+            i = end + 1;
+        }
+    }
+}
+
 /* m=<media> <port>[/<count>] <proto> <fmt> ... */
 static int parse_m_line(parser *ps, sdp_answer_media *m, span v)
 {
@@ -394,6 +438,8 @@ static int parse_attr(parser *ps, span v)
         return parse_ssrc(ps, m, value);
     } else if (span_is(name, "ssrc-group")) {
         return parse_ssrc_group(ps, value);
+    } else if (span_is(name, "simulcast")) {
+        return parse_simulcast(ps, m, value);
     }
     return 0;
 }

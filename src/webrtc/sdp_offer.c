@@ -74,6 +74,19 @@ static bool media_sends(const sdp_offer_media *m)
     return m->dir == SDP_SENDONLY || m->dir == SDP_SENDRECV;
 }
 
+bool sdp_rid_ok(const char *rid)
+{
+    size_t n = field_len(rid, SDP_RID_MAX);
+    if (n == (size_t)-1 || n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)rid[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return false;
+    }
+    return true;
+}
+
 static bool media_ok(const sdp_offer_media *m)
 {
     if (!mid_ok(m->mid))
@@ -84,6 +97,15 @@ static bool media_ok(const sdp_offer_media *m)
         return true;
     if (!dir_name(m->dir))
         return false;
+    if (m->n_rids > SDP_MAX_RIDS || (m->n_rids > 0 && (m->kind != SDP_VIDEO || m->dir != SDP_RECVONLY)))
+        return false;
+    for (size_t i = 0; i < m->n_rids; i++) {
+        if (!sdp_rid_ok(m->rids[i]))
+            return false;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(m->rids[i], m->rids[j]) == 0)
+                return false;
+    }
     if (media_sends(m)) {
         if (!field_is(m->cname, SDP_ID_MAX, is_vchar, 1, SDP_ID_MAX - 1) ||
             !field_is(m->stream_id, SDP_ID_MAX, is_token_char, 1, SDP_ID_MAX - 1) ||
@@ -160,9 +182,10 @@ static void write_media(outbuf *b, const sdp_offer *o, const sdp_offer_media *m)
     put(b, "a=%s\r\n", dir_name(m->dir));
     put(b, "a=rtcp-mux\r\n");
     put(b, "a=rtcp-rsize\r\n");
-    /* Transport-wide feedback is what the bridge gives a browser about the
-     * media it receives from it: only on the browser's own sections. */
-    bool twcc = m->dir == SDP_RECVONLY;
+    /* Transport-wide feedback both ways: the bridge gives it to a browser
+     * about what it sends (own sections), and gets it about what it
+     * forwards (the others), to estimate that receiver's bandwidth. */
+    bool twcc = true;
     if (audio) {
         put(b, "a=rtpmap:%d opus/48000/2\r\n", SDP_PT_OPUS);
         if (twcc)
@@ -191,6 +214,16 @@ static void write_media(outbuf *b, const sdp_offer *o, const sdp_offer_media *m)
     put(b, "a=extmap:%d http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n",
         SDP_EXT_TRANSPORT_CC);
     put(b, "a=extmap:%d urn:ietf:params:rtp-hdrext:sdes:mid\r\n", SDP_EXT_MID);
+    if (m->n_rids > 0) {
+        put(b, "a=extmap:%d urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\r\n", SDP_EXT_RID);
+        put(b, "a=extmap:%d urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id\r\n", SDP_EXT_REPAIRED_RID);
+        for (size_t i = 0; i < m->n_rids; i++)
+            put(b, "a=rid:%s recv\r\n", m->rids[i]);
+        put(b, "a=simulcast:recv ");
+        for (size_t i = 0; i < m->n_rids; i++)
+            put(b, "%s%s", i ? ";" : "", m->rids[i]);
+        put(b, "\r\n");
+    }
     if (media_sends(m)) {
         put(b, "a=msid:%s %s\r\n", m->stream_id, m->track_id);
         if (!audio && m->rtx_ssrc)

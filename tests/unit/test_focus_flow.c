@@ -97,11 +97,12 @@ typedef struct answer_spec {
     uint32_t ssrc[3];           /* mic (mid 0), camera (mid 1), screen (mid 2); 0: inactive */
     const char *setup;          /* "active" unless testing a bad one */
     unsigned paused;            /* expected in configure: bit 1 << MIC / CAMERA / SCREEN */
+    bool simulcast;             /* the camera as three layers named by rid, no SSRC */
 } answer_spec;
 
 static answer_spec spec3(const char *ufrag, unsigned seed, uint32_t audio, uint32_t video, uint32_t screen)
 {
-    answer_spec a = { ufrag, "browserPassword0123456789", seed, NULL, { audio, video, screen }, "active", 0 };
+    answer_spec a = { ufrag, "browserPassword0123456789", seed, NULL, { audio, video, screen }, "active", 0, false };
     return a;
 }
 
@@ -747,6 +748,9 @@ static char *build_answer(const char *offer_sdp, const answer_spec *a)
         uint32_t ssrc = own >= 0 ? a->ssrc[own] : 0;
         if (disabled)
             append(&out, &len, &cap, "a=inactive\r\n");
+        else if (own == 1 && a->simulcast)
+            append(&out, &len, &cap, "a=sendonly\r\na=rid:l send\r\na=rid:m send\r\na=rid:h send\r\n"
+                                     "a=simulcast:send l;m;h\r\n");
         else if (own >= 0 && ssrc)
             append(&out, &len, &cap, "a=sendonly\r\na=ssrc:%u cname:x\r\n", (unsigned)ssrc);
         else if (own >= 0)
@@ -3509,6 +3513,82 @@ static void test_room_full(void)
     free_all(f, all, ROOM_CAPACITY + 4);
 }
 
+/* A camera sent as simulcast: the offer asks for rids l;m;h, the answer
+ * names the layers without SSRCs, the focus makes up the SSRC (and RTX
+ * SSRC) of the one stream receivers get, keeps them across renegotiation,
+ * and tells the bridge the rids in order. */
+static json_t *camera_source(json_t *cfg)
+{
+    json_t *sources = json_object_get(json_object_get(cfg, "sources") ? cfg : json_object_get(cfg, "request"), "sources");
+    size_t i;
+    json_t *s;
+    json_array_foreach(sources, i, s)
+        if (json_object_get(s, "rids"))
+            return s;
+    return NULL;
+}
+
+static void test_simulcast_camera(void)
+{
+    focus *f = new_focus();
+    fake_conn *a = conn_open(f, "sima"), *b = conn_open(f, "simb");
+    fake_conn *room[] = { a, b };
+    a->spec = spec("simA", 120, 5001u, 5002u);
+    a->spec.simulcast = true;
+    b->spec = spec("simB", 121, 6001u, 6002u);
+    json_t *oa = join_allocated(f, a, "sim", "Ann", 120);
+    const char *sdp = oa ? str(oa, "sdp") : "";
+    CHECK(strstr(sdp, "a=mid:1\r\n") != NULL);
+    CHECK(strstr(sdp, "a=rid:l recv\r\na=rid:m recv\r\na=rid:h recv\r\na=simulcast:recv l;m;h\r\n") != NULL);
+    char *ans = build_answer(sdp, &a->spec);
+    send_answer(f, a, ans, version_of(oa));
+    free(ans);
+    json_t *cfg = EXPECT_REQ("configure", "sim", a->id);
+    json_t *cam = camera_source(cfg);
+    CHECK(cam != NULL);
+    uint32_t ssrc = (uint32_t)json_integer_value(json_object_get(cam, "ssrc"));
+    uint32_t rtx = (uint32_t)json_integer_value(json_object_get(cam, "rtx"));
+    CHECK(ssrc != 0 && rtx != 0 && ssrc != rtx && ssrc != 5002u);
+    json_t *rids = json_object_get(cam, "rids");
+    CHECK_EQ_INT(json_array_size(rids), 3);
+    CHECK_EQ_STR(json_string_value(json_array_get(rids, 0)), "l");
+    CHECK_EQ_STR(json_string_value(json_array_get(rids, 2)), "h");
+    CHECK_EQ_STR(json_string_value(json_object_get(cam, "kind")), "video");
+    reply_ok(f, cfg);
+
+    /* Ben is offered Ann's camera under the made-up SSRCs, with its FID group. */
+    json_t *ob = join_allocated(f, b, "sim", "Ben", 121);
+    char want[96];
+    snprintf(want, sizeof want, "a=ssrc-group:FID %u %u\r\n", (unsigned)ssrc, (unsigned)rtx);
+    CHECK(ob && strstr(str(ob, "sdp"), want) != NULL);
+    b->seen--;
+    settle(f, room, 2);
+    /* A renegotiation keeps them. */
+    send_text(f, a, "{\"type\":\"renegotiate\"}");
+    json_t *again = EXPECT(a, "offer");
+    ans = build_answer(again ? str(again, "sdp") : "", &a->spec);
+    send_answer(f, a, ans, version_of(again));
+    free(ans);
+    cfg = EXPECT_REQ("configure", "sim", a->id);
+    cam = camera_source(cfg);
+    CHECK(cam && (uint32_t)json_integer_value(json_object_get(cam, "ssrc")) == ssrc &&
+          (uint32_t)json_integer_value(json_object_get(cam, "rtx")) == rtx);
+    reply_ok(f, cfg);
+    settle(f, room, 2);
+    EXPECT_NOTHING(b);
+
+    /* With simulcast off, the offer asks for one stream. */
+    focus *g = new_focus();
+    focus_set_simulcast(g, false);
+    fake_conn *c = conn_open(g, "simc");
+    json_t *oc = join_allocated(g, c, "plain", "Cat", 122);
+    CHECK(oc && strstr(str(oc, "sdp"), "a=simulcast") == NULL && strstr(str(oc, "sdp"), "a=rid:") == NULL);
+    skip_requests();
+    fake_conn *cs[] = { c };
+    free_all(g, cs, 1);
+    free_all(f, room, 2);
+}
+
 /* An operator's --room-capacity: a room of 3 refuses the fourth. */
 static void test_room_capacity_setting(void)
 {
@@ -3891,6 +3971,7 @@ int main(void)
     test_screen_share();
     test_room_full();
     test_room_capacity_setting();
+    test_simulcast_camera();
     test_last_n();
     test_turn();
 

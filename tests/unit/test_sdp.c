@@ -71,12 +71,20 @@ static void add_source(sdp_offer *o, const char *mid, sdp_kind kind, uint32_t ss
 /* The offers the fixtures were captured with, as a participant sees them:
  * 1: just joined, its own two sections;
  * 2: two others present (b7c2e91d, c3d4e5f6), two sources each;
- * 3: b7c2e91d left, its sections disabled. */
+ * 3: b7c2e91d left, its sections disabled;
+ * 4: as 1, asking for three simulcast layers on the camera (rids l, m, h). */
 static void fixture_offer(sdp_offer *o, int n)
 {
-    base_offer(o, (uint32_t)n);
+    base_offer(o, n == 4 ? 1u : (uint32_t)n);
     add_media(o, "0", SDP_AUDIO, SDP_RECVONLY);
-    add_media(o, "1", SDP_VIDEO, SDP_RECVONLY);
+    sdp_offer_media *camera = add_media(o, "1", SDP_VIDEO, SDP_RECVONLY);
+    if (n == 4) {
+        const char *rids[] = { "l", "m", "h" };
+        for (size_t i = 0; i < 3; i++)
+            set_str(camera->rids[i], sizeof camera->rids[i], rids[i]);
+        camera->n_rids = 3;
+        return;
+    }
     if (n < 2)
         return;
     add_source(o, "2", SDP_AUDIO, 1398425011u, "T0qBa3p+Zr2v/xkW", "b7c2e91d",
@@ -96,7 +104,7 @@ static void fixture_offer(sdp_offer *o, int n)
 static int write_offers(const char *dir)
 {
     static char buf[65536];
-    for (int n = 1; n <= 3; n++) {
+    for (int n = 1; n <= 4; n++) {
         sdp_offer *o = malloc(sizeof *o);
         if (!o)
             return 1;
@@ -216,6 +224,7 @@ static const char golden[] =
     "a=rtcp-fb:96 nack pli\r\n"
     "a=rtcp-fb:96 ccm fir\r\n"
     "a=rtcp-fb:96 goog-remb\r\n"
+    "a=rtcp-fb:96 transport-cc\r\n"
     "a=rtpmap:97 rtx/90000\r\n"
     "a=fmtp:97 apt=96\r\n"
     "a=rtpmap:102 H264/90000\r\n"
@@ -223,6 +232,7 @@ static const char golden[] =
     "a=rtcp-fb:102 nack pli\r\n"
     "a=rtcp-fb:102 ccm fir\r\n"
     "a=rtcp-fb:102 goog-remb\r\n"
+    "a=rtcp-fb:102 transport-cc\r\n"
     "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n"
     "a=rtpmap:103 rtx/90000\r\n"
     "a=fmtp:103 apt=102\r\n"
@@ -299,8 +309,8 @@ static void test_write_fixture_offers(void)
     /* The committed offers are what the writer produces now (else the
      * answers were captured against an older writer: capture again). */
     static sdp_offer o;
-    const char *names[] = { "offer-1.sdp", "offer-2.sdp", "offer-3.sdp" };
-    for (int n = 1; n <= 3; n++) {
+    const char *names[] = { "offer-1.sdp", "offer-2.sdp", "offer-3.sdp", "offer-4.sdp" };
+    for (int n = 1; n <= 4; n++) {
         fixture_offer(&o, n);
         int len = sdp_write_offer(&o, out, sizeof out);
         CHECK(len > 0);
@@ -989,6 +999,72 @@ static void test_fingerprint_decode(void)
     CHECK_EQ_INT(sdp_fingerprint_decode(fp_bridge, NULL), -1);
 }
 
+/* Simulcast: the offer's rid lines, Chromium's answer (layers named by rid
+ * in a=simulcast:send, no SSRCs), and malformed a=simulcast lines. */
+static void test_simulcast(void)
+{
+    static sdp_offer o;
+    fixture_offer(&o, 4);
+    CHECK(sdp_write_offer(&o, out, sizeof out) > 0);
+    CHECK(contains(out, "\r\na=rid:l recv\r\na=rid:m recv\r\na=rid:h recv\r\na=simulcast:recv l;m;h\r\n"));
+    CHECK(contains(out, "\r\na=extmap:5 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\r\n"));
+    CHECK(contains(out, "\r\na=extmap:6 urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id\r\n"));
+    /* Only a recvonly video section may ask for layers; rids must be valid and distinct. */
+    o.media[0].n_rids = 1;
+    set_str(o.media[0].rids[0], sizeof o.media[0].rids[0], "a");
+    CHECK_EQ_INT(sdp_write_offer(&o, out, sizeof out), -1);
+    fixture_offer(&o, 4);
+    set_str(o.media[1].rids[1], sizeof o.media[1].rids[1], "l");
+    CHECK_EQ_INT(sdp_write_offer(&o, out, sizeof out), -1);
+    set_str(o.media[1].rids[1], sizeof o.media[1].rids[1], "m;x");
+    CHECK_EQ_INT(sdp_write_offer(&o, out, sizeof out), -1);
+    CHECK(sdp_rid_ok("q_1-A"));
+    CHECK(!sdp_rid_ok(""));
+    CHECK(!sdp_rid_ok("~l"));
+
+    size_t len = 0;
+    char *text = load_fixture("chromium-answer-6-simulcast.sdp", &len);
+    CHECK(text != NULL);
+    if (text) {
+        CHECK_EQ_INT(parse(text, len), 0);
+        CHECK_EQ_INT(ans.n_media, 2);
+        const sdp_answer_media *cam = &ans.media[1];
+        CHECK_EQ_STR(cam->mid, "1");
+        CHECK_EQ_INT(cam->dir, SDP_SENDONLY);
+        CHECK_EQ_INT(cam->n_rids, 3);
+        CHECK_EQ_STR(cam->rids[0], "l");
+        CHECK_EQ_STR(cam->rids[1], "m");
+        CHECK_EQ_STR(cam->rids[2], "h");
+        CHECK_EQ_INT(cam->n_ssrcs, 0);
+        CHECK_EQ_INT(ans.media[0].n_rids, 0);
+    }
+    free(text);
+
+    struct { const char *line; int rc; size_t n; const char *first; } cases[] = {
+        { "a=simulcast:send ~l;m", 0, 2, "l" },        /* paused layer: still named */
+        { "a=simulcast:send a,b;c", 0, 2, "a" },       /* alternatives: the first */
+        { "a=simulcast:recv x send y", 0, 1, "y" },
+        { "a=simulcast:recv x", 0, 0, NULL },          /* nothing sent */
+        { "a=simulcast:send", -1, 0, NULL },
+        { "a=simulcast:send l;;m", -1, 0, NULL },
+        { "a=simulcast:send l;l", -1, 0, NULL },
+        { "a=simulcast:send a;b;c;d", -1, 0, NULL },
+        { "a=simulcast:send 12345678901234567", -1, 0, NULL },
+        { "a=simulcast:send l/m", -1, 0, NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int r = parse_edited("a=rtcp-rsize", cases[i].line);
+        if (r != cases[i].rc)
+            fprintf(stderr, "simulcast case \"%s\": %d (%s)\n", cases[i].line, r, err);
+        CHECK_EQ_INT(r, cases[i].rc);
+        if (r == 0 && cases[i].rc == 0) {
+            CHECK_EQ_INT(ans.media[1].n_rids, cases[i].n);
+            if (cases[i].first)
+                CHECK_EQ_STR(ans.media[1].rids[0], cases[i].first);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--write-offers") == 0)
@@ -999,6 +1075,7 @@ int main(int argc, char **argv)
     test_write_invalid();
     test_write_fixture_offers();
     test_parse_chromium();
+    test_simulcast();
     test_parse_edited();
     test_parse_synthetic();
     test_parse_hostile();

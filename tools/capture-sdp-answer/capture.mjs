@@ -4,8 +4,9 @@
 // The offers are tests/fixtures/sdp/offer-*.sdp, written by sdp_write_offer:
 //   ./build/tests/unit/test_sdp --write-offers tests/fixtures/sdp
 // then, in this folder:
-//   npm ci && node capture.mjs [--check] [path/to/chromium]
-// writes tests/fixtures/sdp/chromium-answer-*.sdp (with --check it only
+//   npm ci && node capture.mjs [--check] [--only=NAME] [path/to/chromium]
+// writes tests/fixtures/sdp/chromium-answer-*.sdp (--only=NAME: just those whose
+// file name contains NAME; with --check it only
 // negotiates and reports, e.g. to see that Chromium still takes the offers
 // without changing the fixtures the unit tests assert on). The browser is Debian's
 // (/usr/bin/chromium by default); nothing is downloaded.
@@ -28,6 +29,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, '..', '..', 'tests', 'fixtures', 'sdp');
 const args = process.argv.slice(2);
 const checkOnly = args.includes('--check');    // negotiate and report, write nothing
+const onlyArg = args.find((a) => a.startsWith('--only='));
+const only = onlyArg ? onlyArg.slice('--only='.length) : null;   // write only fixtures whose name contains this
 const executablePath = args.find((a) => !a.startsWith('--')) || '/usr/bin/chromium';
 
 async function readOffer(name) {
@@ -128,6 +131,13 @@ const scenarios = [
         what: 'first offer, sent after ICE gathering completed (pc.localDescription with the browser\'s host candidates)' },
     ],
   },
+  {
+    media: { audio: true, video: { width: 1280, height: 720 } },
+    steps: [
+      { offer: 'offer-4.sdp', out: 'chromium-answer-6-simulcast.sdp',
+        what: 'first offer asking for simulcast on the camera (rids l;m;h recv): three layers, no SSRCs in the SDP' },
+    ],
+  },
 ];
 
 const browser = await chromium.launch({
@@ -172,7 +182,7 @@ try {
         `# Captured from Chromium ${version} (Debian, ${executablePath}) by\n` +
         `# tools/capture-sdp-answer/capture.mjs: the answer to ${s.offer},\n` +
         `# ${s.what}.\n`;
-      if (!checkOnly)
+      if (!checkOnly && (!only || s.out.includes(only)))
         await writeFile(join(fixtures, s.out), header + results[i].sdp, 'latin1');
       console.log(`${s.out}: ${results[i].sdp.length} bytes; transceivers ${results[i].mids}` +
         (results[i].tracks ? `; new remote tracks ${results[i].tracks}` : ''));

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge/bwe.h"
+#include "bridge/simulcast.h"
 #include "bridge/worker.h"
 #include "webrtc/rtcp.h"
 #include "webrtc/rtx.h"
@@ -14,6 +16,7 @@
 #define KEYFRAME_MIN_INTERVAL_MS 300
 #define RTCP_BUF 1200
 #define SPEAKER_TICK_MS 100
+#define TWCC_FEEDBACK_MAX 1024     /* statuses read from one feedback packet */
 
 conference *conference_new(const char *name, struct worker *w)
 {
@@ -61,15 +64,36 @@ endpoint *conference_tick_speakers(conference *conf, int64_t now_ms)
     return NULL;
 }
 
+void conference_send_media(conference *conf, endpoint *r, worker_out *out, size_t len, const rtp_header *h)
+{
+    worker *w = conf->worker;
+    if (r->bwe && twcc_ext_write(out->buf, h, SDP_EXT_TRANSPORT_CC, r->tw_seq_out) == 0)
+        bwe_on_sent(r->bwe, r->tw_seq_out++, len, w->batch_us, r->probing);
+    if (stoa_srtp_protect_rtp(&r->srtp, out->buf, &len, WORKER_BUF) < 0)
+        return;
+    worker_out_commit_to(w, r, len);
+    w->counters.rtp_forwarded++;
+}
+
 void conference_forward_rtp(conference *conf, endpoint *sender, source *src,
                             uint8_t *buf, size_t len, const rtp_header *h)
 {
     worker *w = conf->worker;
-    /* The mid names the sender's m= section; each receiver gets the stream
-     * on a section of its own, known to it by SSRC. */
+    int64_t now = w->batch_us / 1000;
+    /* The mid and rid name the sender's m= section and layer; each receiver
+     * gets the stream on a section of its own, known to it by SSRC. */
     rtp_ext_blank(buf, h, SDP_EXT_MID);
+    if (src->group >= 0) {
+        rtp_ext_blank(buf, h, SDP_EXT_RID);
+        rtp_ext_blank(buf, h, SDP_EXT_REPAIRED_RID);
+    }
     if (src->cache)
-        packet_cache_store(src->cache, h->seq, buf, len, w->batch_us / 1000);
+        packet_cache_store(src->cache, h->seq, buf, len, now);
+    if (src->group >= 0) {
+        bool keyframe = simulcast_inspect(src, buf, len, h);
+        simulcast_forward(conf, sender, src, buf, len, h, keyframe, now);
+        return;
+    }
     bool camera = src->video && !src->screen;
     for (endpoint *r = conf->endpoints; r; r = r->next) {
         if (r == sender || r->state != ENDPOINT_CONNECTED)
@@ -78,11 +102,7 @@ void conference_forward_rtp(conference *conf, endpoint *sender, source *src,
             continue;
         worker_out *out = worker_out_reserve(w);
         memcpy(out->buf, buf, len);
-        size_t out_len = len;
-        if (stoa_srtp_protect_rtp(&r->srtp, out->buf, &out_len, WORKER_BUF) < 0)
-            continue;
-        worker_out_commit_to(w, r, out_len);
-        w->counters.rtp_forwarded++;
+        conference_send_media(conf, r, out, len, h);
     }
 }
 
@@ -122,7 +142,7 @@ void conference_request_keyframes(conference *conf, const endpoint *except, int6
         if (ep == except || ep->state != ENDPOINT_CONNECTED)
             continue;
         for (int i = 0; i < ep->n_sources; i++)
-            if (ep->sources[i].video)
+            if (ep->sources[i].video && ep->sources[i].n_layers == 0 && ep->sources[i].bound)
                 conference_request_source_keyframe(conf, ep, &ep->sources[i], now);
     }
 }
@@ -167,7 +187,8 @@ bool conference_update_forwarded(conference *conf, endpoint *receiver, int64_t n
         /* A newly forwarded camera starts with a keyframe for this receiver. */
         for (endpoint *ep = conf->endpoints; ep; ep = ep->next)
             for (int k = 0; ep->serial == next[i] && k < ep->n_sources; k++)
-                if (ep->sources[k].video && !ep->sources[k].screen && ep->state == ENDPOINT_CONNECTED)
+                if (ep->sources[k].video && !ep->sources[k].screen && ep->sources[k].n_layers == 0 &&
+                    ep->sources[k].bound && ep->state == ENDPOINT_CONNECTED)
                     conference_request_source_keyframe(conf, ep, &ep->sources[k], now);
     }
     memcpy(receiver->forwarded, next, sizeof next[0] * (size_t)n);
@@ -190,12 +211,14 @@ void conference_flush_keyframe_requests(conference *conf, int64_t now)
 
 /* Answers a receiver's NACK from the sender's packet cache, as RTX
  * (RFC 4588) when the source has an RTX stream (every offer negotiates it),
- * else resent as it was in its own stream (RFC 4585). What the cache no
- * longer holds is asked of the sender (its retransmission then reaches every
- * receiver through normal forwarding). */
+ * else resent as it was in its own stream (RFC 4585). For a simulcast
+ * camera the receiver's sequence numbers are mapped back to the layer it
+ * is sent, and the resent packet rewritten the same way again. What the
+ * cache no longer holds is asked of the sender (its retransmission then
+ * reaches every receiver through normal forwarding). */
 static void answer_nack(conference *conf, endpoint *from, const rtcp_packet *p, int64_t now)
 {
-    uint32_t media_ssrc;
+    uint32_t media_ssrc, missing_ssrc = 0;
     uint16_t seqs[128], missing[128];
     size_t n, n_missing = 0;
     source *src;
@@ -205,35 +228,49 @@ static void answer_nack(conference *conf, endpoint *from, const rtcp_packet *p, 
     endpoint *owner = owner_of(conf, media_ssrc, &src);
     if (!owner || owner == from)
         return;
+    out_stream *os = src->n_layers > 0 ? simulcast_stream(from, src->ssrc) : NULL;
+    if (src->n_layers > 0 && !os)
+        return;
     w->counters.nacks_received += n;
     for (size_t i = 0; i < n; i++) {
+        source *held = src;
+        uint16_t seq = seqs[i];
+        uint32_t layer_ssrc;
+        if (os && (stream_rewrite_source_seq(&os->rewrite, seqs[i], &layer_ssrc, &seq) < 0 ||
+                   !(held = endpoint_source(owner, layer_ssrc))))
+            continue;
         size_t len;
-        const uint8_t *pkt = src->cache ? packet_cache_get(src->cache, seqs[i], now, 1000, &len) : NULL;
+        const uint8_t *pkt = held->cache ? packet_cache_get(held->cache, seq, now, 1000, &len) : NULL;
         if (!pkt) {
-            missing[n_missing++] = seqs[i];
+            if (n_missing == 0 || missing_ssrc == held->ssrc) {
+                missing_ssrc = held->ssrc;
+                missing[n_missing++] = seq;
+            }
             continue;
         }
         worker_out *out = worker_out_reserve(w);
+        memcpy(out->buf, pkt, len);
+        rtp_header h;
+        if (rtp_parse(out->buf, len, &h) < 0 ||
+            (os && stream_rewrite_packet(&os->rewrite, out->buf, len, &h, false, now) < 0))
+            continue;
         if (src->rtx_ssrc) {
             /* RFC 4588: on the source's RTX stream, numbered per receiver. */
-            uint8_t pt = (pkt[1] & 0x7F) == SDP_PT_H264 ? SDP_PT_H264_RTX : SDP_PT_VP8_RTX;
+            uint8_t pt = h.payload_type == SDP_PT_H264 ? SDP_PT_H264_RTX : SDP_PT_VP8_RTX;
             size_t rtx_len;
-            if (rtx_build(pkt, len, src->rtx_ssrc, pt, endpoint_next_rtx_seq(from, src->rtx_ssrc), out->buf,
-                          WORKER_BUF - STOA_SRTP_MAX_TRAILER, &rtx_len) != RTX_OK)
+            if (rtx_build(out->buf, len, src->rtx_ssrc, pt, endpoint_next_rtx_seq(from, src->rtx_ssrc), out->buf,
+                          WORKER_BUF - STOA_SRTP_MAX_TRAILER, &rtx_len) != RTX_OK ||
+                rtp_parse(out->buf, rtx_len, &h) < 0)
                 continue;
             len = rtx_len;
-        } else {
-            memcpy(out->buf, pkt, len);   /* resent as it was, in its own stream */
         }
-        if (stoa_srtp_protect_rtp(&from->srtp, out->buf, &len, WORKER_BUF) < 0)
-            continue;
-        worker_out_commit_to(w, from, len);
+        conference_send_media(conf, from, out, len, &h);
         w->counters.retransmitted++;
     }
     if (n_missing == 0)
         return;
     uint8_t pkt[RTCP_BUF];
-    size_t len = rtcp_build_nack(pkt, sizeof pkt, owner->bridge_ssrc, media_ssrc, missing, n_missing);
+    size_t len = rtcp_build_nack(pkt, sizeof pkt, owner->bridge_ssrc, missing_ssrc, missing, n_missing);
     if (len)
         worker_send_rtcp(w, owner, pkt, len);
 }
@@ -252,24 +289,38 @@ void conference_nack_sender(conference *conf, endpoint *sender, source *src, uin
     conf->worker->counters.nacks_sent += n;
 }
 
-static void handle_keyframe_request(conference *conf, const rtcp_packet *p, int64_t now)
+/* A receiver asks for a key frame of what it gets: of a simulcast camera,
+ * that is the layer it is sent (or about to be). */
+static void request_for(conference *conf, endpoint *from, uint32_t media_ssrc, int64_t now)
 {
     source *src;
+    endpoint *owner = owner_of(conf, media_ssrc, &src);
+    if (!owner || owner == from || !src->video)
+        return;
+    if (src->n_layers > 0) {
+        out_stream *os = simulcast_stream(from, src->ssrc);
+        uint32_t layer_ssrc;
+        if (!os || (!stream_rewrite_pending(&os->rewrite, &layer_ssrc) &&
+                    !stream_rewrite_current(&os->rewrite, &layer_ssrc)) ||
+            !(src = endpoint_source(owner, layer_ssrc)))
+            return;
+    }
+    conference_request_source_keyframe(conf, owner, src, now);
+}
+
+static void handle_keyframe_request(conference *conf, endpoint *from, const rtcp_packet *p, int64_t now)
+{
     if (p->count == RTCP_FMT_PLI) {
         rtcp_fb fb;
-        endpoint *owner;
-        if (rtcp_parse_fb(p, &fb) == 0 && (owner = owner_of(conf, fb.media_ssrc, &src)) && src->video)
-            conference_request_source_keyframe(conf, owner, src, now);
+        if (rtcp_parse_fb(p, &fb) == 0)
+            request_for(conf, from, fb.media_ssrc, now);
     } else if (p->count == RTCP_FMT_FIR) {
         rtcp_fir_entry entries[8];
         size_t n;
         if (rtcp_parse_fir(p, entries, 8, &n) < 0)
             return;
-        for (size_t i = 0; i < n; i++) {
-            endpoint *owner = owner_of(conf, entries[i].ssrc, &src);
-            if (owner && src->video)
-                conference_request_source_keyframe(conf, owner, src, now);
-        }
+        for (size_t i = 0; i < n; i++)
+            request_for(conf, from, entries[i].ssrc, now);
     }
 }
 
@@ -280,6 +331,26 @@ static size_t append_sender_report(uint8_t *out, size_t cap, const rtcp_sr *sr)
     rtcp_sr bare = *sr;
     bare.n_blocks = 0;
     return rtcp_build_sr(out, cap, &bare);
+}
+
+/* A layer's sender report goes to the receivers sent that layer, as a
+ * report of the stream they know (its SSRC and timestamps), for lip sync. */
+static void relay_layer_report(conference *conf, endpoint *sender, const source *layer, const rtcp_sr *sr)
+{
+    uint32_t group_ssrc = sender->sources[layer->group].ssrc;
+    for (endpoint *r = conf->endpoints; r; r = r->next) {
+        if (r == sender || r->state != ENDPOINT_CONNECTED)
+            continue;
+        out_stream *os = simulcast_stream(r, group_ssrc);
+        rtcp_sr mapped = *sr;
+        if (!os || !stream_rewrite_map_timestamp(&os->rewrite, layer->ssrc, sr->rtp_timestamp, &mapped.rtp_timestamp))
+            continue;
+        mapped.ssrc = group_ssrc;
+        uint8_t pkt[RTCP_BUF];
+        size_t n = append_sender_report(pkt, sizeof pkt, &mapped);
+        if (n)
+            worker_send_rtcp(conf->worker, r, pkt, n);
+    }
 }
 
 void conference_handle_rtcp(conference *conf, endpoint *from, const uint8_t *buf, size_t len, int64_t now)
@@ -297,15 +368,23 @@ void conference_handle_rtcp(conference *conf, endpoint *from, const uint8_t *buf
                 continue;
             src->stats.last_sr = (sr.ntp_sec << 16) | (sr.ntp_frac >> 16);
             src->stats.last_sr_at_ms = now;
-            relay_len += append_sender_report(relay + relay_len, sizeof relay - relay_len, &sr);
+            if (src->group >= 0)
+                relay_layer_report(conf, from, src, &sr);
+            else
+                relay_len += append_sender_report(relay + relay_len, sizeof relay - relay_len, &sr);
         } else if (p.type == RTCP_SDES && relay_len > 0 && relay_len + p.len <= sizeof relay) {
             /* Receivers want the CNAME next to the SR for lip sync. */
             memcpy(relay + relay_len, p.data, p.len);
             relay_len += p.len;
         } else if (p.type == RTCP_PSFB) {
-            handle_keyframe_request(conf, &p, now);
+            handle_keyframe_request(conf, from, &p, now);
         } else if (p.type == RTCP_RTPFB && p.count == RTCP_FMT_NACK) {
             answer_nack(conf, from, &p, now);
+        } else if (p.type == RTCP_RTPFB && p.count == RTCP_FMT_TWCC && from->bwe) {
+            twcc_entry entries[TWCC_FEEDBACK_MAX];
+            twcc_feedback fb;
+            if (twcc_parse(&p, &fb, entries, TWCC_FEEDBACK_MAX) == 0)
+                bwe_on_feedback(from->bwe, &fb, conf->worker->batch_us);
         }
         /* RR, REMB, transport-cc, BYE, APP: consumed here. */
     }

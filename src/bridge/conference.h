@@ -39,6 +39,13 @@ endpoint *conference_tick_speakers(conference *conf, int64_t now_ms);
  * only mean something on the sender's transport are blanked). */
 void conference_forward_rtp(conference *conf, endpoint *sender, source *src,
                             uint8_t *buf, size_t len, const rtp_header *h);
+struct worker_out;
+/* Sends the RTP packet in the reserved slot out (len bytes, h its header's
+ * parse, offsets valid for it) to receiver: numbered on receiver's
+ * transport-wide sequence when it carries that extension (and counted by
+ * its bandwidth estimator), protected, committed. */
+void conference_send_media(conference *conf, endpoint *receiver, struct worker_out *out, size_t len,
+                           const rtp_header *h);
 /* Handles one decrypted compound RTCP packet from an endpoint: relays
  * sender reports, keyframe requests and NACKs; consumes the rest. */
 void conference_handle_rtcp(conference *conf, endpoint *from, const uint8_t *buf, size_t len, int64_t now_ms);

@@ -328,6 +328,14 @@ static void handle_configure(bridge *b, json_t *req, json_int_t id, reg_conferen
     snprintf(cmd->remote_pwd, sizeof cmd->remote_pwd, "%s", pwd);
     size_t i;
     json_t *s;
+    size_t total = 0;
+    json_array_foreach(sources, i, s)
+        total += 1 + json_array_size(json_object_get(s, "rids"));
+    if (total > ENDPOINT_MAX_SOURCES) {
+        free(cmd);
+        respond_error(b, id, "bad-request", "at most 8 sources, each simulcast layer counting as one more");
+        return;
+    }
     json_array_foreach(sources, i, s) {
         json_t *ssrc = json_object_get(s, "ssrc");
         const char *kind = json_string_value(json_object_get(s, "kind"));
@@ -345,6 +353,26 @@ static void handle_configure(bridge *b, json_t *req, json_int_t id, reg_conferen
         json_t *rtx = json_object_get(s, "rtx");
         if (json_is_integer(rtx) && json_integer_value(rtx) > 0 && json_integer_value(rtx) <= 0xFFFFFFFFll)
             cmd->source_rtx[cmd->n_sources] = (uint32_t)json_integer_value(rtx);
+        json_t *rids = json_object_get(s, "rids");
+        size_t k;
+        json_t *rid;
+        bool rids_ok = !rids || (json_is_array(rids) && json_array_size(rids) <= SOURCE_MAX_LAYERS &&
+                                 cmd->video[cmd->n_sources]);
+        json_array_foreach(rids, k, rid) {
+            if (!rids_ok || !json_is_string(rid) || !sdp_rid_ok(json_string_value(rid))) {
+                rids_ok = false;
+                break;
+            }
+            snprintf(cmd->source_rids[cmd->n_sources][k], SOURCE_RID_MAX, "%s", json_string_value(rid));
+            for (size_t j = 0; j < k; j++)
+                rids_ok &= strcmp(cmd->source_rids[cmd->n_sources][j], cmd->source_rids[cmd->n_sources][k]) != 0;
+        }
+        if (!rids_ok) {
+            free(cmd);
+            respond_error(b, id, "bad-request", "rids: up to 3 distinct RFC 8851 rids, on a video source");
+            return;
+        }
+        cmd->source_n_rids[cmd->n_sources] = rids ? (int)json_array_size(rids) : 0;
         cmd->n_sources++;
     }
     if (!push_command(b, c->worker, cmd)) {
@@ -408,6 +436,23 @@ static void handle_constraints(bridge *b, json_t *req, json_int_t id, reg_confer
             return;
         }
         snprintf(cmd->selected[cmd->n_selected++], ENDPOINT_ID_MAX, "%s", s);
+    }
+    json_t *heights = json_object_get(req, "heights");
+    const char *key;
+    if (heights && (!json_is_object(heights) || json_object_size(heights) > ENDPOINT_MAX_FORWARDED)) {
+        free(cmd);
+        respond_error(b, id, "bad-request", "heights maps at most 64 endpoint ids to pixel heights");
+        return;
+    }
+    json_object_foreach(heights, key, v) {
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 8192 ||
+            strlen(key) == 0 || strlen(key) >= ENDPOINT_ID_MAX) {
+            free(cmd);
+            respond_error(b, id, "bad-request", "heights maps endpoint ids to pixel heights (0..8192)");
+            return;
+        }
+        snprintf(cmd->view_heights[cmd->n_view_heights].id, ENDPOINT_ID_MAX, "%s", key);
+        cmd->view_heights[cmd->n_view_heights++].height = (uint16_t)json_integer_value(v);
     }
     if (!push_command(b, c->worker, cmd)) {
         respond_error(b, id, "unavailable", "out of memory");

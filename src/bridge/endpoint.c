@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge/bwe.h"
 #include "core/random.h"
 
 endpoint *endpoint_new(const char *id)
@@ -19,6 +20,7 @@ endpoint *endpoint_new(const char *id)
     ep->bridge_ssrc = random_u32();
     ep->last_n = -1;
     ep->state = ENDPOINT_NEW;
+    ep->tw_seq_out = (uint16_t)random_u32();
     return ep;
 }
 
@@ -35,6 +37,7 @@ void endpoint_free(endpoint *ep)
     for (int i = 0; i < ep->n_sources; i++)
         source_release(&ep->sources[i]);
     free(ep->twcc);
+    bwe_free(ep->bwe);
     if (ep->dtls)
         dtls_conn_free(ep->dtls);
     if (ep->srtp_ready)
@@ -76,14 +79,36 @@ source *endpoint_source_by_rtx(endpoint *ep, uint32_t rtx_ssrc)
 source *endpoint_source(endpoint *ep, uint32_t ssrc)
 {
     for (int i = 0; i < ep->n_sources; i++)
-        if (ep->sources[i].ssrc == ssrc)
+        if (ep->sources[i].ssrc == ssrc && ep->sources[i].bound)
             return &ep->sources[i];
     return NULL;
 }
 
-/* RFC 3550 A.1 (sequence tracking) and A.8 (jitter), in RTP clock units. */
-void source_update_stats(source *src, const rtp_header *h, int64_t now)
+uint32_t source_bitrate(const source *src, int64_t now)
 {
+    if (now - src->last_packet_ms > 1000)
+        return 0;
+    return src->bitrate_bps;
+}
+
+static void count_bytes(source *src, size_t len, int64_t now)
+{
+    int64_t elapsed = now - src->rate_window_start_ms;
+    if (elapsed >= SOURCE_RATE_WINDOW_MS) {
+        /* A window that ended long ago says nothing about now. */
+        src->bitrate_bps = elapsed < 2 * SOURCE_RATE_WINDOW_MS
+                               ? (uint32_t)((uint64_t)src->rate_window_bytes * 8000 / (uint64_t)elapsed) : 0;
+        src->rate_window_start_ms = now;
+        src->rate_window_bytes = 0;
+    }
+    src->rate_window_bytes += (uint32_t)len;
+    src->last_packet_ms = now;
+}
+
+/* RFC 3550 A.1 (sequence tracking) and A.8 (jitter), in RTP clock units. */
+void source_update_stats(source *src, const rtp_header *h, size_t len, int64_t now)
+{
+    count_bytes(src, len, now);
     source_stats *s = &src->stats;
     if (!s->started) {
         s->started = true;

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "bridge/packet_cache.h"
+#include "bridge/stream_rewrite.h"
 #include "webrtc/dtls.h"
 #include "webrtc/rtp.h"
 #include "webrtc/srtp.h"
@@ -21,10 +22,14 @@
 #define ENDPOINT_MAX_SELECTED 8
 #define ENDPOINT_MAX_FORWARDED 64
 #define ENDPOINT_MAX_RTX_STREAMS 16
+#define ENDPOINT_MAX_OUT_STREAMS 32    /* simulcast cameras one receiver gets at once */
+#define SOURCE_MAX_LAYERS 3
+#define SOURCE_RID_MAX 17
 
 struct worker;
 struct conference;
 struct tcp_conn;
+struct bwe;
 
 /* Receive statistics of one incoming SSRC (RFC 3550 appendix A.1, A.3, A.8). */
 typedef struct source_stats {
@@ -53,7 +58,37 @@ typedef struct source {
     bool keyframe_pending;         /* a request waits for the rate limit */
     uint8_t fir_seq;
     packet_cache *cache;           /* video: recent packets, to answer receivers' NACKs */
+
+    /* Simulcast (RFC 8853): a camera sent as up to three layers, each a
+     * source of its own, named by rid until its first packet tells its
+     * SSRC. The group source (n_layers > 0) has the SSRCs receivers know
+     * (made up by the focus) and never carries packets itself. */
+    bool bound;                    /* ssrc is known (false: a layer not yet seen) */
+    int n_layers;                  /* group: how many layers */
+    int8_t layers[SOURCE_MAX_LAYERS];  /* group: indices of its layers in the endpoint's sources */
+    int8_t group;                  /* layer: index of its group source; -1 for other sources */
+    int8_t layer;                  /* layer: position in the simulcast list, 0 = lowest resolution */
+    char rid[SOURCE_RID_MAX];      /* layer */
+    uint16_t width, height;        /* video: size of the latest VP8 key frame, 0 when unknown */
+
+    /* Received bitrate, measured over windows of SOURCE_RATE_WINDOW_MS. */
+    int64_t rate_window_start_ms;
+    uint32_t rate_window_bytes;
+    uint32_t bitrate_bps;          /* of the last full window */
+    int64_t last_packet_ms;
 } source;
+
+#define SOURCE_RATE_WINDOW_MS 500
+
+/* One simulcast camera as one receiver gets it: the layer it is sent and
+ * the rewriting that makes the layers one continuous stream. */
+typedef struct out_stream {
+    uint32_t group_ssrc;           /* 0: slot free */
+    uint64_t sender_serial;
+    int target_layer;              /* chosen by simulcast_allocate; -1: none yet */
+    stream_rewrite rewrite;
+    int64_t last_up_ms;            /* last switch to a higher layer */
+} out_stream;
 
 typedef enum endpoint_state {
     ENDPOINT_NEW,                  /* no valid check yet */
@@ -113,6 +148,22 @@ typedef struct endpoint {
     struct { uint32_t ssrc; uint16_t seq; } rtx_out[ENDPOINT_MAX_RTX_STREAMS];
     int n_rtx_out;
 
+    /* Simulcast cameras forwarded to this receiver, and the largest height
+     * it shows each sender's camera at (per selected endpoint id; 0: no
+     * limit known), from its receiver constraints. */
+    out_stream out_streams[ENDPOINT_MAX_OUT_STREAMS];
+    /* The bandwidth towards this receiver, estimated from its
+     * transport-wide feedback about what the bridge sends it (every packet
+     * gets a transport-wide sequence number of this transport). */
+    struct bwe *bwe;
+    uint16_t tw_seq_out;
+    bool probing;                  /* packets sent now belong to a probe cluster */
+    int64_t next_probe_ms;
+    int64_t probe_end_ms;
+    struct { char id[ENDPOINT_ID_MAX]; uint16_t height; } view_heights[ENDPOINT_MAX_FORWARDED];
+    int n_view_heights;
+    int64_t next_allocation_ms;
+
     int64_t created_ms;
     int64_t last_check_ms;         /* last valid ICE check: consent (RFC 7675) */
     int64_t next_report_ms;
@@ -121,8 +172,10 @@ typedef struct endpoint {
 /* Creates an endpoint with fresh ICE credentials, not yet in any worker.
  * Returns NULL when out of memory. */
 endpoint *endpoint_new(const char *id);
-/* Counts one received packet of src into its statistics. */
-void source_update_stats(source *src, const rtp_header *h, int64_t now);
+/* Counts one received packet of src into its statistics (len: its bytes). */
+void source_update_stats(source *src, const rtp_header *h, size_t len, int64_t now);
+/* The bitrate src arrives at, 0 when it has been silent for a second. */
+uint32_t source_bitrate(const source *src, int64_t now);
 /* Frees a source's resources (its packet cache). */
 void source_release(source *src);
 /* Frees the endpoint, its DTLS connection and SRTP contexts. The caller has
@@ -136,7 +189,8 @@ bool endpoint_receives_camera(const endpoint *receiver, const endpoint *sender);
 uint16_t endpoint_next_rtx_seq(endpoint *ep, uint32_t rtx_ssrc);
 /* Finds the source whose RTX SSRC this is, or NULL. */
 source *endpoint_source_by_rtx(endpoint *ep, uint32_t rtx_ssrc);
-/* Finds the source with this SSRC, or NULL. Linear: an endpoint has few. */
+/* Finds the source with this SSRC, or NULL (layers whose SSRC is not yet
+ * known are never found). Linear: an endpoint has few. */
 source *endpoint_source(endpoint *ep, uint32_t ssrc);
 
 #endif

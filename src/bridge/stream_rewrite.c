@@ -229,3 +229,11 @@ int stream_rewrite_source_seq(const stream_rewrite *s, uint16_t out_seq, uint32_
         *source_seq = (uint16_t)(s->base_in_seq + s->newest - back);
     return 0;
 }
+
+bool stream_rewrite_map_timestamp(const stream_rewrite *s, uint32_t source_ssrc, uint32_t ts, uint32_t *out)
+{
+    if (!s || !s->has_current || s->current_ssrc != source_ssrc)
+        return false;
+    *out = ts + s->ts_offset;
+    return true;
+}

@@ -131,4 +131,8 @@ int stream_rewrite_packet(stream_rewrite *s, uint8_t *pkt, size_t len, const rtp
 int stream_rewrite_source_seq(const stream_rewrite *s, uint16_t out_seq, uint32_t *source_ssrc,
                               uint16_t *source_seq);
 
+/* The output timestamp for a timestamp ts of source_ssrc (e.g. an RTCP
+ * sender report's), when that source is current. Returns false otherwise. */
+bool stream_rewrite_map_timestamp(const stream_rewrite *s, uint32_t source_ssrc, uint32_t ts, uint32_t *out);
+
 #endif

@@ -11,7 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bridge/bwe.h"
 #include "bridge/ice_lite.h"
+#include "bridge/simulcast.h"
 #include "core/log.h"
 #include "webrtc/rtx.h"
 #include "webrtc/sdp.h"
@@ -23,6 +25,10 @@
 /* About 1.3 s of video at 200 packets/s: enough for NACKs a round trip late. */
 #define WORKER_VIDEO_CACHE_PACKETS 256
 #define REPORT_INTERVAL_MS 1000
+/* Each receiver's bandwidth estimate starts here and stays in this range. */
+#define WORKER_BWE_START_BPS 1000000
+#define WORKER_BWE_MIN_BPS 100000
+#define WORKER_BWE_MAX_BPS 20000000
 
 int64_t worker_now_us(void)
 {
@@ -321,41 +327,81 @@ bool worker_begin_dtls(worker *w, endpoint *ep)
     return true;
 }
 
+/* The source of ep that carries over into the new configuration as
+ * wanted: same SSRC, or for a layer the same group SSRC and rid. */
+static source *previous_source(endpoint *ep, const source *wanted, uint32_t group_ssrc)
+{
+    for (int i = 0; i < ep->n_sources; i++) {
+        source *old = &ep->sources[i];
+        if (wanted->group < 0 && old->group < 0 && old->ssrc == wanted->ssrc && old->bound)
+            return old;
+        if (wanted->group >= 0 && old->group >= 0 && strcmp(old->rid, wanted->rid) == 0 &&
+            ep->sources[old->group].ssrc == group_ssrc)
+            return old;
+    }
+    return NULL;
+}
+
+static size_t cache_packets(const source *src)
+{
+    /* Lower simulcast layers send fewer packets: a smaller cache covers the
+     * same time. */
+    if (src->group >= 0 && src->layer == 0)
+        return WORKER_VIDEO_CACHE_PACKETS / 4;
+    if (src->group >= 0 && src->layer == 1)
+        return WORKER_VIDEO_CACHE_PACKETS / 2;
+    return WORKER_VIDEO_CACHE_PACKETS;
+}
+
 static void apply_configure(worker *w, endpoint *ep, const worker_cmd *cmd, int64_t now)
 {
     snprintf(ep->remote_ufrag, sizeof ep->remote_ufrag, "%s", cmd->remote_ufrag);
     snprintf(ep->remote_pwd, sizeof ep->remote_pwd, "%s", cmd->remote_pwd);
     memcpy(ep->remote_fingerprint, cmd->remote_fingerprint, 32);
     ep->configured = true;
-    /* Keep the statistics of sources that stay. */
+    /* Build the new table: each source, then its layers right after it. */
     source next[ENDPOINT_MAX_SOURCES];
-    for (int i = 0; i < cmd->n_sources; i++) {
-        source *old = endpoint_source(ep, cmd->ssrcs[i]);
-        if (old) {
-            next[i] = *old;
-        } else {
-            memset(&next[i], 0, sizeof next[i]);
-            next[i].ssrc = cmd->ssrcs[i];
-            next[i].video = cmd->video[i];
-            next[i].clock_rate = cmd->video[i] ? 90000 : 48000;
-            next[i].last_keyframe_request_ms = -1000000;
+    bool kept[ENDPOINT_MAX_SOURCES] = { false };
+    int n = 0;
+    for (int i = 0; i < cmd->n_sources && n < ENDPOINT_MAX_SOURCES; i++) {
+        int g = n;
+        source fresh = { .ssrc = cmd->ssrcs[i], .video = cmd->video[i], .bound = true, .group = -1,
+                         .clock_rate = cmd->video[i] ? 90000 : 48000, .last_keyframe_request_ms = -1000000 };
+        for (int k = 0; k < cmd->source_n_rids[i] && g + 1 + k < ENDPOINT_MAX_SOURCES; k++)
+            fresh.layers[fresh.n_layers++] = (int8_t)(g + 1 + k);
+        source *old = previous_source(ep, &fresh, 0);
+        next[n] = old ? *old : fresh;
+        if (old)
+            kept[old - ep->sources] = true;
+        next[n].n_layers = fresh.n_layers;
+        memcpy(next[n].layers, fresh.layers, sizeof fresh.layers);
+        next[n].paused = cmd->source_paused[i];
+        next[n].screen = cmd->source_screen[i];
+        next[n].rtx_ssrc = next[n].video ? cmd->source_rtx[i] : 0;
+        n++;
+        for (int k = 0; k < fresh.n_layers; k++, n++) {
+            source layer = { .video = true, .group = (int8_t)g, .layer = (int8_t)k, .clock_rate = 90000,
+                             .last_keyframe_request_ms = -1000000 };
+            snprintf(layer.rid, sizeof layer.rid, "%s", cmd->source_rids[i][k]);
+            old = previous_source(ep, &layer, cmd->ssrcs[i]);
+            next[n] = old ? *old : layer;
+            if (old)
+                kept[old - ep->sources] = true;
+            next[n].group = (int8_t)g;
+            next[n].layer = (int8_t)k;
+            next[n].paused = cmd->source_paused[i];
         }
-        next[i].paused = cmd->source_paused[i];
-        next[i].screen = cmd->source_screen[i];
-        next[i].rtx_ssrc = next[i].video ? cmd->source_rtx[i] : 0;
     }
-    for (int i = 0; i < ep->n_sources; i++) {
-        bool kept = false;
-        for (int j = 0; j < cmd->n_sources; j++)
-            kept |= next[j].ssrc == ep->sources[i].ssrc;
-        if (!kept)
+    for (int i = 0; i < ep->n_sources; i++)
+        if (!kept[i])
             source_release(&ep->sources[i]);
-    }
-    for (int i = 0; i < cmd->n_sources; i++)
-        if (next[i].video && !next[i].cache)
-            next[i].cache = packet_cache_new(WORKER_VIDEO_CACHE_PACKETS);
-    memcpy(ep->sources, next, sizeof next[0] * (size_t)cmd->n_sources);
-    ep->n_sources = cmd->n_sources;
+    for (int i = 0; i < n; i++)
+        if (next[i].video && next[i].n_layers == 0 && !next[i].cache)
+            next[i].cache = packet_cache_new(cache_packets(&next[i]));
+    memcpy(ep->sources, next, sizeof next[0] * (size_t)n);
+    ep->n_sources = n;
+    if (!ep->bwe)
+        ep->bwe = bwe_new(WORKER_BWE_START_BPS, WORKER_BWE_MIN_BPS, WORKER_BWE_MAX_BPS);
     /* After a renegotiation the endpoint may receive sources it did not
      * before; their senders must start with a keyframe for it. (An endpoint
      * that connects just now gets its keyframes from try_connect.) */
@@ -372,6 +418,10 @@ static void apply_pause(endpoint *ep, const worker_cmd *cmd, int64_t now)
         if (!src || src->paused == cmd->paused)
             continue;
         src->paused = cmd->paused;
+        for (int k = 0; k < src->n_layers; k++)
+            ep->sources[src->layers[k]].paused = cmd->paused;
+        if (src->n_layers > 0)
+            continue;   /* receivers get the layer's key frame when switched to it again */
         /* Receivers dropped this stream's frames meanwhile: they need a
          * keyframe before they can decode again. */
         if (!src->paused && src->video && ep->state == ENDPOINT_CONNECTED)
@@ -399,6 +449,9 @@ static void apply_constraints(worker *w, endpoint *ep, const worker_cmd *cmd, in
     ep->last_n = cmd->last_n;
     ep->n_selected = cmd->n_selected;
     memcpy(ep->selected, cmd->selected, sizeof ep->selected);
+    ep->n_view_heights = cmd->n_view_heights;
+    memcpy(ep->view_heights, cmd->view_heights, sizeof ep->view_heights);
+    ep->next_allocation_ms = now;
     if (!was_limited)
         ep->n_forwarded = 0;
     bool changed = ep->last_n >= 0 && conference_update_forwarded(ep->conf, ep, now);
@@ -499,7 +552,21 @@ static void handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64
         w->counters.dropped_malformed++;
         return;
     }
+    /* Every packet counts for the sender's congestion control, padding
+     * probes and packets of streams not yet known included. */
+    uint16_t tw_seq;
+    if (twcc_ext_read(buf, &h, SDP_EXT_TRANSPORT_CC, &tw_seq) == 0 &&
+        (ep->twcc || (ep->twcc = calloc(1, sizeof *ep->twcc)) != NULL))
+        twcc_recorder_on_packet(ep->twcc, tw_seq, w->batch_us);
     source *src = endpoint_source(ep, h.ssrc);
+    bool learned_rtx = false;
+    if (!src && !endpoint_source_by_rtx(ep, h.ssrc) && (src = simulcast_learn(ep, buf, &h, &learned_rtx)) &&
+        learned_rtx)
+        src = NULL;   /* now known as the layer's RTX SSRC: restored below */
+    if (src && src->n_layers > 0) {
+        w->counters.dropped_unknown++;   /* the made-up SSRC never carries packets */
+        return;
+    }
     if (!src && (src = endpoint_source_by_rtx(ep, h.ssrc)) != NULL) {
         /* A retransmission the bridge asked for: back to the original
          * packet, then on like any other (receivers missed it too). */
@@ -514,16 +581,12 @@ static void handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64
         w->counters.dropped_unknown++;
         return;
     }
-    uint16_t tw_seq;
-    if (twcc_ext_read(buf, &h, SDP_EXT_TRANSPORT_CC, &tw_seq) == 0 &&
-        (ep->twcc || (ep->twcc = calloc(1, sizeof *ep->twcc)) != NULL))
-        twcc_recorder_on_packet(ep->twcc, tw_seq, w->batch_us);
     /* Ask the sender again for what never reached the bridge: then every
      * receiver gets it, not only the ones who would NACK it. */
     uint16_t ahead = (uint16_t)(h.seq - src->stats.max_seq);
     if (src->video && src->stats.started && ahead > 1 && ahead <= 64)
         conference_nack_sender(ep->conf, ep, src, (uint16_t)(src->stats.max_seq + 1), (uint16_t)(ahead - 1));
-    source_update_stats(src, &h, now);
+    source_update_stats(src, &h, len, now);
     if (src->paused)
         return;
     if (!src->video)
@@ -643,6 +706,10 @@ static void tick_endpoint(worker *w, endpoint *ep, int64_t now)
             worker_send_rtcp(w, ep, pkt, n);
             w->counters.twcc_feedback_sent++;
         }
+    }
+    if (ep->state == ENDPOINT_CONNECTED && now >= ep->next_allocation_ms) {
+        ep->next_allocation_ms = now + SIMULCAST_ALLOCATE_INTERVAL_MS;
+        simulcast_allocate(ep->conf, ep, now);
     }
     if (ep->state == ENDPOINT_CONNECTED && now >= ep->next_report_ms) {
         conference_send_reports(ep->conf, ep, now);

@@ -44,11 +44,15 @@ typedef struct worker_cmd {
     bool source_paused[ENDPOINT_MAX_SOURCES];
     bool source_screen[ENDPOINT_MAX_SOURCES];
     uint32_t source_rtx[ENDPOINT_MAX_SOURCES];
+    char source_rids[ENDPOINT_MAX_SOURCES][SOURCE_MAX_LAYERS][SOURCE_RID_MAX];  /* simulcast layers, lowest first */
+    int source_n_rids[ENDPOINT_MAX_SOURCES];
     int n_sources;
     bool paused;                   /* WORKER_PAUSE */
     int last_n;                    /* WORKER_CONSTRAINTS */
     char selected[ENDPOINT_MAX_SELECTED][ENDPOINT_ID_MAX];
     int n_selected;
+    struct { char id[ENDPOINT_ID_MAX]; uint16_t height; } view_heights[ENDPOINT_MAX_FORWARDED];
+    int n_view_heights;
 } worker_cmd;
 
 enum worker_event_type {

@@ -109,7 +109,7 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
     cfg->web_root = STOA_SOURCE_DIR "/web";
     cfg->last_n = -1;
     cfg->room_capacity = 40;
-    cfg->simulcast = 0;   /* on once the bridge forwards layers */
+    cfg->simulcast = 1;
 
     static const struct option options[] = {
         { "http-port", required_argument, NULL, 'p' },

@@ -148,6 +148,7 @@ static void room_free(room *r)
     while (r->participants) {
         participant *p = r->participants;
         r->participants = p->next;
+        json_decref(p->heights);
         free(p);
     }
     while (r->waiting) {
@@ -207,6 +208,7 @@ void focus_remove_participant(focus *f, participant *p, const char *reason)
         r->dominant[0] = '\0';
     if (p->session)
         p->session->p = NULL;
+    json_decref(p->heights);
     free(p);
     if (had_hand)
         hands_broadcast(f, r);
@@ -454,6 +456,12 @@ static void on_participant_message(focus *f, focus_session *s, const signal_msg 
         p->n_selected = msg->n_selected;
         for (int i = 0; i < msg->n_selected; i++)
             snprintf(p->selected[i], sizeof p->selected[i], "%s", msg->selected[i]);
+        if (msg->n_heights >= 0) {
+            json_decref(p->heights);
+            p->heights = json_object();
+            for (int i = 0; i < msg->n_heights; i++)
+                json_object_set_new(p->heights, msg->heights[i].id, json_integer(msg->heights[i].height));
+        }
         negotiation_send_constraints(f, p);
         break;
     default:

@@ -51,6 +51,7 @@ struct participant {
     int last_n;                    /* cameras it wants at most (-1: all) */
     char selected[SIGNAL_MAX_SELECTED][PARTICIPANT_ID_MAX];   /* to see first */
     int n_selected;
+    json_t *heights;               /* {participant id: pixel height it shows that camera at}, or NULL */
 };
 
 /* A newcomer waiting in a room's lobby. */

@@ -87,8 +87,10 @@ void negotiation_send_constraints(focus *f, participant *p)
     json_t *selected = json_array();
     for (int i = 0; i < p->n_selected; i++)
         json_array_append_new(selected, json_string(p->selected[i]));
-    focus_bridge_request(f, "constraints", p->room->name, p->id,
-                         json_pack("{s:i, s:o}", "last_n", p->last_n, "selected", selected));
+    json_t *req = json_pack("{s:i, s:o}", "last_n", p->last_n, "selected", selected);
+    if (p->heights)
+        json_object_set(req, "heights", p->heights);
+    focus_bridge_request(f, "constraints", p->room->name, p->id, req);
 }
 
 void negotiation_on_allocated(focus *f, participant *p, json_t *msg)
@@ -136,7 +138,7 @@ void negotiation_on_allocated(focus *f, participant *p, json_t *msg)
             }
     p->dirty = true;
     negotiation_offer_if_due(f, p);
-    if (p->last_n >= 0)
+    if (p->last_n >= 0 || p->heights)
         negotiation_send_constraints(f, p);
 }
 

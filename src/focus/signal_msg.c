@@ -218,6 +218,25 @@ static int decode_constraints(json_t *root, signal_msg *msg, signal_error *err)
     const char *t = "receiver-constraints";
     json_t *last_n = json_object_get(root, "last_n"), *selected = json_object_get(root, "selected");
     msg->last_n = -1;
+    msg->n_heights = -1;
+    json_t *heights = json_object_get(root, "heights");
+    if (heights) {
+        if (!json_is_object(heights) || json_object_size(heights) > SIGNAL_MAX_HEIGHTS)
+            return fail(err, "bad-message", "The field \"heights\" of \"%s\" must map at most %d participant ids "
+                        "to pixel heights.", t, SIGNAL_MAX_HEIGHTS);
+        msg->n_heights = 0;
+        const char *key;
+        json_t *hv;
+        json_object_foreach(heights, key, hv) {
+            size_t klen = strlen(key);
+            if (!json_is_integer(hv) || json_integer_value(hv) < 0 || json_integer_value(hv) > 8192 ||
+                klen == 0 || klen > SIGNAL_ID_MAX)
+                return fail(err, "bad-message", "The field \"heights\" of \"%s\" must map participant ids to "
+                            "integers from 0 to 8192.", t);
+            memcpy(msg->heights[msg->n_heights].id, key, klen + 1);
+            msg->heights[msg->n_heights++].height = (int)json_integer_value(hv);
+        }
+    }
     if (last_n) {
         if (!json_is_integer(last_n) || json_integer_value(last_n) < -1 || json_integer_value(last_n) > 1000)
             return fail(err, "bad-message", "The field \"last_n\" of \"%s\" must be an integer from -1 to 1000.", t);

@@ -41,6 +41,7 @@ enum signal_type {
 #define SIGNAL_PASSWORD_MAX 128    /* bytes */
 #define SIGNAL_CHAT_MAX 4000       /* bytes */
 #define SIGNAL_MAX_SELECTED 8      /* receiver-constraints "selected" */
+#define SIGNAL_MAX_HEIGHTS 64      /* receiver-constraints "heights" entries */
 
 /* The reactions a participant may send, in protocol order. */
 extern const char *const signal_reactions[];
@@ -79,6 +80,8 @@ typedef struct signal_msg {
     int last_n;                         /* -1: all */
     char selected[SIGNAL_MAX_SELECTED][SIGNAL_ID_MAX + 1];
     int n_selected;
+    struct { char id[SIGNAL_ID_MAX + 1]; int height; } heights[SIGNAL_MAX_HEIGHTS];
+    int n_heights;                      /* -1: no "heights" field (keep the previous ones) */
     void *json_;                        /* private: keeps sdp and text alive */
 } signal_msg;
 

@@ -52,15 +52,25 @@ describe('media in one room', { timeout: 90000 }, () => {
       const tracks = new Set(others.map((id) => g[id].video.trackIdentifier));
       assert.equal(tracks.size, 2, `${p.name} has two distinct remote video tracks`);
 
-      // The streams mapped to a participant through `mids` are that participant's.
+      // The streams mapped to a participant through `mids` are that participant's:
+      // audio under the SSRC it sends; video (sent as simulcast layers) under
+      // the SSRC the bridge announced for its camera, while it sends layers.
+      const remoteSdp = await p.page.evaluate(() => window.stoa.pc.remoteDescription.sdp);
       for (const id of others) {
         const sent = outbound[id];
-        for (const kind of ['audio', 'video']) {
-          assert.ok(
-            sent.some((o) => o.kind === kind && o.ssrc === g[id][kind].ssrc),
-            `${p.name}'s ${kind} from ${id} (ssrc ${g[id][kind].ssrc}) is one that ${id} sends (${JSON.stringify(sent)})`,
-          );
-        }
+        assert.ok(
+          sent.some((o) => o.kind === 'audio' && o.ssrc === g[id].audio.ssrc),
+          `${p.name}'s audio from ${id} (ssrc ${g[id].audio.ssrc}) is one that ${id} sends (${JSON.stringify(sent)})`,
+        );
+        const video = g[id].video.ssrc;
+        assert.ok(
+          remoteSdp.includes(`a=ssrc:${video} msid:${id} ${id}-camera`),
+          `${p.name}'s video from ${id} (ssrc ${video}) is announced as ${id}'s camera`,
+        );
+        assert.ok(
+          sent.filter((o) => o.kind === 'video' && o.mid === '1' && o.packetsSent > 0).length >= 2,
+          `${id} sends its camera as simulcast layers (${JSON.stringify(sent)})`,
+        );
       }
 
       // One tile per participant, with the names shown.

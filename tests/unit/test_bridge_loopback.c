@@ -916,6 +916,7 @@ static void scenario_forward(harness *h, peer *a, peer *b)
     uint16_t first = h->a_seq;
     size_t lens[10];
     uint8_t burst[10][200];
+    uint16_t prev_tw = 0;
     for (int i = 0; i < 10; i++) {
         lens[i] = a_audio_packet(h, burst[i], (uint8_t)(i * 13));
         peer_send_rtp(a, burst[i], lens[i], NULL);
@@ -929,6 +930,13 @@ static void scenario_forward(harness *h, peer *a, peer *b)
             continue;
         memcpy(expect, burst[i], lens[i]);
         expect[16] = expect[17] = 0;                  /* the mid element became padding */
+        /* The transport-wide sequence number is B's own: one more per packet. */
+        uint16_t tw = (uint16_t)(got->data[21] << 8 | got->data[22]);
+        if (i > 0)
+            CHECK_EQ_INT(tw, (uint16_t)(prev_tw + 1));
+        prev_tw = tw;
+        expect[21] = got->data[21];
+        expect[22] = got->data[22];
         CHECK_EQ_INT(got->len, lens[i]);
         CHECK(got->len == lens[i] && memcmp(got->data, expect, lens[i]) == 0);
         rtp_header sh, gh;

@@ -1,0 +1,280 @@
+/* Simulcast layers in, one stream per receiver out (see simulcast.h). */
+#include "bridge/simulcast.h"
+
+#include <string.h>
+
+#include "bridge/bwe.h"
+#include "bridge/worker.h"
+#include "webrtc/sdp.h"
+#include "webrtc/vp8.h"
+
+source *simulcast_learn(endpoint *ep, const uint8_t *buf, const rtp_header *h, bool *rtx)
+{
+    size_t off;
+    uint8_t n;
+    *rtx = false;
+    if (rtp_ext_find(buf, h, SDP_EXT_RID, &off, &n) < 0) {
+        if (rtp_ext_find(buf, h, SDP_EXT_REPAIRED_RID, &off, &n) < 0)
+            return NULL;
+        *rtx = true;
+    }
+    if (n == 0 || n >= SOURCE_RID_MAX)
+        return NULL;
+    for (int i = 0; i < ep->n_sources; i++) {
+        source *s = &ep->sources[i];
+        if (s->group < 0 || strlen(s->rid) != n || memcmp(s->rid, buf + off, n) != 0)
+            continue;
+        if (*rtx) {
+            s->rtx_ssrc = h->ssrc;
+        } else {
+            /* A new SSRC for a known rid (the sender restarted the layer):
+             * its sequence numbers start afresh. */
+            s->ssrc = h->ssrc;
+            s->bound = true;
+            memset(&s->stats, 0, sizeof s->stats);
+            if (s->cache)
+                packet_cache_clear(s->cache);
+        }
+        return s;
+    }
+    return NULL;
+}
+
+bool simulcast_inspect(source *layer, const uint8_t *buf, size_t len, const rtp_header *h)
+{
+    (void)len;
+    size_t plen = h->payload_len;
+    const uint8_t *payload = buf + h->header_len;
+    if ((buf[1] & 0x7F) == SDP_PT_H264)
+        return h264_is_keyframe(payload, plen);
+    vp8_descriptor d;
+    if (vp8_parse(payload, plen, &d) < 0 || !d.keyframe)
+        return false;
+    if (d.has_size) {
+        layer->width = d.width;
+        layer->height = d.height;
+    }
+    return true;
+}
+
+out_stream *simulcast_stream(endpoint *receiver, uint32_t group_ssrc)
+{
+    for (int i = 0; i < ENDPOINT_MAX_OUT_STREAMS; i++)
+        if (receiver->out_streams[i].group_ssrc == group_ssrc)
+            return &receiver->out_streams[i];
+    return NULL;
+}
+
+source *simulcast_current_layer(endpoint *sender, const out_stream *os)
+{
+    uint32_t ssrc;
+    if (!stream_rewrite_current(&os->rewrite, &ssrc))
+        return NULL;
+    source *s = endpoint_source(sender, ssrc);
+    return s && s->group >= 0 ? s : NULL;
+}
+
+void simulcast_forward(conference *conf, endpoint *sender, source *layer, uint8_t *buf, size_t len,
+                       const rtp_header *h, bool keyframe, int64_t now_ms)
+{
+    worker *w = conf->worker;
+    uint32_t group_ssrc = sender->sources[layer->group].ssrc;
+    for (endpoint *r = conf->endpoints; r; r = r->next) {
+        if (r == sender || r->state != ENDPOINT_CONNECTED || !endpoint_receives_camera(r, sender))
+            continue;
+        out_stream *os = simulcast_stream(r, group_ssrc);
+        if (!os) {
+            /* A camera new to this receiver: choose its layer now rather
+             * than at the next round, so its first frame comes sooner. */
+            simulcast_allocate(conf, r, now_ms);
+            if (!(os = simulcast_stream(r, group_ssrc)))
+                continue;
+        }
+        uint32_t cur, pending;
+        bool is_cur = stream_rewrite_current(&os->rewrite, &cur) && cur == layer->ssrc;
+        bool is_pending = stream_rewrite_pending(&os->rewrite, &pending) && pending == layer->ssrc;
+        if (!is_cur && !is_pending)
+            continue;
+        worker_out *out = worker_out_reserve(w);
+        memcpy(out->buf, buf, len);
+        if (stream_rewrite_packet(&os->rewrite, out->buf, len, h, keyframe, now_ms) < 0)
+            continue;
+        conference_send_media(conf, r, out, len, h);
+    }
+}
+
+/* The layers of group that are arriving now, lowest first. */
+static int active_layers(endpoint *sender, const source *group, source **out, int64_t now)
+{
+    int n = 0;
+    for (int i = 0; i < group->n_layers; i++) {
+        source *l = &sender->sources[group->layers[i]];
+        if (l->bound && now - l->last_packet_ms < SIMULCAST_LAYER_TIMEOUT_MS)
+            out[n++] = l;
+    }
+    /* Rank by measured size when every layer has one; the list order
+     * otherwise (the offer asks for lowest first). */
+    bool sized = true;
+    for (int i = 0; i < n; i++)
+        sized &= out[i]->height > 0;
+    for (int i = 1; sized && i < n; i++)
+        for (int j = i; j > 0 && out[j]->height < out[j - 1]->height; j--) {
+            source *t = out[j];
+            out[j] = out[j - 1];
+            out[j - 1] = t;
+        }
+    return n;
+}
+
+/* The height receiver shows sender's camera at: 0 when not shown, -1
+ * when it did not say. */
+static int view_height(const endpoint *receiver, const endpoint *sender)
+{
+    for (int i = 0; i < receiver->n_view_heights; i++)
+        if (strcmp(receiver->view_heights[i].id, sender->id) == 0)
+            return receiver->view_heights[i].height;
+    return -1;
+}
+
+static out_stream *open_stream(endpoint *r, const endpoint *sender, const source *group)
+{
+    out_stream *os = simulcast_stream(r, group->ssrc);
+    if (os)
+        return os;
+    for (int i = 0; i < ENDPOINT_MAX_OUT_STREAMS; i++) {
+        os = &r->out_streams[i];
+        if (os->group_ssrc != 0)
+            continue;
+        memset(os, 0, sizeof *os);
+        os->group_ssrc = group->ssrc;
+        os->sender_serial = sender->serial;
+        os->target_layer = -1;
+        stream_rewrite_init(&os->rewrite, group->ssrc, STREAM_REWRITE_VP8);
+        return os;
+    }
+    return NULL;
+}
+
+/* Frees the streams of senders that left or stopped their camera. */
+static void close_stale_streams(conference *conf, endpoint *r)
+{
+    for (int i = 0; i < ENDPOINT_MAX_OUT_STREAMS; i++) {
+        out_stream *os = &r->out_streams[i];
+        if (os->group_ssrc == 0)
+            continue;
+        bool alive = false;
+        for (endpoint *s = conf->endpoints; s && !alive; s = s->next) {
+            if (s->serial != os->sender_serial)
+                continue;
+            source *g = endpoint_source(s, os->group_ssrc);
+            alive = g && g->n_layers > 0;
+        }
+        if (!alive)
+            os->group_ssrc = 0;
+    }
+}
+
+/* What receiver is sent besides simulcast cameras (audio, screens, cameras
+ * without layers): it comes off the budget first. */
+static uint64_t fixed_rate(conference *conf, endpoint *r, int64_t now)
+{
+    uint64_t sum = 0;
+    for (endpoint *s = conf->endpoints; s; s = s->next) {
+        if (s == r || s->state != ENDPOINT_CONNECTED)
+            continue;
+        for (int i = 0; i < s->n_sources; i++) {
+            const source *src = &s->sources[i];
+            if (src->group >= 0 || src->n_layers > 0 || src->paused)
+                continue;
+            if (src->video && !src->screen && !endpoint_receives_camera(r, s))
+                continue;
+            sum += source_bitrate(src, now);
+        }
+    }
+    return sum;
+}
+
+/* Picks among active layers (lowest first): the smallest at least as tall
+ * as the view (the tallest when none is), then lower while it does not fit
+ * the budget; a switch up needs headroom. Returns an index into layers. */
+static int choose_layer(source **layers, int n, int height, uint64_t budget, int current, int64_t now)
+{
+    int pick = n - 1;
+    if (height > 0)
+        for (int i = 0; i < n; i++)
+            if (layers[i]->height >= height) {
+                pick = i;
+                break;
+            }
+    while (pick > 0) {
+        uint64_t need = source_bitrate(layers[pick], now);
+        if (pick > current)
+            need = need * (100 + SIMULCAST_UP_HEADROOM_PCT) / 100;
+        if (need <= budget)
+            break;
+        pick--;
+    }
+    return pick;
+}
+
+void simulcast_allocate(conference *conf, endpoint *r, int64_t now)
+{
+    close_stale_streams(conf, r);
+    uint64_t budget = r->bwe ? bwe_estimate(r->bwe) : UINT64_MAX / 2;
+    uint64_t fixed = fixed_rate(conf, r, now);
+    budget = budget > fixed ? budget - fixed : 0;
+    /* The dominant speaker's camera first: it is shown largest. */
+    uint32_t dominant_key = 0;
+    bool has_dominant = speaker_dominant(conf->speakers, &dominant_key);
+    for (int pass = 0; pass < 2; pass++) {
+        for (endpoint *s = conf->endpoints; s; s = s->next) {
+            if (s == r || s->state != ENDPOINT_CONNECTED || !endpoint_receives_camera(r, s))
+                continue;
+            bool dominant = has_dominant && endpoint_speaker_key(s) == dominant_key;
+            if ((pass == 0) != dominant)
+                continue;
+            for (int i = 0; i < s->n_sources; i++) {
+                source *group = &s->sources[i];
+                if (group->n_layers == 0 || group->paused)
+                    continue;
+                source *layers[SOURCE_MAX_LAYERS];
+                int n = active_layers(s, group, layers, now);
+                int height = view_height(r, s);
+                if (height == 0) {
+                    /* Not shown (hidden tile, page in the background): not sent. */
+                    out_stream *hidden = simulcast_stream(r, group->ssrc);
+                    if (hidden)
+                        stream_rewrite_stop(&hidden->rewrite);
+                    continue;
+                }
+                out_stream *os = n > 0 ? open_stream(r, s, group) : NULL;
+                if (!os)
+                    continue;
+                int current = -1;
+                source *cur = simulcast_current_layer(s, os);
+                for (int k = 0; k < n; k++)
+                    if (layers[k] == cur)
+                        current = k;
+                int pick = choose_layer(layers, n, height, budget, current, now);
+                if (pick > current && current >= 0 && now - os->last_up_ms < SIMULCAST_UP_HOLD_MS)
+                    pick = current;
+                uint32_t rate = source_bitrate(layers[pick], now);
+                budget = budget > rate ? budget - rate : 0;
+                uint32_t pending;
+                bool switching = stream_rewrite_pending(&os->rewrite, &pending);
+                if (layers[pick] == cur && !switching)
+                    continue;
+                if (switching && pending == layers[pick]->ssrc) {
+                    /* Still waiting for its key frame: ask again (rate-limited). */
+                    conference_request_source_keyframe(conf, s, layers[pick], now);
+                    continue;
+                }
+                if (pick > current)
+                    os->last_up_ms = now;
+                os->target_layer = layers[pick]->layer;
+                if (stream_rewrite_switch(&os->rewrite, layers[pick]->ssrc) == 0)
+                    conference_request_source_keyframe(conf, s, layers[pick], now);
+            }
+        }
+    }
+}

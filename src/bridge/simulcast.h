@@ -1,0 +1,53 @@
+/* Simulcast forwarding: a camera arrives as up to three layers (RFC 8853,
+ * named by rid) and each receiver gets one of them as one continuous
+ * stream under the SSRC the focus made up for that camera. Which layer is
+ * decided per receiver (simulcast_allocate) from its bandwidth estimate
+ * and the height it shows the camera at; a switch happens at a key frame
+ * of the new layer (stream_rewrite.h). Runs on the conference's worker. */
+#ifndef STOA_BRIDGE_SIMULCAST_H
+#define STOA_BRIDGE_SIMULCAST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bridge/conference.h"
+#include "bridge/endpoint.h"
+#include "webrtc/rtp.h"
+
+/* How often each receiver's layers are chosen again. */
+#define SIMULCAST_ALLOCATE_INTERVAL_MS 200
+/* A layer silent for this long is not chosen (the sender stopped it,
+ * e.g. because its own uplink estimate fell). */
+#define SIMULCAST_LAYER_TIMEOUT_MS 1500
+/* A switch up needs this much headroom above the layer's bitrate (%),
+ * and waits this long after the previous switch up. */
+#define SIMULCAST_UP_HEADROOM_PCT 20
+#define SIMULCAST_UP_HOLD_MS 2000
+
+/* A packet whose SSRC ep does not know: when its rid (or repaired-rid)
+ * extension names one of ep's layers, that layer learns the SSRC (or its
+ * RTX SSRC) and is returned, *rtx telling which. NULL otherwise. */
+source *simulcast_learn(endpoint *ep, const uint8_t *buf, const rtp_header *h, bool *rtx);
+
+/* Notes a layer packet's key frame size (VP8) and says whether it starts a
+ * key frame. */
+bool simulcast_inspect(source *layer, const uint8_t *buf, size_t len, const rtp_header *h);
+
+/* Forwards one decrypted packet of a layer to every receiver that is sent
+ * this layer (or switches to it at this key frame). */
+void simulcast_forward(conference *conf, endpoint *sender, source *layer, uint8_t *buf, size_t len,
+                       const rtp_header *h, bool keyframe, int64_t now_ms);
+
+/* Chooses the layer of every simulcast camera receiver gets, within its
+ * bandwidth estimate (when it has one) and its view heights, and starts
+ * the switches (asking senders for key frames). */
+void simulcast_allocate(conference *conf, endpoint *receiver, int64_t now_ms);
+
+/* The stream of the camera with this group SSRC towards receiver, or NULL. */
+out_stream *simulcast_stream(endpoint *receiver, uint32_t group_ssrc);
+
+/* The layer of sender currently forwarded on os, or NULL. */
+source *simulcast_current_layer(endpoint *sender, const out_stream *os);
+
+#endif

@@ -94,6 +94,7 @@ static char *metrics_text(void *user)
         { "stoa_nacks_sent_packets_total", "Packets the bridge asked senders for again.", c.nacks_sent },
         { "stoa_twcc_feedback_sent_total", "Transport-wide congestion control feedback packets sent to senders.",
           c.twcc_feedback_sent },
+        { "stoa_probe_packets_total", "Packets sent to probe receivers' bandwidth (resent media).", c.probe_packets },
     };
     for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
         fprintf(out, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counters[i].name, counters[i].help,

@@ -50,15 +50,54 @@ function markForwarded() {
   }
 }
 
-/** How many cameras we want (receiver-constraints): `?lastn=N` in the room
- *  URL or the stored setting; the pinned participant first. */
+/** The height, in device pixels, each remote camera is shown at; 0 when
+ *  its tile is off screen or the page is in the background, so that the
+ *  bridge sends the layer that fits, or nothing. */
+function viewHeights() {
+  const heights = {};
+  const scale = window.devicePixelRatio || 1;
+  for (const tile of tiles?.all() ?? []) {
+    if (tile.self || tile.source !== 'camera') continue;
+    if (Object.keys(heights).length === 64) break;   // the protocol's limit
+    const shown = !document.hidden && tile.root.isConnected;
+    heights[tile.id] = shown ? Math.min(8192, Math.round(tile.root.clientHeight * scale)) : 0;
+  }
+  return heights;
+}
+
+/** Whether the views changed enough to tell the bridge: a camera came,
+ *  went or was hidden, or a height moved by a sixth. */
+function heightsChanged(a, b) {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    if (!(k in a) || !(k in b)) return true;
+    if ((a[k] === 0) !== (b[k] === 0)) return true;
+    if (Math.abs(a[k] - b[k]) > Math.max(a[k], b[k]) / 6) return true;
+  }
+  return false;
+}
+
+/** What we want to receive (receiver-constraints): how many cameras —
+ *  `?lastn=N` in the room URL or the stored setting — the pinned
+ *  participant first, and the size each camera is shown at. */
 function sendConstraints() {
   const fromUrl = new URLSearchParams(location.search).get('lastn');
   const lastN = Number.parseInt(fromUrl ?? localStorage.getItem('stoa.lastN') ?? '', 10);
   const pinned = layout?.pinned ? layout.pinned.split(':')[0] : null;
-  if (!Number.isInteger(lastN) && !pinned && !stoa.constraintsSent) return;
-  send('receiver-constraints', { last_n: Number.isInteger(lastN) ? lastN : -1, selected: pinned ? [pinned] : [] });
+  const heights = viewHeights();
+  stoa.sentHeights = heights;
+  send('receiver-constraints', { last_n: Number.isInteger(lastN) ? lastN : -1, selected: pinned ? [pinned] : [], heights });
   stoa.constraintsSent = true;
+}
+
+/** Checks the views now and then (layouts change with windows, speakers
+ *  and tiles) and when the page goes to the background or comes back. */
+function watchViews() {
+  const check = () => {
+    if (stoa.state === 'joined' && heightsChanged(viewHeights(), stoa.sentHeights ?? {})) sendConstraints();
+  };
+  setInterval(check, 1000);
+  document.addEventListener('visibilitychange', check);
 }
 
 function initUi(leave) {
@@ -237,6 +276,10 @@ export function enterRoom(msg, { signalling, ready, leave }) {
   emit('self');
   announce(t('status.joined', { room: stoa.room }));
   sendConstraints();
+  if (!stoa.watchingViews) {
+    stoa.watchingViews = true;
+    watchViews();
+  }
   $('main').focus({ preventScroll: true });
 }
 

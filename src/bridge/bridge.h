@@ -49,6 +49,7 @@ typedef struct bridge_counters {
     uint64_t retransmitted;        /* of those, resent from the bridge's packet cache */
     uint64_t nacks_sent;           /* sequence numbers the bridge asked senders for */
     uint64_t twcc_feedback_sent;   /* transport-cc feedback packets sent to senders */
+    uint64_t probe_packets;
 } bridge_counters;
 void bridge_get_counters(bridge *b, bridge_counters *out);
 

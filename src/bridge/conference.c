@@ -216,6 +216,43 @@ void conference_flush_keyframe_requests(conference *conf, int64_t now)
  * is sent, and the resent packet rewritten the same way again. What the
  * cache no longer holds is asked of the sender (its retransmission then
  * reaches every receiver through normal forwarding). */
+/* Sends receiver again the cached packet seq of held (src itself, or the
+ * layer of simulcast camera src that os rewrites): as RTX on src's RTX
+ * stream when it has one. Returns false when the cache no longer has it. */
+static bool resend_cached(conference *conf, endpoint *r, source *src, source *held, out_stream *os, uint16_t seq,
+                          int64_t now)
+{
+    size_t len;
+    const uint8_t *pkt = held->cache ? packet_cache_get(held->cache, seq, now, 1000, &len) : NULL;
+    if (!pkt)
+        return false;
+    worker_out *out = worker_out_reserve(conf->worker);
+    memcpy(out->buf, pkt, len);
+    rtp_header h;
+    if (rtp_parse(out->buf, len, &h) < 0 ||
+        (os && stream_rewrite_packet(&os->rewrite, out->buf, len, &h, false, now) < 0))
+        return true;
+    if (src->rtx_ssrc) {
+        /* RFC 4588: on the source's RTX stream, numbered per receiver. */
+        uint8_t pt = h.payload_type == SDP_PT_H264 ? SDP_PT_H264_RTX : SDP_PT_VP8_RTX;
+        size_t rtx_len;
+        if (rtx_build(out->buf, len, src->rtx_ssrc, pt, endpoint_next_rtx_seq(r, src->rtx_ssrc), out->buf,
+                      WORKER_BUF - STOA_SRTP_MAX_TRAILER, &rtx_len) != RTX_OK ||
+            rtp_parse(out->buf, rtx_len, &h) < 0)
+            return true;
+        len = rtx_len;
+    }
+    conference_send_media(conf, r, out, len, &h);
+    return true;
+}
+
+/* Answers a receiver's NACK from the sender's packet cache, as RTX
+ * (RFC 4588) when the source has an RTX stream (every offer negotiates it),
+ * else resent as it was in its own stream (RFC 4585). For a simulcast
+ * camera the receiver's sequence numbers are mapped back to the layer it
+ * is sent, and the resent packet rewritten the same way again. What the
+ * cache no longer holds is asked of the sender (its retransmission then
+ * reaches every receiver through normal forwarding). */
 static void answer_nack(conference *conf, endpoint *from, const rtcp_packet *p, int64_t now)
 {
     uint32_t media_ssrc, missing_ssrc = 0;
@@ -239,33 +276,12 @@ static void answer_nack(conference *conf, endpoint *from, const rtcp_packet *p, 
         if (os && (stream_rewrite_source_seq(&os->rewrite, seqs[i], &layer_ssrc, &seq) < 0 ||
                    !(held = endpoint_source(owner, layer_ssrc))))
             continue;
-        size_t len;
-        const uint8_t *pkt = held->cache ? packet_cache_get(held->cache, seq, now, 1000, &len) : NULL;
-        if (!pkt) {
-            if (n_missing == 0 || missing_ssrc == held->ssrc) {
-                missing_ssrc = held->ssrc;
-                missing[n_missing++] = seq;
-            }
-            continue;
+        if (resend_cached(conf, from, src, held, os, seq, now)) {
+            w->counters.retransmitted++;
+        } else if (n_missing == 0 || missing_ssrc == held->ssrc) {
+            missing_ssrc = held->ssrc;
+            missing[n_missing++] = seq;
         }
-        worker_out *out = worker_out_reserve(w);
-        memcpy(out->buf, pkt, len);
-        rtp_header h;
-        if (rtp_parse(out->buf, len, &h) < 0 ||
-            (os && stream_rewrite_packet(&os->rewrite, out->buf, len, &h, false, now) < 0))
-            continue;
-        if (src->rtx_ssrc) {
-            /* RFC 4588: on the source's RTX stream, numbered per receiver. */
-            uint8_t pt = h.payload_type == SDP_PT_H264 ? SDP_PT_H264_RTX : SDP_PT_VP8_RTX;
-            size_t rtx_len;
-            if (rtx_build(out->buf, len, src->rtx_ssrc, pt, endpoint_next_rtx_seq(from, src->rtx_ssrc), out->buf,
-                          WORKER_BUF - STOA_SRTP_MAX_TRAILER, &rtx_len) != RTX_OK ||
-                rtp_parse(out->buf, rtx_len, &h) < 0)
-                continue;
-            len = rtx_len;
-        }
-        conference_send_media(conf, from, out, len, &h);
-        w->counters.retransmitted++;
     }
     if (n_missing == 0)
         return;
@@ -273,6 +289,34 @@ static void answer_nack(conference *conf, endpoint *from, const rtcp_packet *p, 
     size_t len = rtcp_build_nack(pkt, sizeof pkt, owner->bridge_ssrc, missing_ssrc, missing, n_missing);
     if (len)
         worker_send_rtcp(w, owner, pkt, len);
+}
+
+void conference_probe(conference *conf, endpoint *r, int count, int64_t now)
+{
+    /* Resend the newest packets of a simulcast camera r is sent: real
+     * packets (discarded by r as duplicates) that travel as one train,
+     * whose arrival spread tells the path's capacity. */
+    for (endpoint *s = conf->endpoints; s; s = s->next) {
+        if (s == r || s->state != ENDPOINT_CONNECTED)
+            continue;
+        for (int i = 0; i < s->n_sources; i++) {
+            source *group = &s->sources[i];
+            out_stream *os = group->n_layers > 0 ? simulcast_stream(r, group->ssrc) : NULL;
+            source *layer = os ? simulcast_current_layer(s, os) : NULL;
+            if (!layer || !layer->stats.started)
+                continue;
+            if (bwe_probe_begin(r->bwe) == 0)
+                return;
+            r->probing = true;
+            int sent = 0;
+            for (int k = 0; k < 4 * count && sent < count; k++)
+                sent += resend_cached(conf, r, group, layer, os, (uint16_t)(layer->stats.max_seq - k % 32), now);
+            r->probing = false;
+            bwe_probe_end(r->bwe, conf->worker->batch_us);
+            conf->worker->counters.probe_packets += (uint64_t)sent;
+            return;
+        }
+    }
 }
 
 void conference_nack_sender(conference *conf, endpoint *sender, source *src, uint16_t first_seq, uint16_t count)

@@ -46,6 +46,9 @@ struct worker_out;
  * its bandwidth estimator), protected, committed. */
 void conference_send_media(conference *conf, endpoint *receiver, struct worker_out *out, size_t len,
                            const rtp_header *h);
+/* Probes receiver's path: a train of count packets (resent, so the
+ * receiver discards them) inside a probe cluster of its estimator. */
+void conference_probe(conference *conf, endpoint *receiver, int count, int64_t now_ms);
 /* Handles one decrypted compound RTCP packet from an endpoint: relays
  * sender reports, keyframe requests and NACKs; consumes the rest. */
 void conference_handle_rtcp(conference *conf, endpoint *from, const uint8_t *buf, size_t len, int64_t now_ms);

@@ -549,5 +549,6 @@ void bridge_get_counters(bridge *b, bridge_counters *out)
         out->retransmitted += c.retransmitted;
         out->nacks_sent += c.nacks_sent;
         out->twcc_feedback_sent += c.twcc_feedback_sent;
+        out->probe_packets += c.probe_packets;
     }
 }

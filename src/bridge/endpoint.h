@@ -158,6 +158,7 @@ typedef struct endpoint {
     struct bwe *bwe;
     uint16_t tw_seq_out;
     bool probing;                  /* packets sent now belong to a probe cluster */
+    bool layers_limited;           /* the last allocation held a camera below the layer it wanted */
     int64_t next_probe_ms;
     int64_t probe_end_ms;
     struct { char id[ENDPOINT_ID_MAX]; uint16_t height; } view_heights[ENDPOINT_MAX_FORWARDED];

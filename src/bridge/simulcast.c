@@ -197,7 +197,8 @@ static uint64_t fixed_rate(conference *conf, endpoint *r, int64_t now)
 /* Picks among active layers (lowest first): the smallest at least as tall
  * as the view (the tallest when none is), then lower while it does not fit
  * the budget; a switch up needs headroom. Returns an index into layers. */
-static int choose_layer(source **layers, int n, int height, uint64_t budget, int current, int64_t now)
+static int choose_layer(source **layers, int n, int height, uint64_t budget, int current, int64_t now,
+                        bool *limited)
 {
     int pick = n - 1;
     if (height > 0)
@@ -206,6 +207,7 @@ static int choose_layer(source **layers, int n, int height, uint64_t budget, int
                 pick = i;
                 break;
             }
+    int wanted = pick;
     while (pick > 0) {
         uint64_t need = source_bitrate(layers[pick], now);
         if (pick > current)
@@ -214,6 +216,7 @@ static int choose_layer(source **layers, int n, int height, uint64_t budget, int
             break;
         pick--;
     }
+    *limited |= pick < wanted;
     return pick;
 }
 
@@ -221,6 +224,7 @@ void simulcast_allocate(conference *conf, endpoint *r, int64_t now)
 {
     close_stale_streams(conf, r);
     uint64_t budget = r->bwe ? bwe_estimate(r->bwe) : UINT64_MAX / 2;
+    bool limited = false;
     uint64_t fixed = fixed_rate(conf, r, now);
     budget = budget > fixed ? budget - fixed : 0;
     /* The dominant speaker's camera first: it is shown largest. */
@@ -255,7 +259,7 @@ void simulcast_allocate(conference *conf, endpoint *r, int64_t now)
                 for (int k = 0; k < n; k++)
                     if (layers[k] == cur)
                         current = k;
-                int pick = choose_layer(layers, n, height, budget, current, now);
+                int pick = choose_layer(layers, n, height, budget, current, now, &limited);
                 if (pick > current && current >= 0 && now - os->last_up_ms < SIMULCAST_UP_HOLD_MS)
                     pick = current;
                 uint32_t rate = source_bitrate(layers[pick], now);
@@ -277,4 +281,5 @@ void simulcast_allocate(conference *conf, endpoint *r, int64_t now)
             }
         }
     }
+    r->layers_limited = limited;
 }

@@ -29,6 +29,8 @@
 #define WORKER_BWE_START_BPS 1000000
 #define WORKER_BWE_MIN_BPS 100000
 #define WORKER_BWE_MAX_BPS 20000000
+#define WORKER_PROBE_INTERVAL_MS 2000
+#define WORKER_PROBE_PACKETS 12
 
 int64_t worker_now_us(void)
 {
@@ -710,6 +712,12 @@ static void tick_endpoint(worker *w, endpoint *ep, int64_t now)
     if (ep->state == ENDPOINT_CONNECTED && now >= ep->next_allocation_ms) {
         ep->next_allocation_ms = now + SIMULCAST_ALLOCATE_INTERVAL_MS;
         simulcast_allocate(ep->conf, ep, now);
+    }
+    /* A receiver held on a lower layer than it wants: look for more room
+     * now and then, or its estimate could not grow past what it gets. */
+    if (ep->state == ENDPOINT_CONNECTED && ep->bwe && ep->layers_limited && now >= ep->next_probe_ms) {
+        ep->next_probe_ms = now + WORKER_PROBE_INTERVAL_MS;
+        conference_probe(ep->conf, ep, WORKER_PROBE_PACKETS, now);
     }
     if (ep->state == ENDPOINT_CONNECTED && now >= ep->next_report_ms) {
         conference_send_reports(ep->conf, ep, now);

@@ -83,6 +83,7 @@ typedef struct worker_counters {
     uint64_t retransmitted;        /* of those, answered from the packet cache */
     uint64_t nacks_sent;           /* sequence numbers the bridge asked senders for */
     uint64_t twcc_feedback_sent;   /* transport-cc feedback packets to senders */
+    uint64_t probe_packets;        /* packets sent to probe receivers' bandwidth */
 } worker_counters;
 
 #define WORKER_COUNTERS (sizeof(worker_counters) / sizeof(uint64_t))

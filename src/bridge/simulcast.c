@@ -273,8 +273,8 @@ void simulcast_allocate(conference *conf, endpoint *r, int64_t now)
                     conference_request_source_keyframe(conf, s, layers[pick], now);
                     continue;
                 }
-                if (pick > current)
-                    os->last_up_ms = now;
+                if (pick > current && current >= 0)
+                    os->last_up_ms = now;   /* the first choice is no switch up */
                 os->target_layer = layers[pick]->layer;
                 if (stream_rewrite_switch(&os->rewrite, layers[pick]->ssrc) == 0)
                     conference_request_source_keyframe(conf, s, layers[pick], now);

@@ -56,12 +56,17 @@ describe('rooms are isolated', { timeout: 90000 }, () => {
       const mids = await p.page.evaluate(() => [...window.stoa.mids.values()].map((m) => m.participant));
       for (const s of strangers) assert.ok(!mids.includes(s.id), `${p.name}'s offers carry no section of ${s.name}`);
 
-      const mateVideo = stats.get(mate).outbound.filter((o) => o.kind === 'video').map((o) => o.ssrc);
+      // A camera arrives as simulcast layers and leaves the bridge as one
+      // stream under the SSRC the server announced for it in p's offer.
+      const remoteSdp = await p.page.evaluate(() => window.stoa.pc.remoteDescription.sdp);
       const strangerSsrcs = strangers.flatMap((s) => stats.get(s).outbound.map((o) => o.ssrc));
       const inboundVideo = stats.get(p).inbound.filter((i) => i.kind === 'video');
       assert.ok(inboundVideo.length >= 1, `${p.name} receives video`);
       for (const i of inboundVideo) {
-        assert.ok(mateVideo.includes(i.ssrc), `${p.name}'s inbound video ssrc ${i.ssrc} is one of ${mate.name}'s (${mateVideo})`);
+        assert.ok(remoteSdp.includes(`a=ssrc:${i.ssrc} msid:${mate.id} ${mate.id}-camera`),
+          `${p.name}'s inbound video ssrc ${i.ssrc} is announced as ${mate.name}'s camera`);
+        for (const s of strangers)
+          assert.ok(!remoteSdp.includes(`msid:${s.id} `), `${p.name}'s offer names nothing of ${s.name}`);
       }
       for (const i of stats.get(p).inbound) {
         assert.ok(!strangerSsrcs.includes(i.ssrc), `${p.name} receives ssrc ${i.ssrc} of the other room`);

@@ -29,6 +29,7 @@
 #include "webrtc/dtls.h"
 #include "webrtc/rtcp.h"
 #include "webrtc/rtp.h"
+#include "webrtc/rtx.h"
 #include "webrtc/sdp.h"
 #include "webrtc/srtp.h"
 #include "webrtc/stun.h"
@@ -48,7 +49,7 @@
 #define EXT_MID 4
 
 #define PKT_MAX 2048
-#define MAX_PEERS 12
+#define MAX_PEERS 16
 #define HOST_PRIORITY 2130706431       /* 126 << 24 | 65535 << 8 | 255 */
 
 /* ------------------------------------------------------------------ */
@@ -1945,6 +1946,254 @@ static void scenario_last_n(harness *h)
 
 /* ------------------------------------------------------------------ */
 
+
+/* ------------------------------------------------------------------ */
+/* Simulcast: three layers in, one stream out per receiver.            */
+
+#define SIM_V 0x71000001u              /* the made-up SSRCs receivers know */
+#define SIM_VR 0x71000002u
+#define SIM_AUDIO_R 0x71000010u
+
+static const char *const sim_rids[3] = { "l", "m", "h" };
+static const uint16_t sim_heights[3] = { 180, 360, 720 };
+
+typedef struct sim_sender {
+    peer *p;
+    uint32_t ssrc[3];                  /* the layers' own SSRCs, unknown to the bridge at first */
+    uint16_t seq[3];
+    uint32_t ts[3];
+    uint16_t picture_id[3];
+} sim_sender;
+
+/* A VP8 packet of layer k: one frame per packet; the rid extension (id 5)
+ * names the layer; the payload says which layer and frame it was. */
+static size_t sim_packet(sim_sender *s, int k, bool keyframe, uint8_t *buf)
+{
+    uint8_t *p = buf;
+    p[0] = 0x90;
+    p[1] = 0x80 | PT_VP8;
+    wr16(p + 2, s->seq[k]);
+    wr32(p + 4, s->ts[k]);
+    wr32(p + 8, s->ssrc[k]);
+    /* One-byte extensions: rid (1 byte), transport-wide seq; padded to 8. */
+    static uint16_t tw;
+    uint8_t ext[8] = { (5 << 4) | 0, (uint8_t)sim_rids[k][0], (EXT_TWCC << 4) | 1, 0, 0, 0, 0, 0 };
+    wr16(ext + 3, tw++);
+    memcpy(p + 12, (uint8_t[]){ 0xBE, 0xDE, 0x00, 0x02 }, 4);
+    memcpy(p + 16, ext, 8);
+    size_t n = 24;
+    /* VP8 descriptor: X, S, PID 0; I with a 15-bit PictureID. */
+    p[n++] = 0x90;
+    p[n++] = 0x80;
+    p[n++] = (uint8_t)(0x80 | (s->picture_id[k] >> 8));
+    p[n++] = (uint8_t)s->picture_id[k];
+    /* VP8 payload header: P = 0 for a key frame, then the key frame's start
+     * code and 14-bit width and height. */
+    p[n++] = keyframe ? 0x10 : 0x11;
+    p[n++] = 0x00;
+    p[n++] = 0x00;
+    if (keyframe) {
+        uint16_t height = sim_heights[k], width = (uint16_t)(height * 16 / 9);
+        p[n++] = 0x9d;
+        p[n++] = 0x01;
+        p[n++] = 0x2a;
+        p[n++] = (uint8_t)width;
+        p[n++] = (uint8_t)(width >> 8);
+        p[n++] = (uint8_t)height;
+        p[n++] = (uint8_t)(height >> 8);
+    }
+    p[n++] = (uint8_t)('A' + k);       /* which layer */
+    p[n++] = (uint8_t)s->seq[k];       /* which packet */
+    for (int i = 0; i < 40; i++)
+        p[n++] = (uint8_t)i;
+    s->seq[k]++;
+    s->ts[k] += 3000;
+    s->picture_id[k] = (uint16_t)((s->picture_id[k] + 1) & 0x7FFF);
+    return n;
+}
+
+/* One frame of every layer; a key frame on those whose bit is in keys. */
+static void sim_round(sim_sender *s, unsigned keys)
+{
+    uint8_t buf[PKT_MAX];
+    for (int k = 0; k < 3; k++)
+        peer_send_rtp(s->p, buf, sim_packet(s, k, (keys >> k) & 1, buf), NULL);
+}
+
+/* The layer (0..2) and stream sequence number of the last V packet r got,
+ * from the payload mark; -1 when none. */
+static int sim_last(const peer *r, uint16_t *seq, uint32_t *ts)
+{
+    int layer = -1;
+    for (size_t i = 0; i < r->rtp.n; i++) {
+        rtp_header h;
+        if (rtp_parse(r->rtp.items[i].data, r->rtp.items[i].len, &h) < 0 || h.ssrc != SIM_V)
+            continue;
+        const uint8_t *pl = r->rtp.items[i].data + h.header_len;
+        bool key = (pl[4] & 1) == 0;
+        layer = pl[key ? 14 : 7] - 'A';
+        if (seq)
+            *seq = h.seq;
+        if (ts)
+            *ts = h.timestamp;
+    }
+    return layer;
+}
+
+/* Sends rounds, answering the bridge's PLIs with key frames of the layer
+ * named, until r's latest V packet is of layer want. */
+static bool sim_until_layer(harness *h, sim_sender *s, peer *r, int want, int rounds)
+{
+    for (int i = 0; i < rounds; i++) {
+        unsigned keys = 0;
+        for (int k = 0; k < 3; k++)
+            if (count_pli(&s->p->rtcp, s->ssrc[k], NULL, NULL) > 0)
+                keys |= 1u << k;
+        inbox_clear(&s->p->rtcp);
+        sim_round(s, keys);
+        pump(h, 20);
+        if (sim_last(r, NULL, NULL) == want)
+            return true;
+    }
+    return false;
+}
+
+static void scenario_simulcast(harness *h)
+{
+    sim_sender s = { .ssrc = { 0x72000001u, 0x72000002u, 0x72000003u }, .seq = { 100, 2000, 30000 },
+                     .ts = { 5000, 70000, 900000 }, .picture_id = { 10, 2000, 32760 } };
+    peer *r;
+    s.p = peer_new(h, "SA", "sim");
+    r = peer_new(h, "SR", "sim");
+    CHECK(s.p && r);
+    if (!s.p || !r)
+        return;
+    peer *both[2] = { s.p, r };
+    for (int i = 0; i < 2; i++) {
+        json_int_t id = h->next_id + 1;
+        CHECK(is_response(allocate(h, both[i]), "allocate-ok", id));
+        CHECK(ln_await_endpoint(h, both[i]));
+        CHECK(connectivity_check(h, both[i], true));
+        id = ++h->next_id;
+        json_t *sources = i == 0 ? json_pack("[{s:I, s:s, s:I, s:[s,s,s]}]", "ssrc", (json_int_t)SIM_V, "kind",
+                                             "video", "rtx", (json_int_t)SIM_VR, "rids", "l", "m", "h")
+                                 : json_pack("[{s:I, s:s}]", "ssrc", (json_int_t)SIM_AUDIO_R, "kind", "audio");
+        CHECK(is_response(configure(h, both[i], id, dtls_ctx_fingerprint(both[i]->ctx), sources), "configure-ok", id));
+        bool ok = handshake(h, both[i], 3000) && wait_event(h, "endpoint-connected", both[i]->id, 3000) != NULL;
+        CHECK(ok);
+        if (!ok)
+            return;
+    }
+    /* Too many layers, a bad rid, rids on audio: refused. */
+    json_int_t id = ++h->next_id;
+    json_t *resp = configure(h, s.p, id, dtls_ctx_fingerprint(s.p->ctx),
+                             json_pack("[{s:I, s:s, s:[s,s,s,s]}]", "ssrc", (json_int_t)SIM_V, "kind", "video",
+                                       "rids", "a", "b", "c", "d"));
+    CHECK_EQ_STR(error_code(resp), "bad-request");
+    id = ++h->next_id;
+    resp = configure(h, s.p, id, dtls_ctx_fingerprint(s.p->ctx),
+                     json_pack("[{s:I, s:s, s:[s]}]", "ssrc", (json_int_t)SIM_V, "kind", "audio", "rids", "l"));
+    CHECK_EQ_STR(error_code(resp), "bad-request");
+    id = ++h->next_id;
+    resp = configure(h, s.p, id, dtls_ctx_fingerprint(s.p->ctx),
+                     json_pack("[{s:I, s:s, s:[s,s]}]", "ssrc", (json_int_t)SIM_V, "kind", "video", "rids", "l", "l"));
+    CHECK_EQ_STR(error_code(resp), "bad-request");
+
+    /* Every layer flows; nothing says how large R shows it and R's estimate
+     * starts at 1 Mbit/s: R gets the tallest layer, under SIM_V, from a key
+     * frame on — never a layer's own SSRC. */
+    sim_round(&s, 7);
+    bool ok = sim_until_layer(h, &s, r, 2, 60);
+    CHECK(ok);
+    for (int k = 0; k < 3; k++)
+        CHECK_EQ_INT(count_rtp_ssrc(&r->rtp, s.ssrc[k]), 0);
+    uint16_t seq0 = 0;
+    uint32_t ts0 = 0;
+    sim_last(r, &seq0, &ts0);
+    for (int i = 0; i < 5; i++)
+        sim_round(&s, 0);
+    pump(h, 60);
+    uint16_t seq1 = 0;
+    uint32_t ts1 = 0;
+    CHECK_EQ_INT(sim_last(r, &seq1, &ts1), 2);
+    CHECK_EQ_INT((uint16_t)(seq1 - seq0), 5);                /* one per frame, no gap */
+    CHECK_EQ_INT(ts1 - ts0, 5 * 3000u);
+
+    /* R shows the camera 180 px tall: the smallest layer that tall, at its
+     * next key frame; the stream goes on where it was. */
+    id = ++h->next_id;
+    resp = ln_constraints(h, r, id, json_pack("{s:i, s:{s:i}}", "last_n", -1, "heights", "SA", 180));
+    CHECK(is_response(resp, "constraints-ok", id));
+    inbox_clear(&r->rtp);
+    ok = sim_until_layer(h, &s, r, 0, 60);
+    CHECK(ok);
+    uint16_t seq2 = 0;
+    uint32_t ts2 = 0;
+    sim_last(r, &seq2, &ts2);
+    rtp_header first;
+    CHECK(r->rtp.n > 0 && rtp_parse(r->rtp.items[0].data, r->rtp.items[0].len, &first) == 0);
+    /* Layer 2 until the switch, then layer 0: consecutive numbers throughout. */
+    uint16_t expect_seq = first.seq;
+    bool consecutive = true;
+    for (size_t i = 0; i < r->rtp.n; i++) {
+        rtp_header hd;
+        if (rtp_parse(r->rtp.items[i].data, r->rtp.items[i].len, &hd) == 0 && hd.ssrc == SIM_V)
+            consecutive &= hd.seq == expect_seq++;
+    }
+    CHECK(consecutive);
+    CHECK((int32_t)(ts2 - ts1) > 0);
+
+    /* R lost a packet: its NACK for SIM_V is answered on SIM_VR with the
+     * layer-0 packet it was made from, renumbered as R knows it. */
+    uint8_t fb[128], pkt[256];
+    size_t n = rtcp_build_nack(fb, sizeof fb, 0x5151u, SIM_V, &seq2, 1);
+    peer_send_rtcp(r, pkt, rr_plus(pkt, sizeof pkt, 0x5151u, fb, n));
+    bool got_rtx = false;
+    for (int i = 0; i < 50 && !got_rtx; i++) {
+        pump(h, 10);
+        for (size_t j = 0; j < r->rtp.n && !got_rtx; j++) {
+            rtx_info info;
+            got_rtx = rtx_parse(r->rtp.items[j].data, r->rtp.items[j].len, &info) == 0 &&
+                      info.hdr.ssrc == SIM_VR && info.osn == seq2;
+        }
+    }
+    CHECK(got_rtx);
+
+    /* R's PLI for SIM_V asks SA for a key frame of layer 0 only. */
+    inbox_clear(&s.p->rtcp);
+    pump(h, 350);                                             /* past the rate limit */
+    inbox_clear(&s.p->rtcp);
+    n = rtcp_build_pli(fb, sizeof fb, 0x5151u, SIM_V);
+    peer_send_rtcp(r, pkt, rr_plus(pkt, sizeof pkt, 0x5151u, fb, n));
+    WAIT_FOR(h, ok, count_pli(&s.p->rtcp, s.ssrc[0], NULL, NULL) > 0, 1000);
+    CHECK(ok);
+    CHECK_EQ_INT(count_pli(&s.p->rtcp, s.ssrc[1], NULL, NULL) + count_pli(&s.p->rtcp, s.ssrc[2], NULL, NULL), 0);
+    CHECK_EQ_INT(count_pli(&s.p->rtcp, SIM_V, NULL, NULL), 0);
+
+    /* Not shown (height 0): nothing of that camera is sent. */
+    id = ++h->next_id;
+    resp = ln_constraints(h, r, id, json_pack("{s:i, s:{s:i}}", "last_n", -1, "heights", "SA", 0));
+    CHECK(is_response(resp, "constraints-ok", id));
+    pump(h, 250);
+    inbox_clear(&r->rtp);
+    for (int i = 0; i < 5; i++)
+        sim_round(&s, 7);
+    pump(h, 100);
+    CHECK_EQ_INT(count_rtp_ssrc(&r->rtp, SIM_V), 0);
+
+    /* A packet naming no layer of SA's is dropped, not forwarded. */
+    bridge_counters before, after;
+    counters(h, &before);
+    uint8_t buf[PKT_MAX];
+    size_t len = sim_packet(&s, 0, false, buf);
+    wr32(buf + 8, 0x7300000Fu);
+    buf[17] = 'z';
+    peer_send_rtp(s.p, buf, len, NULL);
+    pump(h, 100);
+    counters(h, &after);
+    CHECK(after.dropped_unknown > before.dropped_unknown);
+}
+
 static bridge *start_bridge(harness *h)
 {
     static const char *const ips[] = { "127.0.0.1" };
@@ -2016,6 +2265,7 @@ int main(void)
         if (f && g)
             regression_fifth_path(&h, f, g);
         scenario_last_n(&h);
+        scenario_simulcast(&h);
         for (int i = 0; i < h.n_peers; i++) {
             CHECK_EQ_INT(h.peers[i]->stray, 0);
             CHECK_EQ_INT(h.peers[i]->undecryptable, 0);

@@ -6,7 +6,7 @@
 // second page's getStats (polled every 20 ms inside the page) first shows a
 // decoded video frame of the first participant.
 //
-//   node tools/measure/first-frame.mjs [--rounds 5] [--interval 20]
+//   node tools/measure/first-frame.mjs [--rounds 5] [--interval 20] [-- stoa options...]
 //
 // Needs `npm install` in tests/e2e (playwright-core) and the stoa binary
 // (build/stoa, or STOA_BIN). Uses /usr/bin/chromium (or CHROMIUM_BIN).
@@ -17,7 +17,8 @@ import { closeParticipant, launchBrowser, openParticipant } from '../../tests/e2
 import { startServer } from '../../tests/e2e/lib/server.mjs';
 import { until } from '../../tests/e2e/lib/stats.mjs';
 
-const { values } = parseArgs({
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
   options: {
     rounds: { type: 'string', default: '5' },
     interval: { type: 'string', default: '20' },
@@ -25,7 +26,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('usage: node tools/measure/first-frame.mjs [--rounds N] [--interval MS]');
+  console.log('usage: node tools/measure/first-frame.mjs [--rounds N] [--interval MS] [-- stoa options...]');
   process.exit(0);
 }
 const rounds = Number(values.rounds);
@@ -38,7 +39,7 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-const server = await startServer({ label: 'measure-first-frame' });
+const server = await startServer({ label: 'measure-first-frame', extraArgs: positionals });
 const browser = await launchBrowser();
 const results = [];
 let failed = false;

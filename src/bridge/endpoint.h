@@ -160,7 +160,10 @@ typedef struct endpoint {
     bool probing;                  /* packets sent now belong to a probe cluster */
     bool layers_limited;           /* the last allocation held a camera below the layer it wanted */
     int64_t next_probe_ms;
-    int64_t probe_end_ms;
+    int probe_interval_ms;         /* grows while probes find no room */
+    uint32_t estimate_at_probe;    /* the estimate when the last probe began */
+    int64_t probe_end_ms;          /* the open probe cluster ends then */
+    uint32_t probe_bytes_per_tick;
     struct { char id[ENDPOINT_ID_MAX]; uint16_t height; } view_heights[ENDPOINT_MAX_FORWARDED];
     int n_view_heights;
     int64_t next_allocation_ms;

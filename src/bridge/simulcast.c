@@ -5,6 +5,7 @@
 
 #include "bridge/bwe.h"
 #include "bridge/worker.h"
+#include "core/log.h"
 #include "webrtc/sdp.h"
 #include "webrtc/vp8.h"
 
@@ -275,6 +276,9 @@ void simulcast_allocate(conference *conf, endpoint *r, int64_t now)
                 }
                 if (pick > current && current >= 0)
                     os->last_up_ms = now;   /* the first choice is no switch up */
+                log_debug("simulcast", "%s: %s's camera -> layer %s (%ux%u, %u kbit/s), estimate %u kbit/s",
+                          r->id, s->id, layers[pick]->rid, layers[pick]->width, layers[pick]->height,
+                          source_bitrate(layers[pick], now) / 1000, r->bwe ? bwe_estimate(r->bwe) / 1000 : 0);
                 os->target_layer = layers[pick]->layer;
                 if (stream_rewrite_switch(&os->rewrite, layers[pick]->ssrc) == 0)
                     conference_request_source_keyframe(conf, s, layers[pick], now);

@@ -29,8 +29,11 @@
 #define WORKER_BWE_START_BPS 1000000
 #define WORKER_BWE_MIN_BPS 100000
 #define WORKER_BWE_MAX_BPS 20000000
-#define WORKER_PROBE_INTERVAL_MS 2000
-#define WORKER_PROBE_PACKETS 12
+#define WORKER_PROBE_INTERVAL_MS 1500
+#define WORKER_PROBE_MAX_INTERVAL_MS 4000
+#define WORKER_PROBE_FACTOR_PCT 150    /* probe rate, % of the estimate */
+#define WORKER_PROBE_MS 100            /* a probe cluster lasts this long, a chunk per tick */
+#define WORKER_PROBE_MIN_BPS 300000
 
 int64_t worker_now_us(void)
 {
@@ -686,6 +689,56 @@ static void tcp_closed(void *user, tcp_conn *c)
 
 /* ---- timers ---- */
 
+/* A receiver held on a lower layer than it wants looks for more room now
+ * and then: its estimate cannot grow much past what it is sent otherwise.
+ * A probe cluster is padding paced over a few ticks at 1.5 x the estimate
+ * (2 x after a probe that found room),
+ * so that its arrival rate measures the path up to that rate. */
+static void probe_tick(endpoint *ep, int64_t now)
+{
+    if (ep->probing) {
+        if (now >= ep->probe_end_ms) {
+            ep->probing = false;
+            bwe_probe_end(ep->bwe, ep->worker->batch_us);
+        } else {
+            conference_probe(ep->conf, ep, ep->probe_bytes_per_tick);
+        }
+        return;
+    }
+    if (!ep->layers_limited) {
+        ep->probe_interval_ms = WORKER_PROBE_INTERVAL_MS;
+        return;
+    }
+    if (now < ep->next_probe_ms || bwe_probe_begin(ep->bwe) == 0)
+        return;
+    /* The last probe found room (the estimate grew by a fifth): go on at
+     * the base pace. */
+    bool found_room = (uint64_t)bwe_estimate(ep->bwe) * 5 > (uint64_t)ep->estimate_at_probe * 6;
+    if (found_room)
+        ep->probe_interval_ms = WORKER_PROBE_INTERVAL_MS;
+    ep->estimate_at_probe = bwe_estimate(ep->bwe);
+    /* Still held back since the last probe: the path is likely full, and
+     * each probe costs it a burst; wait longer each time (up to a limit,
+     * so that room that opens up later is still found within seconds). */
+    if (ep->probe_interval_ms < WORKER_PROBE_INTERVAL_MS)
+        ep->probe_interval_ms = WORKER_PROBE_INTERVAL_MS;
+    ep->next_probe_ms = now + ep->probe_interval_ms;
+    if (ep->probe_interval_ms < WORKER_PROBE_MAX_INTERVAL_MS)
+        ep->probe_interval_ms *= 2;
+    /* After a probe that found room, a bolder one: ramps up in few steps. */
+    uint64_t target = (uint64_t)bwe_estimate(ep->bwe) * (found_room ? 2 * WORKER_PROBE_FACTOR_PCT - 100
+                                                                    : WORKER_PROBE_FACTOR_PCT) / 100;
+    if (target < WORKER_PROBE_MIN_BPS)
+        target = WORKER_PROBE_MIN_BPS;
+    ep->probe_bytes_per_tick = (uint32_t)(target * TICK_MS / 8000);
+    ep->probe_end_ms = now + WORKER_PROBE_MS;
+    ep->probing = true;
+    if (conference_probe(ep->conf, ep, ep->probe_bytes_per_tick) == 0) {
+        ep->probing = false;   /* nothing to pad with */
+        bwe_probe_end(ep->bwe, ep->worker->batch_us);
+    }
+}
+
 static void tick_endpoint(worker *w, endpoint *ep, int64_t now)
 {
     if (now - ep->last_check_ms > w->consent_timeout_ms) {
@@ -713,12 +766,8 @@ static void tick_endpoint(worker *w, endpoint *ep, int64_t now)
         ep->next_allocation_ms = now + SIMULCAST_ALLOCATE_INTERVAL_MS;
         simulcast_allocate(ep->conf, ep, now);
     }
-    /* A receiver held on a lower layer than it wants: look for more room
-     * now and then, or its estimate could not grow past what it gets. */
-    if (ep->state == ENDPOINT_CONNECTED && ep->bwe && ep->layers_limited && now >= ep->next_probe_ms) {
-        ep->next_probe_ms = now + WORKER_PROBE_INTERVAL_MS;
-        conference_probe(ep->conf, ep, WORKER_PROBE_PACKETS, now);
-    }
+    if (ep->state == ENDPOINT_CONNECTED && ep->bwe)
+        probe_tick(ep, now);
     if (ep->state == ENDPOINT_CONNECTED && now >= ep->next_report_ms) {
         conference_send_reports(ep->conf, ep, now);
         ep->next_report_ms = now + REPORT_INTERVAL_MS;
@@ -743,6 +792,7 @@ void worker_read_counters(worker *w, worker_counters *out)
 
 static void tick(worker *w, int64_t now)
 {
+    w->batch_us = worker_now_us();   /* send times of what the tick sends (probes) */
     publish_counters(w);
     tcp_transport_expire(&w->tcp, now, tcp_closed, w);
     for (conference *c = w->conferences, *next_c; c; c = next_c) {

@@ -2,6 +2,14 @@
 // cookies, storage and fake devices) per participant.
 //
 //   CHROMIUM_BIN   the browser (default /usr/bin/chromium); never downloaded.
+//
+// A browser inside a network namespace (lib/netns.mjs) is its own Browser:
+// launchBrowser({ executablePath: net.host(i).chromium }).
+
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 import { chromium } from 'playwright-core';
 
@@ -16,13 +24,53 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
-export function launchBrowser() {
+/**
+ * executablePath: e.g. a wrapper script that runs Chromium in a namespace.
+ * fakeVideoFile: a .y4m file the fake camera plays (in a loop) instead of
+ * its own drawing, for every page of this browser (see noiseVideoFile).
+ */
+export function launchBrowser({ executablePath, fakeVideoFile } = {}) {
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
+    executablePath: executablePath || process.env.CHROMIUM_BIN || '/usr/bin/chromium',
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: fakeVideoFile ? [...CHROMIUM_ARGS, `--use-file-for-fake-video-capture=${fakeVideoFile}`] : CHROMIUM_ARGS,
     timeout: 30000,
   });
+}
+
+/**
+ * Writes (once per size, into the temp directory) a Y4M clip of `frames`
+ * frames: a moving gradient under random noise (0..noise-1 added to each
+ * luma sample, fresh every frame). Chromium's own fake camera
+ * draws a simple picture that VP8 codes in a few hundred kbit/s even at
+ * 960×540; noise makes the encoder use every bit its target allows, so the
+ * layers' bitrates are those the browser aims for. Returns the path.
+ */
+export function noiseVideoFile({ width = 960, height = 540, fps = 20, frames = 20, noise = 8 } = {}) {
+  const file = path.join(os.tmpdir(), `stoa-noise-${width}x${height}-${fps}-${frames}-${noise}.y4m`);
+  if (fs.existsSync(file)) return file;
+  const ySize = width * height;
+  const cSize = (width >> 1) * (height >> 1);
+  const tmp = `${file}.${process.pid}`;
+  const fd = fs.openSync(tmp, 'w');
+  fs.writeSync(fd, `YUV4MPEG2 W${width} H${height} F${fps}:1 Ip A1:1 C420jpeg\n`);
+  for (let f = 0; f < frames; f++) {
+    const frame = Buffer.alloc(ySize + 2 * cSize);
+    const grain = crypto.randomBytes(ySize);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = y * width + x;
+        frame[i] = Math.min(255, Math.max(0, ((x + y + f * 12) % 256) * 0.6 + 20 + (grain[i] % noise)));
+      }
+    }
+    const chroma = crypto.randomBytes(2 * cSize);
+    for (let i = 0; i < 2 * cSize; i++) frame[ySize + i] = 128 - (noise >> 2) + (chroma[i] % ((noise >> 1) || 1));
+    fs.writeSync(fd, 'FRAME\n');
+    fs.writeSync(fd, frame);
+  }
+  fs.closeSync(fd);
+  fs.renameSync(tmp, file);
+  return file;
 }
 
 /**
@@ -53,14 +101,34 @@ function firstFrameProbe(intervalMs) {
 }
 
 /**
+ * Makes the page's getUserMedia ask for a camera of width×height (ideal)
+ * whatever the app asks, e.g. for enough pixels for three simulcast layers.
+ */
+function cameraOverride({ width, height }) {
+  const md = navigator.mediaDevices;
+  if (!md?.getUserMedia) return;
+  const original = md.getUserMedia.bind(md);
+  md.getUserMedia = (constraints = {}) => {
+    if (constraints.video) {
+      const base = typeof constraints.video === 'object' ? constraints.video : {};
+      constraints = { ...constraints, video: { ...base, width: { ideal: width }, height: { ideal: height } } };
+    }
+    return original(constraints);
+  };
+}
+
+/**
  * A participant page. With autojoin (the default) it loads
  * `/<room>?name=<name>&autojoin=1` and waits until the server said `joined`.
+ * camera: {width, height} overrides the resolution the app asks of the
+ * (fake) camera; viewport: the page size (default 800×600).
  */
-export async function openParticipant(browser, baseUrl, { room, name, autojoin = true, waitJoined = true, probeFirstFrames = false, probeIntervalMs = 20, timeoutMs = 15000, query: extraQuery = '' } = {}) {
+export async function openParticipant(browser, baseUrl, { room, name, autojoin = true, waitJoined = true, probeFirstFrames = false, probeIntervalMs = 20, timeoutMs = 15000, query: extraQuery = '', camera = null, viewport = { width: 800, height: 600 } } = {}) {
   // The TLS test's certificate is self-signed.
-  const context = await browser.newContext({ viewport: { width: 800, height: 600 }, ignoreHTTPSErrors: true });
+  const context = await browser.newContext({ viewport, ignoreHTTPSErrors: true });
   await context.grantPermissions(['camera', 'microphone'], { origin: baseUrl });
   if (probeFirstFrames) await context.addInitScript(firstFrameProbe, probeIntervalMs);
+  if (camera) await context.addInitScript(cameraOverride, camera);
   context.setDefaultTimeout(10000);
   const page = await context.newPage();
   const logs = [];

@@ -50,17 +50,19 @@ function markForwarded() {
   }
 }
 
-/** The height, in device pixels, each remote camera is shown at; 0 when
- *  its tile is off screen or the page is in the background, so that the
- *  bridge sends the layer that fits, or nothing. */
+/** The height, in device pixels, each remote camera is shown at, so that
+ *  the bridge sends the layer that fits; 0 for all while the page is in
+ *  the background (nothing is sent then). A tile not laid out yet has no
+ *  size to tell: it is left out (no limit) rather than taken for hidden. */
 function viewHeights() {
   const heights = {};
   const scale = window.devicePixelRatio || 1;
   for (const tile of tiles?.all() ?? []) {
     if (tile.self || tile.source !== 'camera') continue;
     if (Object.keys(heights).length === 64) break;   // the protocol's limit
-    const shown = !document.hidden && tile.root.isConnected;
-    heights[tile.id] = shown ? Math.min(8192, Math.round(tile.root.clientHeight * scale)) : 0;
+    const height = Math.min(8192, Math.round(tile.root.clientHeight * scale));
+    if (document.hidden) heights[tile.id] = 0;
+    else if (height > 0) heights[tile.id] = height;
   }
   return heights;
 }

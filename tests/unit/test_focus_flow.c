@@ -3775,6 +3775,26 @@ static void test_last_n(void)
     EXPECT_CONSTRAINTS(f, "last-n", a->id, -1, json_array());
     EXPECT_NO_REQ();
     EXPECT_NOTHING_ALL(room, 2);
+    /* View heights go to the bridge as they are, and stay until replaced. */
+    sendf(f, a, "{\"type\":\"receiver-constraints\",\"heights\":{\"%s\":360}}", b->id);
+    json_t *hr = EXPECT_REQ("constraints", "last-n", a->id);
+    json_t *want = json_pack("{s:i}", b->id, 360);
+    CHECK(hr && json_equal(json_object_get(hr, "heights"), want));
+    if (hr)
+        reply_ok(f, hr);
+    send_text(f, a, "{\"type\":\"receiver-constraints\",\"last_n\":2}");
+    hr = EXPECT_REQ("constraints", "last-n", a->id);
+    CHECK(hr && json_equal(json_object_get(hr, "heights"), want));
+    if (hr)
+        reply_ok(f, hr);
+    json_decref(want);
+    send_text(f, a, "{\"type\":\"receiver-constraints\",\"heights\":{}}");
+    hr = EXPECT_REQ("constraints", "last-n", a->id);
+    CHECK(hr && json_object_size(json_object_get(hr, "heights")) == 0);
+    if (hr)
+        reply_ok(f, hr);
+    sendf(f, a, "{\"type\":\"receiver-constraints\",\"heights\":{\"%s\":-1}}", b->id);
+    EXPECT_ERROR(a, "bad-message", "receiver-constraints");
     /* Refused messages: bad-message, no request, the connection stays. */
     send_text(f, a, "{\"type\":\"receiver-constraints\",\"last_n\":1001}");
     EXPECT_ERROR(a, "bad-message", "receiver-constraints");

@@ -375,6 +375,35 @@ static void test_receiver_constraints(void)
     /* A good selected list does not rescue a bad last_n. */
     check_constraints_bad("{\"type\":\"receiver-constraints\",\"selected\":[\"ab\"],\"last_n\":-5}", "\"last_n\"");
 
+    /* heights: participant id -> 0..8192, at most 64 entries; absent: -1. */
+    {
+        signal_msg msg;
+        signal_error err;
+        CHECK_EQ_INT(decode("{\"type\":\"receiver-constraints\",\"heights\":{\"a1\":360,\"b2\":0}}", &msg, &err), 0);
+        CHECK_EQ_INT(msg.n_heights, 2);
+        bool a1 = false, b2 = false;
+        for (int i = 0; i < msg.n_heights; i++) {
+            a1 |= strcmp(msg.heights[i].id, "a1") == 0 && msg.heights[i].height == 360;
+            b2 |= strcmp(msg.heights[i].id, "b2") == 0 && msg.heights[i].height == 0;
+        }
+        CHECK(a1 && b2);
+        signal_msg_free(&msg);
+        CHECK_EQ_INT(decode("{\"type\":\"receiver-constraints\"}", &msg, &err), 0);
+        CHECK_EQ_INT(msg.n_heights, -1);
+        signal_msg_free(&msg);
+        char big[4096];
+        size_t n = (size_t)snprintf(big, sizeof big, "{\"type\":\"receiver-constraints\",\"heights\":{");
+        for (int i = 0; i < 65; i++)
+            n += (size_t)snprintf(big + n, sizeof big - n, "%s\"%x\":10", i ? "," : "", i);
+        snprintf(big + n, sizeof big - n, "}}");
+        check_constraints_bad(big, "\"heights\"");
+    }
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"heights\":[360]}", "\"heights\"");
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"heights\":{\"a1\":8193}}", "\"heights\"");
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"heights\":{\"a1\":\"360\"}}", "\"heights\"");
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"heights\":{\"a1\":1.5}}", "\"heights\"");
+    check_constraints_bad("{\"type\":\"receiver-constraints\",\"heights\":{\"\":10}}", "\"heights\"");
+
     /* selected not a list. */
     check_constraints_bad("{\"type\":\"receiver-constraints\",\"selected\":\"a1b2c3d4\"}", "\"selected\"");
     check_constraints_bad("{\"type\":\"receiver-constraints\",\"selected\":{\"0\":\"a1\"}}", "\"selected\"");

@@ -5,7 +5,10 @@ import { storageGet, storageSet } from './state.js';
 
 const KEYS = { camera: 'stoa.camera', mic: 'stoa.mic' };
 
-export const VIDEO_CONSTRAINTS = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24, max: 30 } };
+// 960×540 gives three simulcast layers (540, 270, 135 lines): Chromium sends
+// two below that size. 720p would cost every sender much more encoding for
+// the few views shown that large.
+export const VIDEO_CONSTRAINTS = { width: { ideal: 960 }, height: { ideal: 540 }, frameRate: { ideal: 24, max: 30 } };
 
 export function preferredDevice(kind) {
   return storageGet(KEYS[kind], '');

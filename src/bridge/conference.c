@@ -142,7 +142,9 @@ void conference_request_keyframes(conference *conf, const endpoint *except, int6
         if (ep == except || ep->state != ENDPOINT_CONNECTED)
             continue;
         for (int i = 0; i < ep->n_sources; i++)
-            if (ep->sources[i].video && ep->sources[i].n_layers == 0 && ep->sources[i].bound)
+            /* Simulcast layers: each receiver's switch asks for the one it needs. */
+            if (ep->sources[i].video && ep->sources[i].n_layers == 0 && ep->sources[i].group < 0 &&
+                ep->sources[i].bound)
                 conference_request_source_keyframe(conf, ep, &ep->sources[i], now);
     }
 }
@@ -188,7 +190,7 @@ bool conference_update_forwarded(conference *conf, endpoint *receiver, int64_t n
         for (endpoint *ep = conf->endpoints; ep; ep = ep->next)
             for (int k = 0; ep->serial == next[i] && k < ep->n_sources; k++)
                 if (ep->sources[k].video && !ep->sources[k].screen && ep->sources[k].n_layers == 0 &&
-                    ep->sources[k].bound && ep->state == ENDPOINT_CONNECTED)
+                    ep->sources[k].group < 0 && ep->sources[k].bound && ep->state == ENDPOINT_CONNECTED)
                     conference_request_source_keyframe(conf, ep, &ep->sources[k], now);
     }
     memcpy(receiver->forwarded, next, sizeof next[0] * (size_t)n);

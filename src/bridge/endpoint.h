@@ -88,6 +88,7 @@ typedef struct out_stream {
     int target_layer;              /* chosen by simulcast_allocate; -1: none yet */
     stream_rewrite rewrite;
     int64_t last_up_ms;            /* last switch to a higher layer */
+    int64_t last_down_ms;          /* last switch down for lack of bandwidth */
 } out_stream;
 
 typedef enum endpoint_state {

@@ -199,7 +199,7 @@ static uint64_t fixed_rate(conference *conf, endpoint *r, int64_t now)
  * as the view (the tallest when none is), then lower while it does not fit
  * the budget; a switch up needs headroom. Returns an index into layers. */
 static int choose_layer(source **layers, int n, int height, uint64_t budget, int current, int64_t now,
-                        bool *limited)
+                        int *wanted_out)
 {
     int pick = n - 1;
     if (height > 0)
@@ -217,7 +217,7 @@ static int choose_layer(source **layers, int n, int height, uint64_t budget, int
             break;
         pick--;
     }
-    *limited |= pick < wanted;
+    *wanted_out = wanted;
     return pick;
 }
 
@@ -233,8 +233,17 @@ void simulcast_allocate(conference *conf, endpoint *r, int64_t now)
     bool has_dominant = speaker_dominant(conf->speakers, &dominant_key);
     for (int pass = 0; pass < 2; pass++) {
         for (endpoint *s = conf->endpoints; s; s = s->next) {
-            if (s == r || s->state != ENDPOINT_CONNECTED || !endpoint_receives_camera(r, s))
+            if (s == r || s->state != ENDPOINT_CONNECTED)
                 continue;
+            if (!endpoint_receives_camera(r, s)) {
+                /* Out of r's Last-N: when it comes back, it starts again at a key frame. */
+                for (int i = 0; pass == 0 && i < s->n_sources; i++) {
+                    out_stream *os = s->sources[i].n_layers > 0 ? simulcast_stream(r, s->sources[i].ssrc) : NULL;
+                    if (os)
+                        stream_rewrite_stop(&os->rewrite);
+                }
+                continue;
+            }
             bool dominant = has_dominant && endpoint_speaker_key(s) == dominant_key;
             if ((pass == 0) != dominant)
                 continue;
@@ -260,9 +269,17 @@ void simulcast_allocate(conference *conf, endpoint *r, int64_t now)
                 for (int k = 0; k < n; k++)
                     if (layers[k] == cur)
                         current = k;
-                int pick = choose_layer(layers, n, height, budget, current, now, &limited);
-                if (pick > current && current >= 0 && now - os->last_up_ms < SIMULCAST_UP_HOLD_MS)
+                int wanted;
+                int pick = choose_layer(layers, n, height, budget, current, now, &wanted);
+                limited |= pick < wanted;
+                /* Up again only a while after the last switch up, and longer
+                 * after one down for lack of bandwidth: a path that just
+                 * congested would congest again (a key frame is a burst). */
+                if (pick > current && current >= 0 &&
+                    (now - os->last_up_ms < SIMULCAST_UP_HOLD_MS || now - os->last_down_ms < SIMULCAST_DOWN_HOLD_MS))
                     pick = current;
+                if (pick < current && pick < wanted)
+                    os->last_down_ms = now;
                 uint32_t rate = source_bitrate(layers[pick], now);
                 budget = budget > rate ? budget - rate : 0;
                 uint32_t pending;

@@ -24,6 +24,8 @@
  * and waits this long after the previous switch up. */
 #define SIMULCAST_UP_HEADROOM_PCT 20
 #define SIMULCAST_UP_HOLD_MS 2000
+/* ...and this long after a switch down for lack of bandwidth. */
+#define SIMULCAST_DOWN_HOLD_MS 5000
 
 /* A packet whose SSRC ep does not know: when its rid (or repaired-rid)
  * extension names one of ep's layers, that layer learns the SSRC (or its

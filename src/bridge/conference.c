@@ -231,9 +231,13 @@ static bool resend_cached(conference *conf, endpoint *r, source *src, source *he
     worker_out *out = worker_out_reserve(conf->worker);
     memcpy(out->buf, pkt, len);
     rtp_header h;
-    if (rtp_parse(out->buf, len, &h) < 0 ||
-        (os && stream_rewrite_packet(&os->rewrite, out->buf, len, &h, false, now) < 0))
+    if (rtp_parse(out->buf, len, &h) < 0)
         return true;
+    if (os) {
+        stream_rewrite_set_codec(&os->rewrite, simulcast_codec(&h));
+        if (stream_rewrite_packet(&os->rewrite, out->buf, len, &h, false, now) < 0)
+            return true;
+    }
     if (src->rtx_ssrc) {
         /* RFC 4588: on the source's RTX stream, numbered per receiver. */
         uint8_t pt = h.payload_type == SDP_PT_H264 ? SDP_PT_H264_RTX : SDP_PT_VP8_RTX;

@@ -41,6 +41,11 @@ source *simulcast_learn(endpoint *ep, const uint8_t *buf, const rtp_header *h, b
     return NULL;
 }
 
+enum stream_rewrite_codec simulcast_codec(const rtp_header *h)
+{
+    return h->payload_type == SDP_PT_H264 ? STREAM_REWRITE_OTHER : STREAM_REWRITE_VP8;
+}
+
 bool simulcast_inspect(source *layer, const uint8_t *buf, size_t len, const rtp_header *h)
 {
     (void)len;
@@ -98,6 +103,7 @@ void simulcast_forward(conference *conf, endpoint *sender, source *layer, uint8_
             continue;
         worker_out *out = worker_out_reserve(w);
         memcpy(out->buf, buf, len);
+        stream_rewrite_set_codec(&os->rewrite, simulcast_codec(h));
         if (stream_rewrite_packet(&os->rewrite, out->buf, len, h, keyframe, now_ms) < 0)
             continue;
         conference_send_media(conf, r, out, len, h);

@@ -32,6 +32,10 @@
  * RTX SSRC) and is returned, *rtx telling which. NULL otherwise. */
 source *simulcast_learn(endpoint *ep, const uint8_t *buf, const rtp_header *h, bool *rtx);
 
+/* How stream_rewrite treats a packet's payload: VP8 gets its PictureID and
+ * TL0PICIDX rewritten, H.264 nothing. */
+enum stream_rewrite_codec simulcast_codec(const rtp_header *h);
+
 /* Notes a layer packet's key frame size (VP8) and says whether it starts a
  * key frame. */
 bool simulcast_inspect(source *layer, const uint8_t *buf, size_t len, const rtp_header *h);

@@ -237,3 +237,9 @@ bool stream_rewrite_map_timestamp(const stream_rewrite *s, uint32_t source_ssrc,
     *out = ts + s->ts_offset;
     return true;
 }
+
+void stream_rewrite_set_codec(stream_rewrite *s, enum stream_rewrite_codec codec)
+{
+    if (s)
+        s->codec = codec;
+}

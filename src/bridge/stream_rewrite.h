@@ -83,6 +83,10 @@ typedef struct stream_rewrite {
 /* Starts with no source selected: everything is dropped until a switch. */
 void stream_rewrite_init(stream_rewrite *s, uint32_t out_ssrc, enum stream_rewrite_codec codec);
 
+/* What the next packets' payloads are (a sender may change codec on
+ * renegotiation; the caller knows it from the payload type). */
+void stream_rewrite_set_codec(stream_rewrite *s, enum stream_rewrite_codec codec);
+
 /* Asks for source_ssrc to become current. It does only at that source's next
  * key frame (see stream_rewrite_packet); until then the current source, if
  * any, is still forwarded. Returns 0 when the switch is now pending (the

@@ -697,6 +697,26 @@ static void test_other_codec(void)
     CHECK_EQ_INT(raw[13], 0x80);
 }
 
+/* A VP8 stream whose sender turns to H.264: read as VP8, an IDR is no key
+ * frame and the switch would wait for ever; from set_codec on it is taken
+ * as the key frame it is and passes untouched. */
+static void test_codec_change(void)
+{
+    stream_rewrite s;
+    stream_rewrite_init(&s, OUT, STREAM_REWRITE_VP8);
+    stream_rewrite_switch(&s, 0x0B0B0B0Bu);
+    uint8_t raw[14] = {0x80, 102, 0, 21, 0, 0, 0, 0, 0x0B, 0x0B, 0x0B, 0x0B, 0x65, 0x88};   /* an IDR NAL unit */
+    rtp_header h;
+    CHECK_EQ_INT(rtp_parse(raw, sizeof raw, &h), 0);
+    uint8_t copy[14];
+    memcpy(copy, raw, sizeof raw);
+    CHECK_EQ_INT(stream_rewrite_packet(&s, copy, sizeof copy, &h, true, 0), STREAM_REWRITE_DROP_WAITING);
+    stream_rewrite_set_codec(&s, STREAM_REWRITE_OTHER);
+    CHECK_EQ_INT(stream_rewrite_packet(&s, raw, sizeof raw, &h, true, 0), SWITCHED);
+    CHECK_EQ_INT(raw[12], 0x65);
+    CHECK_EQ_INT(raw[13], 0x88);
+}
+
 static void test_malformed(void)
 {
     stream_rewrite s;
@@ -761,6 +781,7 @@ int main(void)
     test_fields_absent();
     test_padding_only();
     test_other_codec();
+    test_codec_change();
     test_malformed();
     return check_report("stream_rewrite");
 }

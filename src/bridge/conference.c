@@ -408,9 +408,36 @@ static size_t append_sender_report(uint8_t *out, size_t cap, const rtcp_sr *sr)
     return rtcp_build_sr(out, cap, &bare);
 }
 
+static void note_sr_sent(endpoint *r, const rtcp_sr *sr, int64_t now)
+{
+    r->srs_sent[r->next_sr_sent].lsr = (sr->ntp_sec << 16) | (sr->ntp_frac >> 16);
+    r->srs_sent[r->next_sr_sent].at_ms = now;
+    r->next_sr_sent = (r->next_sr_sent + 1) % ENDPOINT_SR_MEMORY;
+}
+
+/* A receiver's report block about a sender report the bridge relayed to
+ * it: the round trip between bridge and receiver. */
+static void note_report_block(endpoint *from, const rtcp_report_block *b, int64_t now)
+{
+    if (b->lsr == 0)
+        return;
+    for (int i = 0; i < ENDPOINT_SR_MEMORY; i++) {
+        if (from->srs_sent[i].lsr != b->lsr || from->srs_sent[i].at_ms == 0)
+            continue;
+        int64_t rtt = now - from->srs_sent[i].at_ms - (int64_t)b->dlsr * 1000 / 65536;
+        if (rtt < 0 || rtt > 10000)
+            return;
+        from->rtt_ms = from->rtt_ms ? (7 * from->rtt_ms + rtt) / 8 : (rtt > 0 ? rtt : 1);
+        if (from->bwe)
+            bwe_set_rtt(from->bwe, from->rtt_ms * 1000);
+        return;
+    }
+}
+
 /* A layer's sender report goes to the receivers sent that layer, as a
  * report of the stream they know (its SSRC and timestamps), for lip sync. */
-static void relay_layer_report(conference *conf, endpoint *sender, const source *layer, const rtcp_sr *sr)
+static void relay_layer_report(conference *conf, endpoint *sender, const source *layer, const rtcp_sr *sr,
+                               int64_t now)
 {
     uint32_t group_ssrc = sender->sources[layer->group].ssrc;
     for (endpoint *r = conf->endpoints; r; r = r->next) {
@@ -423,8 +450,10 @@ static void relay_layer_report(conference *conf, endpoint *sender, const source 
         mapped.ssrc = group_ssrc;
         uint8_t pkt[RTCP_BUF];
         size_t n = append_sender_report(pkt, sizeof pkt, &mapped);
-        if (n)
+        if (n) {
             worker_send_rtcp(conf->worker, r, pkt, n);
+            note_sr_sent(r, &mapped, now);
+        }
     }
 }
 
@@ -432,6 +461,8 @@ void conference_handle_rtcp(conference *conf, endpoint *from, const uint8_t *buf
 {
     uint8_t relay[RTCP_BUF];
     size_t relay_len = 0;
+    rtcp_sr relayed[4];
+    int n_relayed = 0;
     rtcp_iter it;
     rtcp_packet p;
     rtcp_iter_init(&it, buf, len);
@@ -443,10 +474,16 @@ void conference_handle_rtcp(conference *conf, endpoint *from, const uint8_t *buf
                 continue;
             src->stats.last_sr = (sr.ntp_sec << 16) | (sr.ntp_frac >> 16);
             src->stats.last_sr_at_ms = now;
-            if (src->group >= 0)
-                relay_layer_report(conf, from, src, &sr);
-            else
-                relay_len += append_sender_report(relay + relay_len, sizeof relay - relay_len, &sr);
+            for (int i = 0; i < sr.n_blocks; i++)
+                note_report_block(from, &sr.blocks[i], now);
+            if (src->group >= 0) {
+                relay_layer_report(conf, from, src, &sr, now);
+            } else {
+                size_t n = append_sender_report(relay + relay_len, sizeof relay - relay_len, &sr);
+                relay_len += n;
+                if (n && n_relayed < 4)
+                    relayed[n_relayed++] = sr;
+            }
         } else if (p.type == RTCP_SDES && relay_len > 0 && relay_len + p.len <= sizeof relay) {
             /* Receivers want the CNAME next to the SR for lip sync. */
             memcpy(relay + relay_len, p.data, p.len);
@@ -460,14 +497,23 @@ void conference_handle_rtcp(conference *conf, endpoint *from, const uint8_t *buf
             twcc_feedback fb;
             if (twcc_parse(&p, &fb, entries, TWCC_FEEDBACK_MAX) == 0)
                 bwe_on_feedback(from->bwe, &fb, conf->worker->batch_us);
+        } else if (p.type == RTCP_RR) {
+            rtcp_rr rr;
+            if (rtcp_parse_rr(&p, &rr) == 0)
+                for (int i = 0; i < rr.n_blocks; i++)
+                    note_report_block(from, &rr.blocks[i], now);
         }
-        /* RR, REMB, transport-cc, BYE, APP: consumed here. */
+        /* REMB, BYE, APP: consumed here. */
     }
     if (relay_len == 0)
         return;
-    for (endpoint *r = conf->endpoints; r; r = r->next)
-        if (r != from && r->state == ENDPOINT_CONNECTED)
-            worker_send_rtcp(conf->worker, r, relay, relay_len);
+    for (endpoint *r = conf->endpoints; r; r = r->next) {
+        if (r == from || r->state != ENDPOINT_CONNECTED)
+            continue;
+        worker_send_rtcp(conf->worker, r, relay, relay_len);
+        for (int i = 0; i < n_relayed; i++)
+            note_sr_sent(r, &relayed[i], now);
+    }
 }
 
 /* Also starts the next reporting interval (fraction lost is per interval). */

@@ -24,6 +24,7 @@
 #define ENDPOINT_MAX_RTX_STREAMS 16
 #define ENDPOINT_MAX_OUT_STREAMS 32    /* simulcast cameras one receiver gets at once */
 #define SOURCE_MAX_LAYERS 3
+#define ENDPOINT_SR_MEMORY 8           /* sender reports relayed to a receiver, kept for its RTT */
 #define SOURCE_RID_MAX 17
 
 struct worker;
@@ -158,6 +159,12 @@ typedef struct endpoint {
      * gets a transport-wide sequence number of this transport). */
     struct bwe *bwe;
     uint16_t tw_seq_out;
+    /* Sender reports the bridge relayed to this receiver (their NTP time's
+     * middle 32 bits, and when): its report blocks' LSR/DLSR about them
+     * give the round trip to it (RFC 3550 6.4.1). */
+    struct { uint32_t lsr; int64_t at_ms; } srs_sent[ENDPOINT_SR_MEMORY];
+    int next_sr_sent;
+    int64_t rtt_ms;                /* 0: not measured yet */
     bool probing;                  /* packets sent now belong to a probe cluster */
     bool layers_limited;           /* the last allocation held a camera below the layer it wanted */
     int64_t next_probe_ms;

@@ -88,7 +88,8 @@ function sendConstraints() {
   const pinned = layout?.pinned ? layout.pinned.split(':')[0] : null;
   const heights = viewHeights();
   stoa.sentHeights = heights;
-  send('receiver-constraints', { last_n: Number.isInteger(lastN) ? lastN : -1, selected: pinned ? [pinned] : [], heights });
+  // No last_n of our own: the server's default (stoa --last-n) applies.
+  send('receiver-constraints', { ...(Number.isInteger(lastN) ? { last_n: lastN } : {}), selected: pinned ? [pinned] : [], heights });
   stoa.constraintsSent = true;
 }
 

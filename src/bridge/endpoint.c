@@ -45,7 +45,7 @@ void endpoint_free(endpoint *ep)
     free(ep);
 }
 
-bool endpoint_receives_camera(const endpoint *receiver, const endpoint *sender)
+bool endpoint_in_last_n(const endpoint *receiver, const endpoint *sender)
 {
     if (receiver->last_n < 0)
         return true;
@@ -53,6 +53,14 @@ bool endpoint_receives_camera(const endpoint *receiver, const endpoint *sender)
         if (receiver->forwarded[i] == sender->serial)
             return true;
     return false;
+}
+
+bool endpoint_receives_camera(const endpoint *receiver, const endpoint *sender)
+{
+    for (int i = 0; i < receiver->n_starved; i++)
+        if (receiver->starved[i] == sender->serial)
+            return false;
+    return endpoint_in_last_n(receiver, sender);
 }
 
 uint16_t endpoint_next_rtx_seq(endpoint *ep, uint32_t rtx_ssrc)

@@ -138,6 +138,12 @@ typedef struct endpoint {
     int n_selected;
     uint64_t forwarded[ENDPOINT_MAX_FORWARDED];   /* serials whose camera it gets */
     int n_forwarded;
+    /* Simulcast cameras held back because not even their lowest layer fits
+     * what is left of its bandwidth estimate (sender serials): Last-N set
+     * by the bandwidth, the least relevant cameras first. */
+    uint64_t starved[ENDPOINT_MAX_FORWARDED];
+    int n_starved;
+    bool forwarded_changed;        /* the cameras it gets changed outside Last-N: tell the focus */
 
     /* Transport-wide feedback about what this endpoint sends us, so that
      * its own congestion control sees the path to the bridge. Allocated at
@@ -195,7 +201,10 @@ void source_release(source *src);
 void endpoint_free(endpoint *ep);
 /* The endpoint's key in its conference's speaker detector. */
 static inline uint32_t endpoint_speaker_key(const endpoint *ep) { return (uint32_t)ep->serial; }
-/* Whether receiver gets sender's camera video under its Last-N limit. */
+/* Whether sender is in receiver's Last-N set (always without a limit). */
+bool endpoint_in_last_n(const endpoint *receiver, const endpoint *sender);
+/* Whether receiver gets sender's camera video: in its Last-N set and not
+ * held back for lack of bandwidth. */
 bool endpoint_receives_camera(const endpoint *receiver, const endpoint *sender);
 /* The next RTX sequence number for the RTX stream rtx_ssrc towards ep. */
 uint16_t endpoint_next_rtx_seq(endpoint *ep, uint32_t rtx_ssrc);

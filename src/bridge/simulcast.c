@@ -217,9 +217,12 @@ static int choose_layer(source **layers, int n, int height, uint64_t budget, int
     int wanted = pick;
     while (pick > 0) {
         uint64_t need = source_bitrate(layers[pick], now);
+        /* A layer that has only just started has no measured rate yet: it
+         * looks free but is not. Go up to it once it is measured. */
+        bool unknown = need == 0 && pick > (current > 0 ? current : 0);
         if (pick > current)
             need = need * (100 + SIMULCAST_UP_HEADROOM_PCT) / 100;
-        if (need <= budget)
+        if (need <= budget && !unknown)
             break;
         pick--;
     }
@@ -227,11 +230,42 @@ static int choose_layer(source **layers, int n, int height, uint64_t budget, int
     return pick;
 }
 
+static int starved_index(const endpoint *r, uint64_t serial)
+{
+    for (int i = 0; i < r->n_starved; i++)
+        if (r->starved[i] == serial)
+            return i;
+    return -1;
+}
+
+/* Whether sender's camera (its lowest layer arriving at lowest_bps) is to
+ * be held back from r: never the first camera r gets, else when the lowest
+ * layer does not fit the budget left (with a fifth of headroom to come
+ * back). Keeps r->starved and the stream in step. */
+static bool starve(endpoint *r, endpoint *sender, source *group, uint32_t lowest_bps, uint64_t budget, int rank)
+{
+    int at = starved_index(r, sender->serial);
+    uint64_t need = at >= 0 ? (uint64_t)lowest_bps * (100 + SIMULCAST_UP_HEADROOM_PCT) / 100 : lowest_bps;
+    bool hold = rank > 0 && need > budget;
+    if (hold && at < 0 && r->n_starved < ENDPOINT_MAX_FORWARDED) {
+        r->starved[r->n_starved++] = sender->serial;
+        r->forwarded_changed = true;
+        out_stream *os = simulcast_stream(r, group->ssrc);
+        if (os)
+            stream_rewrite_stop(&os->rewrite);
+    } else if (!hold && at >= 0) {
+        r->starved[at] = r->starved[--r->n_starved];
+        r->forwarded_changed = true;
+    }
+    return hold && starved_index(r, sender->serial) >= 0;
+}
+
 void simulcast_allocate(conference *conf, endpoint *r, int64_t now)
 {
     close_stale_streams(conf, r);
     uint64_t budget = r->bwe ? bwe_estimate(r->bwe) : UINT64_MAX / 2;
     bool limited = false;
+    int cameras = 0;
     uint64_t fixed = fixed_rate(conf, r, now);
     budget = budget > fixed ? budget - fixed : 0;
     /* The dominant speaker's camera first: it is shown largest. */
@@ -241,7 +275,7 @@ void simulcast_allocate(conference *conf, endpoint *r, int64_t now)
         for (endpoint *s = conf->endpoints; s; s = s->next) {
             if (s == r || s->state != ENDPOINT_CONNECTED)
                 continue;
-            if (!endpoint_receives_camera(r, s)) {
+            if (!endpoint_in_last_n(r, s)) {
                 /* Out of r's Last-N: when it comes back, it starts again at a key frame. */
                 for (int i = 0; pass == 0 && i < s->n_sources; i++) {
                     out_stream *os = s->sources[i].n_layers > 0 ? simulcast_stream(r, s->sources[i].ssrc) : NULL;
@@ -259,6 +293,10 @@ void simulcast_allocate(conference *conf, endpoint *r, int64_t now)
                     continue;
                 source *layers[SOURCE_MAX_LAYERS];
                 int n = active_layers(s, group, layers, now);
+                if (n > 0 && starve(r, s, group, source_bitrate(layers[0], now), budget, cameras++)) {
+                    limited = true;
+                    continue;
+                }
                 int height = view_height(r, s);
                 if (height == 0) {
                     /* Not shown (hidden tile, page in the background): not sent. */

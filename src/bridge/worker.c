@@ -434,8 +434,9 @@ static void apply_pause(endpoint *ep, const worker_cmd *cmd, int64_t now)
     }
 }
 
-/* Tells the control thread which cameras ep now receives: its Last-N set,
- * or every other endpoint when it has no limit. */
+/* Tells the control thread which cameras ep now receives: its Last-N set
+ * (every other endpoint when it has no limit) less those held back for
+ * lack of bandwidth. */
 static void report_forwarded(worker *w, endpoint *ep)
 {
     char (*ids)[ENDPOINT_ID_MAX] = calloc(ENDPOINT_MAX_FORWARDED, sizeof *ids);
@@ -765,6 +766,10 @@ static void tick_endpoint(worker *w, endpoint *ep, int64_t now)
     if (ep->state == ENDPOINT_CONNECTED && now >= ep->next_allocation_ms) {
         ep->next_allocation_ms = now + SIMULCAST_ALLOCATE_INTERVAL_MS;
         simulcast_allocate(ep->conf, ep, now);
+        if (ep->forwarded_changed) {
+            ep->forwarded_changed = false;
+            report_forwarded(w, ep);
+        }
     }
     if (ep->state == ENDPOINT_CONNECTED && ep->bwe)
         probe_tick(ep, now);

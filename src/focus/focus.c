@@ -452,7 +452,7 @@ static void on_participant_message(focus *f, focus_session *s, const signal_msg 
         focus_close(f, s, "left");
         break;
     case SIGNAL_RECEIVER_CONSTRAINTS:
-        p->last_n = msg->last_n;
+        p->last_n = msg->has_last_n ? msg->last_n : f->default_last_n;
         p->n_selected = msg->n_selected;
         for (int i = 0; i < msg->n_selected; i++)
             snprintf(p->selected[i], sizeof p->selected[i], "%s", msg->selected[i]);

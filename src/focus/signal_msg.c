@@ -218,6 +218,7 @@ static int decode_constraints(json_t *root, signal_msg *msg, signal_error *err)
     const char *t = "receiver-constraints";
     json_t *last_n = json_object_get(root, "last_n"), *selected = json_object_get(root, "selected");
     msg->last_n = -1;
+    msg->has_last_n = last_n != NULL;
     msg->n_heights = -1;
     json_t *heights = json_object_get(root, "heights");
     if (heights) {

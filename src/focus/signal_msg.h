@@ -78,6 +78,7 @@ typedef struct signal_msg {
     bool enabled;
     /* receiver-constraints */
     int last_n;                         /* -1: all */
+    bool has_last_n;                    /* false: not given (the server's default applies) */
     char selected[SIGNAL_MAX_SELECTED][SIGNAL_ID_MAX + 1];
     int n_selected;
     struct { char id[SIGNAL_ID_MAX + 1]; int height; } heights[SIGNAL_MAX_HEIGHTS];

@@ -3941,6 +3941,10 @@ static void test_last_n(void)
     sendf(f, p, "{\"type\":\"receiver-constraints\",\"last_n\":5,\"selected\":[\"%s\"]}", q->id);
     EXPECT_CONSTRAINTS(f, "deflt", p->id, 5, json_pack("[s]", q->id));
     EXPECT_NO_REQ();
+    /* Saying nothing of last_n (only the views' sizes): the default again. */
+    sendf(f, q, "{\"type\":\"receiver-constraints\",\"heights\":{\"%s\":200}}", p->id);
+    EXPECT_CONSTRAINTS(f, "deflt", q->id, 2, json_array());
+    EXPECT_NO_REQ();
     /* Admitted from the lobby. */
     send_text(f, p, "{\"type\":\"lobby\",\"enabled\":true}");
     drain_all(room2, 2);

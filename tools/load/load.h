@@ -155,6 +155,10 @@ typedef struct proc_sample {
     long rss_kb;
 } proc_sample;
 proc_sample proc_read(int pid);
+/* CPU seconds all cores spent busy since boot (/proc/stat, not idle or
+ * iowait), or a negative value. Over the window, busy time beyond the
+ * server's and the generator's own is someone else's: the run was not alone. */
+double machine_busy_s(void);
 
 /* sig.c, signal_stoa.c, signal_janus.c: see sig.h. */
 

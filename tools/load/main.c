@@ -230,8 +230,12 @@ typedef struct summary {
     double window_s;
     uint64_t window_rx, window_tx;
     proc_sample cpu0, cpu1, cpu_end;
+    proc_sample self0, self1;            /* the generator itself: it shares the cores */
+    double machine0, machine1;
     bool have_server;
     double server_cpu_s;
+    double load_cpu_s;                   /* the generator's own CPU time in the window */
+    double other_cpu_s;                  /* busy time of everything else in the window (-1: unknown) */
     double fwd_per_cpu_s;
     bool complete;
 } summary;
@@ -293,6 +297,12 @@ static void summarise(load_run *run, summary *s)
         s->server_cpu_s = s->cpu1.cpu_s - s->cpu0.cpu_s;
         s->fwd_per_cpu_s = s->server_cpu_s > 0 ? (double)s->window_rx / s->server_cpu_s : 0;
     }
+    s->load_cpu_s = s->self0.ok && s->self1.ok ? s->self1.cpu_s - s->self0.cpu_s : 0;
+    s->other_cpu_s = -1;
+    if (s->machine0 >= 0 && s->machine1 >= 0) {
+        double other = s->machine1 - s->machine0 - s->load_cpu_s - (s->have_server ? s->server_cpu_s : 0);
+        s->other_cpu_s = other > 0 ? other : 0;   /* clock-tick rounding can make it slightly negative */
+    }
     s->complete = s->failed == 0 && s->joined == s->total && s->lost == 0 && s->missing_streams == 0 &&
                   s->undecryptable == 0 && s->received > 0;
 }
@@ -331,6 +341,12 @@ static void report_text(load_run *run, const summary *s)
                (double)(s->cpu_end.ok ? s->cpu_end.hwm_kb : s->cpu1.hwm_kb) / 1024, s->fwd_per_cpu_s);
     else if (c->server_pid)
         printf("  server pid %d: not readable\n", c->server_pid);
+    printf("  stoa-load itself: cpu %.2f s in the window (%.0f%% of a core)", s->load_cpu_s,
+           s->window_s > 0 ? 100 * s->load_cpu_s / s->window_s : 0);
+    if (s->other_cpu_s >= 0)
+        printf("; everything else on the machine: %.0f%% of a core",
+               s->window_s > 0 ? 100 * s->other_cpu_s / s->window_s : 0);
+    printf("\n");
     printf("  complete: %s\n", s->complete ? "yes" : "no");
 }
 
@@ -360,6 +376,9 @@ static void report_json(load_run *run, const summary *s)
     json_object_set_new(o, "window_s", json_real(s->window_s));
     json_object_set_new(o, "window_received", json_integer((json_int_t)s->window_rx));
     json_object_set_new(o, "window_sent", json_integer((json_int_t)s->window_tx));
+    json_object_set_new(o, "load_cpu_s", json_real(s->load_cpu_s));
+    if (s->other_cpu_s >= 0)
+        json_object_set_new(o, "other_cpu_s", json_real(s->other_cpu_s));
     if (s->have_server) {
         json_object_set_new(o, "server_pid", json_integer(c->server_pid));
         json_object_set_new(o, "server_cpu_s", json_real(s->server_cpu_s));
@@ -473,6 +492,8 @@ int main(int argc, char **argv)
     /* Phase 2: the measured window. */
     if (c->server_pid)
         s.cpu0 = proc_read(c->server_pid);
+    s.self0 = proc_read(getpid());
+    s.machine0 = machine_busy_s();
     uint64_t rx0 = rx_total(&run), tx0 = tx_total(&run);
     int64_t w0 = mono_ns(), wend = w0 + (int64_t)c->seconds * 1000000000LL;
     while (!interrupted && mono_ns() < wend) {
@@ -482,6 +503,8 @@ int main(int argc, char **argv)
     int64_t w1 = mono_ns();
     if (c->server_pid)
         s.cpu1 = proc_read(c->server_pid);
+    s.self1 = proc_read(getpid());
+    s.machine1 = machine_busy_s();
     s.window_rx = rx_total(&run) - rx0;
     s.window_tx = tx_total(&run) - tx0;
     s.window_s = (double)(w1 - w0) / 1e9;

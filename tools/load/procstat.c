@@ -1,4 +1,4 @@
-/* CPU time and memory of a process from /proc (proc(5)). */
+/* CPU time and memory of a process, and the busy time of the whole machine, from /proc (proc(5)). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,4 +48,21 @@ proc_sample proc_read(int pid)
     }
     s.ok = true;
     return s;
+}
+
+double machine_busy_s(void)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return -1;
+    unsigned long long v[8] = { 0 };
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+                   &v[6], &v[7]);
+    fclose(f);
+    if (n < 4)
+        return -1;
+    /* user nice system idle iowait irq softirq steal: all but idle and iowait */
+    unsigned long long busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+    long hz = sysconf(_SC_CLK_TCK);
+    return (double)busy / (double)(hz > 0 ? hz : 100);
 }

@@ -3,6 +3,7 @@
 #include "bridge/worker.h"
 
 #include <errno.h>
+#include <netinet/udp.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,33 +96,126 @@ int worker_init(worker *w, int index, uint16_t port, dtls_ctx *dtls, queue *even
     for (int i = 0; i < WORKER_BATCH; i++) {
         w->in_iov[i].iov_base = w->in_bufs[i];
         w->in_iov[i].iov_len = WORKER_BUF;
-        w->out_iov[i].iov_base = w->out[i].buf;
     }
+    for (int i = 0; i < WORKER_OUT_BATCH; i++)
+        w->out_iov[i].iov_base = w->out[i].buf;
+    const char *gso = getenv("STOA_GSO");
+    w->gso = !(gso && strcmp(gso, "0") == 0);
     return 0;
 }
 
 /* ---- sending ---- */
 
-void worker_flush(worker *w)
+static void send_all(worker *w, struct mmsghdr *msgs, int count)
 {
     int sent = 0;
-    while (sent < w->out_count) {
-        int n = sendmmsg(w->udp_fd, w->out_msgs + sent, (unsigned)(w->out_count - sent), 0);
+    while (sent < count) {
+        int n = sendmmsg(w->udp_fd, msgs + sent, (unsigned)(count - sent), 0);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
+            if (msgs == w->gso_msgs && (errno == EIO || errno == EINVAL)) {
+                log_warn("worker", "UDP GSO refused (%s): off", strerror(errno));
+                w->gso = false;            /* the rest of this batch is lost once */
+            }
             /* A full socket buffer or an unreachable peer: drop the batch
              * rather than stall the loop; RTP tolerates loss. */
             break;
         }
         sent += n;
     }
+}
+
+static bool same_destination(const worker *w, int a, int b)
+{
+    const struct sockaddr_in *x = (const struct sockaddr_in *)&w->out[a].addr;
+    const struct sockaddr_in *y = (const struct sockaddr_in *)&w->out[b].addr;
+    const struct msghdr *ha = &w->out_msgs[a].msg_hdr, *hb = &w->out_msgs[b].msg_hdr;
+    if (x->sin_family != AF_INET || y->sin_family != AF_INET || x->sin_port != y->sin_port ||
+        x->sin_addr.s_addr != y->sin_addr.s_addr || ha->msg_controllen != hb->msg_controllen)
+        return false;
+    return ha->msg_controllen == 0 ||
+           memcmp(w->out[a].control.bytes, w->out[b].control.bytes, ha->msg_controllen) == 0;
+}
+
+/* Regroups the queued datagrams by destination (order kept per destination)
+ * and sends each run of equal-size datagrams, the last possibly shorter, as
+ * one UDP_SEGMENT message: one pass through the stack instead of one per
+ * datagram. */
+static void flush_gso(worker *w)
+{
+    int order[WORKER_OUT_BATCH], next_of[WORKER_OUT_BATCH], heads[WORKER_OUT_BATCH], tails[WORKER_OUT_BATCH];
+    int n_heads = 0;
+    for (int i = 0; i < w->out_count; i++) {
+        next_of[i] = -1;
+        int g = 0;
+        while (g < n_heads && !same_destination(w, heads[g], i))
+            g++;
+        if (g == n_heads)
+            heads[n_heads++] = tails[g] = i;
+        else
+            tails[g] = next_of[tails[g]] = i;
+    }
+    int n = 0;
+    for (int g = 0; g < n_heads; g++)
+        for (int i = heads[g]; i >= 0; i = next_of[i])
+            order[n++] = i;
+    int m = 0, iov = 0;
+    for (int k = 0; k < n;) {
+        int first = order[k];
+        size_t seg = w->out_iov[first].iov_len, total = 0;
+        int segs = 0;
+        struct iovec *v = &w->gso_iov[iov];
+        while (k < n && segs < WORKER_GSO_MAX_SEGS) {
+            int i = order[k];
+            size_t len = w->out_iov[i].iov_len;
+            if ((segs > 0 && !same_destination(w, first, i)) || len > seg || total + len > 65000)
+                break;
+            w->gso_iov[iov++] = w->out_iov[i];
+            segs++;
+            total += len;
+            k++;
+            if (len < seg)
+                break;                     /* only the last segment may be shorter */
+        }
+        struct msghdr *h = &w->gso_msgs[m].msg_hdr;
+        *h = w->out_msgs[first].msg_hdr;
+        h->msg_iov = v;
+        h->msg_iovlen = (size_t)segs;
+        uint8_t *ctl = w->gso_control[m].bytes;
+        size_t have = w->out_msgs[first].msg_hdr.msg_controllen;
+        memcpy(ctl, w->out[first].control.bytes, have);
+        if (segs > 1) {
+            memset(ctl + have, 0, CMSG_SPACE(sizeof(uint16_t)));
+            struct cmsghdr *c = (struct cmsghdr *)(void *)(ctl + have);
+            c->cmsg_level = SOL_UDP;
+            c->cmsg_type = UDP_SEGMENT;
+            c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+            uint16_t size = (uint16_t)seg;
+            memcpy(CMSG_DATA(c), &size, sizeof size);
+            have += CMSG_SPACE(sizeof(uint16_t));
+            w->gso_sends++;
+            w->gso_datagrams += (uint64_t)segs;
+        }
+        h->msg_control = have ? ctl : NULL;
+        h->msg_controllen = have;
+        m++;
+    }
+    send_all(w, w->gso_msgs, m);
+}
+
+void worker_flush(worker *w)
+{
+    if (w->gso && w->out_count > 1)
+        flush_gso(w);
+    else
+        send_all(w, w->out_msgs, w->out_count);
     w->out_count = 0;
 }
 
 worker_out *worker_out_reserve(worker *w)
 {
-    if (w->out_count == WORKER_BATCH)
+    if (w->out_count == WORKER_OUT_BATCH)
         worker_flush(w);
     return &w->out[w->out_count];
 }
@@ -868,6 +962,8 @@ void worker_stop(worker *w)
         pthread_join(w->thread, NULL);
         w->started = false;
         publish_counters(w);
+        log_info("worker", "UDP GSO %s: %llu sends carried %llu datagrams", w->gso ? "on" : "off",
+                 (unsigned long long)w->gso_sends, (unsigned long long)w->gso_datagrams);
     }
     tcp_transport_close(&w->tcp, tcp_closed, w);
     while (w->conferences)

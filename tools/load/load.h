@@ -66,6 +66,8 @@ typedef struct pc {
     bool dtls_server;                    /* remote said setup:active */
     bool send;                           /* publishes on this transport */
     bool mid_ext;                        /* write the sdes:mid extension (id 4) */
+    bool twcc_ext;                       /* and a transport-wide sequence number (id 3), as browsers do */
+    uint16_t tw_seq;                     /* the next one (media thread) */
     uint8_t audio_pt, video_pt;
     uint8_t remote_video_pt;             /* received video payload type (stamp behind a VP8 descriptor) */
     /* media-thread state */

@@ -294,14 +294,22 @@ static void send_rtp(media_worker *w, pc *c, int stream, bool marker, bool first
     be32_write(buf + 4, c->rtp_ts[stream]);
     be32_write(buf + 8, stream == STAMP_AUDIO ? p->audio_ssrc : p->video_ssrc);
     if (c->mid_ext) {
-        /* One-byte header extension (RFC 8285): sdes:mid = "0" or "1". */
+        /* One-byte header extensions (RFC 8285): sdes:mid = "0" or "1", and
+         * (as browsers send on every packet) the transport-wide sequence
+         * number, which the bridge renumbers for each receiver. */
         buf[0] |= 0x10;
         be16_write(buf + 12, RTP_EXT_PROFILE_ONE_BYTE);
-        be16_write(buf + 14, 1);
+        be16_write(buf + 14, c->twcc_ext ? 2 : 1);
         buf[16] = (uint8_t)(SDP_EXT_MID << 4 | 0);
         buf[17] = stream == STAMP_AUDIO ? '0' : '1';
         buf[18] = buf[19] = 0;
         off = 20;
+        if (c->twcc_ext) {
+            buf[18] = (uint8_t)(SDP_EXT_TRANSPORT_CC << 4 | 1);
+            be16_write(buf + 19, c->tw_seq++);
+            buf[21] = buf[22] = buf[23] = 0;
+            off = 24;
+        }
     }
     load_stamp s = { .publisher = (uint32_t)p->index, .stream = (uint8_t)stream,
                      .seq = p->sent_seq[stream], .send_ns = (uint64_t)now };

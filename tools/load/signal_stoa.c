@@ -110,6 +110,7 @@ static void on_offer(sig_conn *s, json_t *msg)
         c->dtls_server = strcmp(offer.setup, "active") == 0;
         c->send = true;
         c->mid_ext = true;
+        c->twcc_ext = true;
         c->have_remote = true;
         pc_start(g_run, c);
     }

@@ -94,11 +94,24 @@ static char *metrics_text(void *user)
         { "stoa_nacks_sent_packets_total", "Packets the bridge asked senders for again.", c.nacks_sent },
         { "stoa_twcc_feedback_sent_total", "Transport-wide congestion control feedback packets sent to senders.",
           c.twcc_feedback_sent },
-        { "stoa_probe_packets_total", "Packets sent to probe receivers' bandwidth (resent media).", c.probe_packets },
+        { "stoa_probe_packets_total", "Padding packets sent to probe receivers' bandwidth.", c.probe_packets },
     };
     for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
         fprintf(out, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counters[i].name, counters[i].help,
                 counters[i].name, counters[i].name, (unsigned long long)counters[i].value);
+    fprintf(out, "# HELP stoa_forward_delay_seconds Time forwarded RTP packets spent in the bridge, from the "
+                 "kernel's receive time to the end of their send.\n# TYPE stoa_forward_delay_seconds histogram\n");
+    uint64_t cumulative = 0;
+    for (int k = 0; k < FORWARD_DELAY_BUCKETS; k++) {
+        cumulative += c.forward_delay[k];
+        if (k < FORWARD_DELAY_BUCKETS - 1)
+            fprintf(out, "stoa_forward_delay_seconds_bucket{le=\"%g\"} %llu\n", forward_delay_bounds_us[k] / 1e6,
+                    (unsigned long long)cumulative);
+        else
+            fprintf(out, "stoa_forward_delay_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cumulative);
+    }
+    fprintf(out, "stoa_forward_delay_seconds_sum %.6f\nstoa_forward_delay_seconds_count %llu\n",
+            c.forward_delay_us_sum / 1e6, (unsigned long long)cumulative);
     fprintf(out, "# HELP stoa_media_dropped_total Media packets dropped, by reason.\n"
                  "# TYPE stoa_media_dropped_total counter\n"
                  "stoa_media_dropped_total{reason=\"malformed\"} %llu\n"

@@ -9,6 +9,8 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "bridge/forward_delay.h"
+
 typedef struct bridge bridge;
 
 typedef struct bridge_config {
@@ -50,6 +52,8 @@ typedef struct bridge_counters {
     uint64_t nacks_sent;           /* sequence numbers the bridge asked senders for */
     uint64_t twcc_feedback_sent;   /* transport-cc feedback packets sent to senders */
     uint64_t probe_packets;
+    uint64_t forward_delay_us_sum;
+    uint64_t forward_delay[FORWARD_DELAY_BUCKETS];   /* see forward_delay.h */
 } bridge_counters;
 void bridge_get_counters(bridge *b, bridge_counters *out);
 

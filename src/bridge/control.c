@@ -550,5 +550,8 @@ void bridge_get_counters(bridge *b, bridge_counters *out)
         out->nacks_sent += c.nacks_sent;
         out->twcc_feedback_sent += c.twcc_feedback_sent;
         out->probe_packets += c.probe_packets;
+        out->forward_delay_us_sum += c.forward_delay_us_sum;
+        for (int k = 0; k < FORWARD_DELAY_BUCKETS; k++)
+            out->forward_delay[k] += c.forward_delay[k];
     }
 }

@@ -79,6 +79,8 @@ int worker_init(worker *w, int index, uint16_t port, dtls_ctx *dtls, queue *even
     setsockopt(w->udp_fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
     int on = 1;
     setsockopt(w->udp_fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+    /* Kernel receive times, for the forwarding delay (forward_delay.h). */
+    setsockopt(w->udp_fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
     struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(port) };
     if (bind(w->udp_fd, (struct sockaddr *)&any, sizeof any) < 0) {
         log_error("worker", "cannot bind UDP port %u: %s", port, strerror(errno));
@@ -716,17 +718,42 @@ static void handle_datagram(worker *w, uint8_t *buf, size_t len, const ice_origi
     }
 }
 
-/* The local address a datagram was sent to (IP_PKTINFO), or INADDR_ANY. */
-static struct in_addr destination_of(struct msghdr *h)
+/* The local address a datagram was sent to (IP_PKTINFO), or INADDR_ANY,
+ * and when the kernel received it (SO_TIMESTAMPNS, 0 when absent). */
+static struct in_addr destination_of(struct msghdr *h, int64_t *rx_ns)
 {
+    struct in_addr local = { .s_addr = htonl(INADDR_ANY) };
+    *rx_ns = 0;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
         if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
             struct in_pktinfo info;
             memcpy(&info, CMSG_DATA(c), sizeof info);
-            return info.ipi_addr;
+            local = info.ipi_addr;
+        } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(c), sizeof ts);
+            *rx_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
         }
     }
-    return (struct in_addr){ .s_addr = htonl(INADDR_ANY) };
+    return local;
+}
+
+/* Counts the batch's forwarded packets into the delay histogram: one clock
+ * read for the whole batch, after its sends. */
+static void count_forward_delays(worker *w, int n)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    for (int i = 0; i < n; i++) {
+        if (!w->in_forwarded[i] || w->in_rx_ns[i] == 0)
+            continue;
+        int64_t us = (now_ns - w->in_rx_ns[i]) / 1000;
+        if (us < 0)
+            us = 0;
+        w->counters.forward_delay[forward_delay_bucket(us)]++;
+        w->counters.forward_delay_us_sum += (uint64_t)us;
+    }
 }
 
 static void receive_batch(worker *w)
@@ -750,10 +777,13 @@ static void receive_batch(worker *w)
         int64_t now = w->batch_us / 1000;
         for (int i = 0; i < n; i++) {
             struct sockaddr *from = (struct sockaddr *)&w->in_addrs[i];
-            ice_origin o = { from, sockaddr_len(from), destination_of(&w->in_msgs[i].msg_hdr), NULL };
+            ice_origin o = { from, sockaddr_len(from), destination_of(&w->in_msgs[i].msg_hdr, &w->in_rx_ns[i]), NULL };
+            uint64_t before = w->counters.rtp_forwarded;
             handle_datagram(w, w->in_bufs[i], w->in_msgs[i].msg_len, &o, now);
+            w->in_forwarded[i] = w->counters.rtp_forwarded != before;
         }
         worker_flush(w);
+        count_forward_delays(w, n);
         if (n < WORKER_BATCH)
             return;
     }

@@ -14,6 +14,7 @@
 #include "bridge/addr_map.h"
 #include "bridge/conference.h"
 #include "bridge/endpoint.h"
+#include "bridge/forward_delay.h"
 #include "bridge/tcp_transport.h"
 #include "core/queue.h"
 #include "webrtc/dtls.h"
@@ -90,6 +91,8 @@ typedef struct worker_counters {
     uint64_t nacks_sent;           /* sequence numbers the bridge asked senders for */
     uint64_t twcc_feedback_sent;   /* transport-cc feedback packets to senders */
     uint64_t probe_packets;        /* packets sent to probe receivers' bandwidth */
+    uint64_t forward_delay_us_sum; /* see forward_delay.h */
+    uint64_t forward_delay[FORWARD_DELAY_BUCKETS];
 } worker_counters;
 
 #define WORKER_COUNTERS (sizeof(worker_counters) / sizeof(uint64_t))
@@ -127,6 +130,8 @@ typedef struct worker {
     tcp_transport tcp;             /* ICE-TCP on the same port number */
     worker_counters counters;      /* the worker's own, plain */
     int64_t batch_us;              /* when the datagrams being handled arrived (one clock read per batch) */
+    int64_t in_rx_ns[WORKER_BATCH];    /* kernel receive times (CLOCK_REALTIME), 0: none */
+    bool in_forwarded[WORKER_BATCH];   /* the datagram was forwarded to someone */
     /* A copy for other threads, refreshed every tick: relaxed atomic stores
      * keep the media path free of atomic read-modify-writes. */
     _Atomic uint64_t published[WORKER_COUNTERS];

@@ -126,6 +126,52 @@ static void test_answer_accepted_by_stoa(void)
     CHECK_EQ_INT(lsdp_write_answer(&o, roles, &l, answer, 100), -1);
 }
 
+/* Stoa's own simulcast offer (the fixture test_sdp checks against the
+ * writer): the camera section's rids are read, and with simulcast the
+ * answer names the layers (a=simulcast:send, no video SSRC) as Chromium's
+ * does, which Stoa's parser takes. */
+static void test_simulcast_answer(void)
+{
+    static char text[16384], answer[32768];
+    static lsdp o;
+    static sdp_answer a;
+    char err[128] = "";
+    FILE *f = fopen("tests/fixtures/sdp/offer-4.sdp", "rb");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    size_t n = 0;
+    char line[1024];
+    while (fgets(line, sizeof line, f))
+        if (line[0] != '#' && n + strlen(line) < sizeof text)
+            n += (size_t)snprintf(text + n, sizeof text - n, "%s", line);
+    fclose(f);
+    CHECK_EQ_INT(lsdp_parse(text, n, &o, err, sizeof err), 0);
+    CHECK_EQ_INT(o.n_media, 2);
+    CHECK_EQ_INT(o.media[1].n_rids, 3);
+    CHECK_EQ_STR(o.media[1].rids[0], "l");
+    CHECK_EQ_STR(o.media[1].rids[2], "h");
+    CHECK_EQ_INT(o.media[0].n_rids, 0);
+    enum lsdp_role roles[2] = { LSDP_SEND_AUDIO, LSDP_SEND_VIDEO };
+    lsdp_local l = { .ufrag = "abcd", .pwd = "0123456789abcdef01234567", .fingerprint = FP,
+                     .setup = "active", .audio_ssrc = 7, .video_ssrc = 8, .simulcast = true,
+                     .cname = "load-1", .stream_id = "load-1", .session_id = 99 };
+    int len = lsdp_write_answer(&o, roles, &l, answer, sizeof answer);
+    CHECK(len > 0);
+    CHECK_EQ_INT(sdp_parse_answer(answer, (size_t)len, &a, err, sizeof err), 0);
+    CHECK_EQ_INT(a.media[1].dir, SDP_SENDONLY);
+    CHECK_EQ_INT(a.media[1].n_rids, 3);
+    CHECK_EQ_STR(a.media[1].rids[1], "m");
+    CHECK_EQ_INT(a.media[1].n_ssrcs, 0);
+    CHECK_EQ_INT(a.media[0].n_ssrcs, 1);
+    /* Without simulcast the same offer gets one video SSRC. */
+    l.simulcast = false;
+    len = lsdp_write_answer(&o, roles, &l, answer, sizeof answer);
+    CHECK_EQ_INT(sdp_parse_answer(answer, (size_t)len, &a, err, sizeof err), 0);
+    CHECK_EQ_INT(a.media[1].n_rids, 0);
+    CHECK_EQ_INT(a.media[1].ssrcs[0], 8);
+}
+
 static void test_publisher_offer(void)
 {
     static char text[8192];
@@ -152,6 +198,7 @@ int main(void)
 {
     test_parse_offer();
     test_answer_accepted_by_stoa();
+    test_simulcast_answer();
     test_publisher_offer();
     return check_report("load_sdp");
 }

@@ -55,6 +55,26 @@ static void test_video_payload(void)
     CHECK_EQ_INT(stamp_find(buf, 1100, false, &r), -1);
     CHECK_EQ_INT(stamp_payload(buf, sizeof buf, &s, true, STAMP_SIZE), 0);   /* no room for the descriptor */
 
+    /* The first packet of a key frame: descriptor, VP8 key frame header
+     * (frame tag with P = 0, start code, 16:9 width and the height), then
+     * the stamp, which stamp_find still finds. */
+    s.stream = STAMP_VIDEO + 2;
+    CHECK_EQ_INT(stamp_payload_key(buf, sizeof buf, &s, 720, 1100), 1100);
+    CHECK_EQ_INT(buf[0], 0x10);
+    CHECK_EQ_INT(buf[1] & 1, 0);
+    CHECK(buf[4] == 0x9d && buf[5] == 0x01 && buf[6] == 0x2a);
+    CHECK_EQ_INT(buf[7] | buf[8] << 8, 1280);
+    CHECK_EQ_INT(buf[9] | buf[10] << 8, 720);
+    CHECK_EQ_INT(stamp_find(buf, 1100, true, &r), 0);
+    CHECK_EQ_INT(r.stream, STAMP_VIDEO + 2);
+    CHECK_EQ_INT(r.seq, 9);
+    CHECK_EQ_INT(stamp_payload_key(buf, sizeof buf, &s, 720, 1 + STAMP_VP8_KEY_HEADER + STAMP_SIZE - 1), 0);
+    CHECK_EQ_INT(stamp_payload_key(buf, sizeof buf, &s, 0, 1100), 0);
+    /* An inter frame start: the stamp's magic is the frame tag (P = 1). */
+    CHECK_EQ_INT(stamp_payload(buf, sizeof buf, &s, true, 1100), 1100);
+    CHECK_EQ_INT(buf[1] & 1, 1);
+    s.stream = STAMP_VIDEO;
+
     /* A descriptor with extensions (X, I with a 15-bit picture id, L, T/K)
      * as other senders write it. */
     uint8_t ext[64] = { 0x90, 0xF0, 0x80 | 0x12, 0x34, 0x05, 0x20 };

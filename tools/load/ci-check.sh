@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # CI check of issue 5: a short loopback run of stoa-load against a real stoa.
-#   tools/load/ci-check.sh <path to stoa> <path to stoa-load> [seconds]
+#   tools/load/ci-check.sh <path to stoa> <path to stoa-load> [seconds [stoa-load options...]]
 # Starts stoa on free ports (127.0.0.1 only), runs 3 participants in one room
 # publishing audio and video for a few seconds, and exits non-zero unless
-# nothing was lost and every subscriber received every publisher's streams.
+# nothing was lost and every subscriber received every publisher's streams
+# (e.g. with --simulcast: each camera as three layers, one reaching each
+# subscriber as one gapless stream).
 # Builds nothing. Prints one line: "load-check: PASS ..." or "load-check: FAIL ...".
 set -uo pipefail
 if [ $# -lt 2 ]; then
-    echo "usage: $0 <stoa binary> <stoa-load binary> [seconds]" >&2
+    echo "usage: $0 <stoa binary> <stoa-load binary> [seconds [stoa-load options...]]" >&2
     exit 2
 fi
 stoa=$1
 load=$2
 seconds=${3:-5}
+shift $(( $# < 3 ? $# : 3 ))
+extra=("$@")
 for b in "$stoa" "$load"; do
     [ -x "$b" ] || { echo "load-check: FAIL $b is not executable"; exit 2; }
 done
@@ -56,7 +60,7 @@ if [ -z "$started" ]; then
 fi
 
 timeout $((seconds + 40)) "$load" --url "ws://127.0.0.1:$http/ws" --rooms 1 --participants 3 \
-    --seconds "$seconds" --video-kbps 300 --server-pid "$pid" --join-timeout 15 --expect-complete --json \
+    --seconds "$seconds" --video-kbps 300 --server-pid "$pid" --join-timeout 15 --expect-complete --json "${extra[@]}" \
     >"$workdir/load.json" 2>"$workdir/load.err"
 rc=$?
 summary=$(tail -1 "$workdir/load.json")
@@ -72,7 +76,7 @@ if ! kill -0 "$pid" 2>/dev/null; then
     echo "load-check: FAIL stoa died during the run ($what) $(tail -1 "$workdir/stoa.log")"
     exit 1
 fi
-line="3 participants, ${seconds}s: sent $(field sent), received $(field received), lost $(field lost), missing streams $(field missing_streams), p50 $(field latency_p50_ms) ms, p99 $(field latency_p99_ms) ms"
+line="3 participants${extra[*]:+ (${extra[*]})}, ${seconds}s: sent $(field sent), received $(field received), lost $(field lost), missing streams $(field missing_streams), p50 $(field latency_p50_ms) ms, p99 $(field latency_p99_ms) ms"
 if [ "$rc" -eq 0 ] && [ "$(field complete)" = "true" ]; then
     echo "load-check: PASS $line"
     exit 0

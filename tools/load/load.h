@@ -17,9 +17,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "stamp.h"
 #include "stats.h"
 #include "webrtc/dtls.h"
 #include "webrtc/srtp.h"
+#include "webrtc/twcc.h"
 
 #define LOAD_MAX_PARTICIPANTS 4096
 #define LOAD_MAX_PCS 64                  /* peer connections per participant (Janus: 1 + subscriptions) */
@@ -37,6 +39,7 @@ typedef struct load_config {
     int video_kbps;
     int fps;
     bool audio_only;
+    bool simulcast;                      /* publish video as three layers (Stoa only) */
     int server_pid;
     bool json;
     bool expect_complete;
@@ -68,6 +71,11 @@ typedef struct pc {
     bool mid_ext;                        /* write the sdes:mid extension (id 4) */
     bool twcc_ext;                       /* and a transport-wide sequence number (id 3), as browsers do */
     uint16_t tw_seq;                     /* the next one (media thread) */
+    bool simulcast;                      /* video goes out as three layers named by rid (id 5) */
+    bool key_due[3];                     /* a layer's next frame is a key frame (asked for by PLI) */
+    int64_t next_key_ns;                 /* key frames of every layer at the latest then */
+    twcc_recorder *twcc;                 /* arrivals of what we receive, for transport-cc feedback */
+    int64_t next_twcc_ns;
     uint8_t audio_pt, video_pt;
     uint8_t remote_video_pt;             /* received video payload type (stamp behind a VP8 descriptor) */
     /* media-thread state */
@@ -79,8 +87,8 @@ typedef struct pc {
     bool srtp_ready;
     int64_t next_check_ns;
     int64_t next_audio_ns, next_video_ns;
-    uint16_t rtp_seq[2];
-    uint32_t rtp_ts[2];
+    uint16_t rtp_seq[STAMP_STREAMS];
+    uint32_t rtp_ts[STAMP_STREAMS];
     uint64_t tiebreaker;
     struct pc *next_in_worker;
 } pc;
@@ -91,6 +99,7 @@ typedef struct participant {
     int in_room;                         /* order of creation within the room */
     bool publishes;
     uint32_t audio_ssrc, video_ssrc;
+    uint32_t layer_ssrc[3];              /* with --simulcast: the video layers, lowest first */
     char name[32];
     char id[64];                         /* given by the server */
     /* signalling (main thread) */
@@ -102,10 +111,10 @@ typedef struct participant {
     pc *pcs[LOAD_MAX_PCS];
     int n_pcs;
     /* media (media thread; read by main after the threads stopped, except atomics) */
-    seq_tracker *rx;                     /* [n_total * 2]: publisher * 2 + stream */
+    seq_tracker *rx;                     /* [n_total * STAMP_STREAMS]: publisher * STAMP_STREAMS + stream */
     _Atomic int64_t first_media_ns;
     atomic_int connected_pcs;
-    uint32_t sent_seq[2];                /* next stamp sequence number per stream */
+    uint32_t sent_seq[STAMP_STREAMS];    /* next stamp sequence number per stream */
     uint64_t sent_packets;
     uint64_t rx_packets;
     uint64_t rx_foreign;                 /* RTP without a valid stamp, or from unknown publishers */

@@ -40,6 +40,8 @@ static void usage(FILE *out)
         "  --video-kbps K       video bitrate per publisher (default 500)\n"
         "  --fps N              video frames per second (default 30)\n"
         "  --audio-only         publish no video\n"
+        "  --simulcast          publish video as three layers named by rid (1/8, 1/4, 5/8\n"
+        "                       of --video-kbps; Stoa only): each subscriber gets one\n"
         "  --server-pid PID     report this process's CPU time and peak memory\n"
         "  --json               print the summary as one JSON object\n"
         "  --expect-complete    exit 1 unless everyone joined, nothing was lost and every\n"
@@ -94,7 +96,7 @@ static int parse_url(load_config *c, const char *url)
 
 static int parse_args(load_config *c, int argc, char **argv)
 {
-    enum { O_URL = 256, O_JANUS, O_ROOMS, O_PARTS, O_PUBS, O_SECS, O_VKBPS, O_FPS, O_AUDIO, O_PID, O_JSON,
+    enum { O_URL = 256, O_JANUS, O_ROOMS, O_PARTS, O_PUBS, O_SECS, O_VKBPS, O_FPS, O_AUDIO, O_SIMULCAST, O_PID, O_JSON,
            O_EXPECT, O_JOINI, O_JOINT, O_THREADS, O_JROOM, O_BIND };
     static const struct option opts[] = {
         { "url", required_argument, NULL, O_URL },
@@ -106,6 +108,7 @@ static int parse_args(load_config *c, int argc, char **argv)
         { "video-kbps", required_argument, NULL, O_VKBPS },
         { "fps", required_argument, NULL, O_FPS },
         { "audio-only", no_argument, NULL, O_AUDIO },
+        { "simulcast", no_argument, NULL, O_SIMULCAST },
         { "server-pid", required_argument, NULL, O_PID },
         { "json", no_argument, NULL, O_JSON },
         { "expect-complete", no_argument, NULL, O_EXPECT },
@@ -135,6 +138,7 @@ static int parse_args(load_config *c, int argc, char **argv)
         case O_VKBPS: r |= parse_int("--video-kbps", optarg, 0, 50000, &c->video_kbps); break;
         case O_FPS: r |= parse_int("--fps", optarg, 1, 120, &c->fps); break;
         case O_AUDIO: c->audio_only = true; break;
+        case O_SIMULCAST: c->simulcast = true; break;
         case O_PID: r |= parse_int("--server-pid", optarg, 1, 1 << 30, &c->server_pid); break;
         case O_JSON: c->json = true; break;
         case O_EXPECT: c->expect_complete = true; break;
@@ -166,6 +170,10 @@ static int parse_args(load_config *c, int argc, char **argv)
     }
     if (c->video_kbps == 0)
         c->audio_only = true;
+    if (c->simulcast && c->janus) {
+        fprintf(stderr, "stoa-load: --simulcast is for Stoa only\n");
+        return -1;
+    }
     if (!c->janus_room_base)
         c->janus_room_base = 100000 + (int)(random_u32() % 1000000);
     return 0;
@@ -272,7 +280,7 @@ static void summarise(load_run *run, summary *s)
             if (q == p || q->room != p->room || !q->publishes)
                 continue;
             for (int k = 0; k < streams; k++) {
-                seq_tracker *t = &p->rx[j * 2 + k];
+                seq_tracker *t = &p->rx[j * STAMP_STREAMS + k];
                 s->duplicates += t->duplicates;
                 s->reordered += t->reordered;
                 if (q->failed || p->failed)
@@ -282,7 +290,11 @@ static void summarise(load_run *run, summary *s)
                     s->missing_streams++;
                     continue;
                 }
-                s->lost += seq_tracker_lost(t, q->sent_seq[k] - 1);
+                /* Simulcast video is tracked by the RTP numbers of the one
+                 * stream the bridge makes of the layers (media.c): loss is
+                 * what is missing up to the last one received. */
+                s->lost += c->simulcast && k == STAMP_VIDEO ? seq_tracker_lost(t, (uint32_t)t->highest)
+                                                            : seq_tracker_lost(t, q->sent_seq[k] - 1);
             }
         }
     }
@@ -429,8 +441,10 @@ int main(int argc, char **argv)
         p->publishes = p->in_room < c->publishers;
         p->audio_ssrc = random_u32() | 1;
         p->video_ssrc = random_u32() | 2;
+        for (int k = 0; k < 3; k++)
+            p->layer_ssrc[k] = random_u32() | 4;
         snprintf(p->name, sizeof p->name, "load-%d", i);
-        p->rx = calloc((size_t)run.n_total * 2, sizeof *p->rx);
+        p->rx = calloc((size_t)run.n_total * STAMP_STREAMS, sizeof *p->rx);
         if (!p->rx) {
             fprintf(stderr, "stoa-load: out of memory\n");
             return 2;

@@ -20,6 +20,7 @@
 #include "stamp.h"
 #include "core/log.h"
 #include "core/random.h"
+#include "webrtc/rtcp.h"
 #include "webrtc/rtp.h"
 #include "webrtc/sdp.h"
 #include "webrtc/stun.h"
@@ -31,6 +32,8 @@
 #define CHECK_INTERVAL_NS 50000000LL     /* until the first success */
 #define CONSENT_INTERVAL_NS 2500000000LL
 #define MAX_CATCH_UP_NS 200000000LL      /* after a stall, skip rather than burst */
+#define KEYFRAME_INTERVAL_NS 4000000000LL /* simulcast: every layer sends a key frame at least this often */
+#define TWCC_INTERVAL_NS 50000000LL      /* transport-cc feedback to the bridge, as browsers send it */
 #define PKT_MAX 1600
 #define RX_BATCH 32
 
@@ -84,6 +87,7 @@ void pc_free(pc *c)
     dtls_conn_free(c->dtls);
     if (c->fd >= 0)
         close(c->fd);
+    free(c->twcc);
     free(c);
 }
 
@@ -215,14 +219,34 @@ static void handle_dtls(pc *c, const uint8_t *buf, size_t len)
     }
 }
 
+/* A PLI for one of our layers: its next frame is a key frame (the bridge
+ * switches a receiver to a layer only at one). */
+static void note_keyframe_requests(pc *c, const uint8_t *buf, size_t len)
+{
+    rtcp_iter it;
+    rtcp_packet pk;
+    rtcp_iter_init(&it, buf, len);
+    while (rtcp_next(&it, &pk) == 1) {
+        rtcp_fb fb;
+        if (pk.type != RTCP_PSFB || pk.count != RTCP_FMT_PLI || rtcp_parse_fb(&pk, &fb) < 0)
+            continue;
+        for (int k = 0; k < 3; k++)
+            if (fb.media_ssrc == c->p->layer_ssrc[k])
+                c->key_due[k] = true;
+    }
+}
+
 static void handle_srtp(media_worker *w, pc *c, uint8_t *buf, size_t len, int64_t now)
 {
     participant *p = c->p;
     if (rtp_is_rtcp(buf, len)) {
-        if (stoa_srtp_unprotect_rtcp(&c->srtp, buf, &len) == 0)
+        if (stoa_srtp_unprotect_rtcp(&c->srtp, buf, &len) == 0) {
             p->rtcp_packets++;
-        else
+            if (c->simulcast)
+                note_keyframe_requests(c, buf, len);
+        } else {
             p->undecryptable++;
+        }
         return;
     }
     if (stoa_srtp_unprotect_rtp(&c->srtp, buf, &len) < 0) {
@@ -231,9 +255,17 @@ static void handle_srtp(media_worker *w, pc *c, uint8_t *buf, size_t len, int64_
     }
     rtp_header h;
     load_stamp s;
+    if (rtp_parse(buf, len, &h) == 0 && (h.payload_len == 0 || h.payload_type == SDP_PT_VP8_RTX)) {
+        /* The bridge's padding probes (and retransmissions, which stoa-load
+         * never asks for): no stamp, nothing to count but their arrival. */
+        uint16_t tw;
+        if (c->simulcast && twcc_ext_read(buf, &h, SDP_EXT_TRANSPORT_CC, &tw) == 0 && c->twcc)
+            twcc_recorder_on_packet(c->twcc, tw, now / 1000);
+        return;
+    }
     if (rtp_parse(buf, len, &h) < 0 ||
         stamp_find(buf + h.header_len, h.payload_len, h.payload_type == c->remote_video_pt, &s) < 0 ||
-        s.publisher >= (uint32_t)g_run->n_total || s.stream > STAMP_VIDEO) {
+        s.publisher >= (uint32_t)g_run->n_total || s.stream >= STAMP_STREAMS) {
         p->rx_foreign++;
         return;
     }
@@ -241,7 +273,28 @@ static void handle_srtp(media_worker *w, pc *c, uint8_t *buf, size_t len, int64_
     atomic_fetch_add_explicit(&w->rx_rtp, 1, memory_order_relaxed);
     if (atomic_load_explicit(&p->first_media_ns, memory_order_relaxed) == 0)
         atomic_store(&p->first_media_ns, now);
-    enum seq_result r = seq_tracker_add(&p->rx[s.publisher * 2 + s.stream], s.seq);
+    uint16_t tw_seq;
+    if (c->simulcast && twcc_ext_read(buf, &h, SDP_EXT_TRANSPORT_CC, &tw_seq) == 0 &&
+        (c->twcc || (c->twcc = calloc(1, sizeof *c->twcc)) != NULL))
+        twcc_recorder_on_packet(c->twcc, tw_seq, now / 1000);
+    enum seq_result r;
+    if (c->simulcast && s.stream >= STAMP_VIDEO) {
+        /* One layer at a time, switched at key frames: the bridge numbers
+         * what it sends as one stream, so loss is a gap in its RTP sequence
+         * numbers (extended to 32 bits here), whichever layer it came from. */
+        seq_tracker *t = &p->rx[s.publisher * STAMP_STREAMS + STAMP_VIDEO];
+        int64_t ext = h.seq;
+        if (t->started) {
+            ext = (t->highest & ~(int64_t)0xFFFF) | h.seq;
+            if (ext < t->highest - 0x8000)
+                ext += 0x10000;
+            else if (ext > t->highest + 0x8000)
+                ext -= 0x10000;
+        }
+        r = seq_tracker_add(t, (uint32_t)ext);
+    } else {
+        r = seq_tracker_add(&p->rx[s.publisher * STAMP_STREAMS + s.stream], s.seq);
+    }
     if (r != SEQ_DUPLICATE) {
         int64_t d = now - (int64_t)s.send_ns;
         lat_hist_add(&w->lat, d > 0 ? (uint64_t)d / 1000 : 0);
@@ -281,9 +334,11 @@ static void pc_receive(media_worker *w, pc *c)
     }
 }
 
-/* Writes an RTP packet with our stamp, protects and sends it. */
-static void send_rtp(media_worker *w, pc *c, int stream, bool marker, bool first_of_frame, size_t payload_len,
-                     int64_t now)
+/* Writes an RTP packet with our stamp, protects and sends it. With
+ * simulcast, video stream STAMP_VIDEO + k is layer k (its own SSRC, named
+ * by rid). key_height: the first packet of a key frame of that height. */
+static void send_rtp(media_worker *w, pc *c, int stream, bool marker, bool first_of_frame, unsigned key_height,
+                     size_t payload_len, int64_t now)
 {
     participant *p = c->p;
     uint8_t buf[PKT_MAX];
@@ -292,7 +347,9 @@ static void send_rtp(media_worker *w, pc *c, int stream, bool marker, bool first
     buf[1] = (uint8_t)((marker ? 0x80 : 0) | (stream == STAMP_AUDIO ? c->audio_pt : c->video_pt));
     be16_write(buf + 2, c->rtp_seq[stream]++);
     be32_write(buf + 4, c->rtp_ts[stream]);
-    be32_write(buf + 8, stream == STAMP_AUDIO ? p->audio_ssrc : p->video_ssrc);
+    bool layer = c->simulcast && stream >= STAMP_VIDEO;
+    be32_write(buf + 8, stream == STAMP_AUDIO ? p->audio_ssrc
+                        : layer ? p->layer_ssrc[stream - STAMP_VIDEO] : p->video_ssrc);
     if (c->mid_ext) {
         /* One-byte header extensions (RFC 8285): sdes:mid = "0" or "1", and
          * (as browsers send on every packet) the transport-wide sequence
@@ -300,6 +357,7 @@ static void send_rtp(media_worker *w, pc *c, int stream, bool marker, bool first
         buf[0] |= 0x10;
         be16_write(buf + 12, RTP_EXT_PROFILE_ONE_BYTE);
         be16_write(buf + 14, c->twcc_ext ? 2 : 1);
+        /* (room for the rid element too: 2 + 3 + 2 bytes fit two words) */
         buf[16] = (uint8_t)(SDP_EXT_MID << 4 | 0);
         buf[17] = stream == STAMP_AUDIO ? '0' : '1';
         buf[18] = buf[19] = 0;
@@ -309,11 +367,18 @@ static void send_rtp(media_worker *w, pc *c, int stream, bool marker, bool first
             be16_write(buf + 19, c->tw_seq++);
             buf[21] = buf[22] = buf[23] = 0;
             off = 24;
+            if (layer) {
+                static const char rids[3] = { 'l', 'm', 'h' };   /* the rids Stoa offers, lowest first */
+                buf[21] = (uint8_t)(SDP_EXT_RID << 4 | 0);
+                buf[22] = (uint8_t)rids[stream - STAMP_VIDEO];
+            }
         }
     }
     load_stamp s = { .publisher = (uint32_t)p->index, .stream = (uint8_t)stream,
                      .seq = p->sent_seq[stream], .send_ns = (uint64_t)now };
-    if (stamp_payload(buf + off, sizeof buf - off - STOA_SRTP_MAX_TRAILER, &s, first_of_frame, payload_len) == 0)
+    size_t cap = sizeof buf - off - STOA_SRTP_MAX_TRAILER;
+    if ((key_height ? stamp_payload_key(buf + off, cap, &s, key_height, payload_len)
+                    : stamp_payload(buf + off, cap, &s, first_of_frame, payload_len)) == 0)
         return;
     size_t len = off + payload_len;
     if (stoa_srtp_protect_rtp(&c->srtp, buf, &len, sizeof buf) < 0)
@@ -332,7 +397,7 @@ static void publish(media_worker *w, pc *c, int64_t now)
     if (now - c->next_audio_ns > MAX_CATCH_UP_NS)
         c->next_audio_ns = now;
     while (now >= c->next_audio_ns) {
-        send_rtp(w, c, STAMP_AUDIO, false, false, AUDIO_PAYLOAD, now);
+        send_rtp(w, c, STAMP_AUDIO, false, false, 0, AUDIO_PAYLOAD, now);
         c->rtp_ts[STAMP_AUDIO] += 960;
         c->next_audio_ns += AUDIO_INTERVAL_NS;
     }
@@ -342,16 +407,30 @@ static void publish(media_worker *w, pc *c, int64_t now)
     if (now - c->next_video_ns > MAX_CATCH_UP_NS)
         c->next_video_ns = now;
     while (now >= c->next_video_ns) {
-        size_t frame = (size_t)cfg->video_kbps * 1000 / 8 / (size_t)cfg->fps;
-        size_t n = (frame + MEDIA_MTU_PAYLOAD - 1) / MEDIA_MTU_PAYLOAD;
-        if (n == 0)
-            n = 1;
-        size_t each = frame / n;
-        if (each < STAMP_SIZE + 1)
-            each = STAMP_SIZE + 1;
-        for (size_t i = 0; i < n; i++)
-            send_rtp(w, c, STAMP_VIDEO, i + 1 == n, i == 0, each, now);
-        c->rtp_ts[STAMP_VIDEO] += 90000 / (uint32_t)cfg->fps;
+        if (c->simulcast && now >= c->next_key_ns) {
+            for (int k = 0; k < 3; k++)
+                c->key_due[k] = true;
+            c->next_key_ns = now + KEYFRAME_INTERVAL_NS;
+        }
+        for (int k = 0; k < (c->simulcast ? 3 : 1); k++) {
+            /* Layers: 1/8, 1/4 and 5/8 of the bitrate, 180, 360 and 720 lines. */
+            static const unsigned share8[3] = { 1, 2, 5 }, height[3] = { 180, 360, 720 };
+            int stream = STAMP_VIDEO + k;
+            size_t frame = (size_t)cfg->video_kbps * 1000 / 8 / (size_t)cfg->fps;
+            if (c->simulcast)
+                frame = frame * share8[k] / 8;
+            size_t n = (frame + MEDIA_MTU_PAYLOAD - 1) / MEDIA_MTU_PAYLOAD;
+            if (n == 0)
+                n = 1;
+            size_t each = frame / n;
+            if (each < STAMP_SIZE + 1 + STAMP_VP8_KEY_HEADER)
+                each = STAMP_SIZE + 1 + STAMP_VP8_KEY_HEADER;
+            unsigned key = c->simulcast && c->key_due[k] ? height[k] : 0;
+            c->key_due[k] = false;
+            for (size_t i = 0; i < n; i++)
+                send_rtp(w, c, stream, i + 1 == n, i == 0, i == 0 ? key : 0, each, now);
+            c->rtp_ts[stream] += 90000 / (uint32_t)cfg->fps;
+        }
         c->next_video_ns += frame_ns;
     }
 }
@@ -375,6 +454,18 @@ static void pc_timers(media_worker *w, pc *c, int64_t now)
             enum dtls_state st = dtls_conn_handle_timeout(c->dtls);
             if (st == DTLS_FAILED)
                 pc_fail(c, "dtls timeout");
+        }
+    }
+    if (c->srtp_ready && c->twcc && now >= c->next_twcc_ns) {
+        /* Transport-wide feedback, as a browser gives it: the bridge's
+         * estimate of our downlink (and so the layers we get) rests on it. */
+        c->next_twcc_ns = now + TWCC_INTERVAL_NS;
+        uint8_t fb[1200];
+        for (int i = 0; i < 4 && twcc_recorder_pending(c->twcc); i++) {
+            size_t n = twcc_recorder_build(c->twcc, c->p->audio_ssrc, 0, fb, sizeof fb - STOA_SRTP_MAX_TRAILER);
+            if (n == 0 || stoa_srtp_protect_rtcp(&c->srtp, fb, &n, sizeof fb) < 0)
+                break;
+            pc_send_raw(c, fb, n);
         }
     }
     if (c->srtp_ready)

@@ -37,6 +37,29 @@ static bool starts(const char *line, size_t n, const char *prefix)
 }
 
 /* a=candidate:<foundation> <component> <transport> <priority> <ip> <port> typ <type> ... */
+/* a=simulcast:recv l;m;h — what the server asks for (the layers' first
+ * alternatives, '~' dropped); rids that are not valid are skipped. */
+static void parse_simulcast(lsdp_media *m, const char *v, size_t n)
+{
+    char buf[256];
+    if (copy_span(buf, sizeof buf, v, n) < 0 || strncmp(buf, "recv ", 5) != 0)
+        return;
+    char *list = buf + 5, *end = strchr(list, ' ');
+    if (end)
+        *end = '\0';
+    m->n_rids = 0;
+    for (char *save = NULL, *tok = strtok_r(list, ";", &save); tok && m->n_rids < SDP_MAX_RIDS;
+         tok = strtok_r(NULL, ";", &save)) {
+        char *comma = strchr(tok, ',');
+        if (comma)
+            *comma = '\0';
+        if (*tok == '~')
+            tok++;
+        if (sdp_rid_ok(tok))
+            snprintf(m->rids[m->n_rids++], SDP_RID_MAX, "%s", tok);
+    }
+}
+
 static void parse_candidate(lsdp *o, const char *v, size_t n)
 {
     char buf[512];
@@ -178,6 +201,8 @@ int lsdp_parse(const char *text, size_t len, lsdp *o, char *err, size_t err_cap)
                 if (k == 2 && strncmp(attr, "msid:", 5) == 0 && !m->msid_stream[0])
                     snprintf(m->msid_stream, sizeof m->msid_stream, "%.63s", attr + 5);
             }
+        } else if (IS("simulcast")) {
+            parse_simulcast(m, v, vn);
         } else if (IS("msid")) {
             const char *sp = memchr(v, ' ', vn);
             size_t k = sp ? (size_t)(sp - v) : vn;
@@ -307,7 +332,18 @@ int lsdp_write_answer(const lsdp *offer, const enum lsdp_role *roles, const lsdp
             break;
         case LSDP_SEND_VIDEO:
             put(&b, "a=sendonly\r\n");
-            put_send_attrs(&b, l, l->video_ssrc, "video");
+            if (l->simulcast && m->n_rids > 0) {
+                /* Layers named by rid, no SSRCs: as Chromium answers. */
+                put(&b, "a=msid:%s video\r\n", l->stream_id);
+                for (size_t k = 0; k < m->n_rids; k++)
+                    put(&b, "a=rid:%s send\r\n", m->rids[k]);
+                put(&b, "a=simulcast:send ");
+                for (size_t k = 0; k < m->n_rids; k++)
+                    put(&b, "%s%s", k ? ";" : "", m->rids[k]);
+                put(&b, "\r\n");
+            } else {
+                put_send_attrs(&b, l, l->video_ssrc, "video");
+            }
             break;
         case LSDP_RECVONLY:
             put(&b, "a=recvonly\r\n");

@@ -27,6 +27,10 @@ typedef struct lsdp_media {
     int pt_vp8;                    /* payload type of VP8/90000, or -1 */
     uint32_t ssrc;                 /* first a=ssrc, or 0 */
     char msid_stream[SDP_ID_MAX];  /* first word of a=msid (or of the ssrc msid attribute) */
+    /* a=simulcast:recv of the offer: the layers asked for, in order (the
+     * first alternative of each, at most SDP_MAX_RIDS). */
+    char rids[SDP_MAX_RIDS][SDP_RID_MAX];
+    size_t n_rids;
 } lsdp_media;
 
 typedef struct lsdp {
@@ -58,6 +62,7 @@ typedef struct lsdp_local {
     const char *fingerprint;       /* "sha-256 AB:CD:..." */
     const char *setup;             /* "active" in answers, "actpass" in offers */
     uint32_t audio_ssrc, video_ssrc;
+    bool simulcast;                /* answer a video section that asks for layers with a=simulcast:send */
     const char *cname;
     const char *stream_id;         /* msid stream id */
     const char *candidate_ip;      /* optional host candidate (NULL: none) */

@@ -88,7 +88,8 @@ static void on_offer(sig_conn *s, json_t *msg)
     lsdp_local l = { .ufrag = c->local_ufrag, .pwd = c->local_pwd, .fingerprint = dtls_ctx_fingerprint(g_run->dtls),
                      .setup = "active", .audio_ssrc = p->audio_ssrc,
                      .video_ssrc = g_run->cfg.audio_only ? 0 : p->video_ssrc, .cname = p->name,
-                     .stream_id = p->name, .session_id = (uint64_t)p->index + 1 };
+                     .stream_id = p->name, .session_id = (uint64_t)p->index + 1,
+                     .simulcast = g_run->cfg.simulcast };
     int len = lsdp_write_answer(&offer, roles, &l, answer, sizeof answer);
     if (len < 0) {
         participant_fail(p, "answer too large");
@@ -111,6 +112,10 @@ static void on_offer(sig_conn *s, json_t *msg)
         c->send = true;
         c->mid_ext = true;
         c->twcc_ext = true;
+        for (size_t i = 0; i < offer.n_media; i++)
+            if (roles[i] == LSDP_SEND_VIDEO && offer.media[i].n_rids == 3 && g_run->cfg.simulcast &&
+                !g_run->cfg.audio_only)
+                c->simulcast = true;
         c->have_remote = true;
         pc_start(g_run, c);
     }

@@ -34,7 +34,7 @@ size_t stamp_payload(uint8_t *out, size_t cap, const load_stamp *s, bool first_o
     size_t off = 0;
     if (payload_len > cap)
         return 0;
-    if (s->stream == STAMP_VIDEO) {
+    if (s->stream >= STAMP_VIDEO) {
         if (payload_len < 1)
             return 0;
         /* X=0 R=0 N=0 S PartID=0 */
@@ -45,6 +45,29 @@ size_t stamp_payload(uint8_t *out, size_t cap, const load_stamp *s, bool first_o
     off += STAMP_SIZE;
     /* A recognisable filler pattern, cheap to write. */
     for (size_t i = off; i < payload_len; i++)
+        out[i] = (uint8_t)(i * 31u);
+    return payload_len;
+}
+
+size_t stamp_payload_key(uint8_t *out, size_t cap, const load_stamp *s, unsigned height, size_t payload_len)
+{
+    size_t head = 1 + STAMP_VP8_KEY_HEADER;
+    if (payload_len > cap || payload_len < head + STAMP_SIZE || height == 0 || height > 0x3FFF)
+        return 0;
+    unsigned width = height * 16 / 9;
+    out[0] = 0x10;                               /* S, partition 0 */
+    out[1] = 0x10;                               /* frame tag: key frame (P = 0), shown */
+    out[2] = out[3] = 0;
+    out[4] = 0x9d;                               /* start code */
+    out[5] = 0x01;
+    out[6] = 0x2a;
+    out[7] = (uint8_t)width;
+    out[8] = (uint8_t)(width >> 8);
+    out[9] = (uint8_t)height;
+    out[10] = (uint8_t)(height >> 8);
+    if (stamp_write(out + head, payload_len - head, s) == 0)
+        return 0;
+    for (size_t i = head + STAMP_SIZE; i < payload_len; i++)
         out[i] = (uint8_t)(i * 31u);
     return payload_len;
 }
@@ -72,6 +95,12 @@ int stamp_find(const uint8_t *payload, size_t len, bool vp8, load_stamp *s)
             if (off > len)
                 return -1;
         }
+        /* A frame start whose frame tag says key frame (P = 0): its header
+         * comes before the stamp (whose magic reads as P = 1 otherwise). */
+        if ((b0 & 0x1F) == 0x10 && off < len && (payload[off] & 1) == 0)
+            off += STAMP_VP8_KEY_HEADER;
+        if (off > len)
+            return -1;
     }
     return stamp_read(payload + off, len - off, s);
 }

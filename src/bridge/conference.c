@@ -297,58 +297,6 @@ static void answer_nack(conference *conf, endpoint *from, const rtcp_packet *p, 
         worker_send_rtcp(w, owner, pkt, len);
 }
 
-/* An RTX SSRC receiver knows (of a video it is sent), or 0. */
-static uint32_t known_rtx_ssrc(conference *conf, endpoint *r)
-{
-    for (endpoint *s = conf->endpoints; s; s = s->next) {
-        if (s == r || s->state != ENDPOINT_CONNECTED)
-            continue;
-        for (int i = 0; i < s->n_sources; i++) {
-            source *src = &s->sources[i];
-            if (!src->video || !src->rtx_ssrc || src->group >= 0 || src->paused)
-                continue;
-            if (src->n_layers > 0 ? simulcast_stream(r, src->ssrc) != NULL
-                                  : src->screen || endpoint_receives_camera(r, s))
-                return src->rtx_ssrc;
-        }
-    }
-    return 0;
-}
-
-size_t conference_probe(conference *conf, endpoint *r, size_t bytes)
-{
-    /* Padding-only packets on an RTX stream the receiver knows: it counts
-     * them in its transport-wide feedback and throws them away (RFC 4588
-     * streams carry padding as browsers' own probes do). */
-    uint32_t rtx = known_rtx_ssrc(conf, r);
-    size_t sent = 0;
-    while (rtx && sent < bytes) {
-        worker_out *out = worker_out_reserve(conf->worker);
-        uint8_t *p = out->buf;
-        p[0] = 0xB0;                                  /* V=2, P=1, X=1 */
-        p[1] = SDP_PT_VP8_RTX;
-        uint16_t seq = endpoint_next_rtx_seq(r, rtx);
-        p[2] = (uint8_t)(seq >> 8);
-        p[3] = (uint8_t)seq;
-        memset(p + 4, 0, 4);                          /* timestamp: padding has none of its own */
-        p[8] = (uint8_t)(rtx >> 24);
-        p[9] = (uint8_t)(rtx >> 16);
-        p[10] = (uint8_t)(rtx >> 8);
-        p[11] = (uint8_t)rtx;
-        static const uint8_t ext[8] = { 0xBE, 0xDE, 0x00, 0x01, (SDP_EXT_TRANSPORT_CC << 4) | 1, 0, 0, 0 };
-        memcpy(p + 12, ext, sizeof ext);
-        memset(p + 20, 0, 254);
-        p[20 + 254] = 255;                            /* RFC 3550: the last octet counts the padding */
-        size_t len = 20 + 255;
-        rtp_header h;
-        if (rtp_parse(p, len, &h) < 0)
-            break;
-        conference_send_media(conf, r, out, len, &h);
-        conf->worker->counters.probe_packets++;
-        sent += len;
-    }
-    return sent;
-}
 
 void conference_nack_sender(conference *conf, endpoint *sender, source *src, uint16_t first_seq, uint16_t count)
 {

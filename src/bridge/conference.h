@@ -46,10 +46,6 @@ struct worker_out;
  * its bandwidth estimator), protected, committed. */
 void conference_send_media(conference *conf, endpoint *receiver, struct worker_out *out, size_t len,
                            const rtp_header *h);
-/* Sends receiver about bytes of padding (on an RTX stream it knows) to
- * probe its path; the caller has opened a probe cluster. Returns the
- * bytes sent (0 when receiver gets no video with an RTX stream). */
-size_t conference_probe(conference *conf, endpoint *receiver, size_t bytes);
 /* Handles one decrypted compound RTCP packet from an endpoint: relays
  * sender reports, keyframe requests and NACKs; consumes the rest. */
 void conference_handle_rtcp(conference *conf, endpoint *from, const uint8_t *buf, size_t len, int64_t now_ms);

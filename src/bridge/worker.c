@@ -3,7 +3,6 @@
 #include "bridge/worker.h"
 
 #include <errno.h>
-#include <netinet/udp.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 
 #include "bridge/bwe.h"
 #include "bridge/ice_lite.h"
+#include "bridge/probe.h"
 #include "bridge/simulcast.h"
 #include "core/log.h"
 #include "webrtc/rtx.h"
@@ -30,11 +30,6 @@
 #define WORKER_BWE_START_BPS 1000000
 #define WORKER_BWE_MIN_BPS 100000
 #define WORKER_BWE_MAX_BPS 20000000
-#define WORKER_PROBE_INTERVAL_MS 1500
-#define WORKER_PROBE_MAX_INTERVAL_MS 4000
-#define WORKER_PROBE_FACTOR_PCT 150    /* probe rate, % of the estimate */
-#define WORKER_PROBE_MS 100            /* a probe cluster lasts this long, a chunk per tick */
-#define WORKER_PROBE_MIN_BPS 300000
 
 int64_t worker_now_us(void)
 {
@@ -104,199 +99,6 @@ int worker_init(worker *w, int index, uint16_t port, dtls_ctx *dtls, queue *even
     const char *gso = getenv("STOA_GSO");
     w->gso = !(gso && strcmp(gso, "0") == 0);
     return 0;
-}
-
-/* ---- sending ---- */
-
-static void send_all(worker *w, struct mmsghdr *msgs, int count)
-{
-    int sent = 0;
-    while (sent < count) {
-        int n = sendmmsg(w->udp_fd, msgs + sent, (unsigned)(count - sent), 0);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (msgs == w->gso_msgs && (errno == EIO || errno == EINVAL)) {
-                log_warn("worker", "UDP GSO refused (%s): off", strerror(errno));
-                w->gso = false;            /* the rest of this batch is lost once */
-            }
-            /* A full socket buffer or an unreachable peer: drop the batch
-             * rather than stall the loop; RTP tolerates loss. */
-            break;
-        }
-        sent += n;
-    }
-}
-
-static bool same_destination(const worker *w, int a, int b)
-{
-    const struct sockaddr_in *x = (const struct sockaddr_in *)&w->out[a].addr;
-    const struct sockaddr_in *y = (const struct sockaddr_in *)&w->out[b].addr;
-    const struct msghdr *ha = &w->out_msgs[a].msg_hdr, *hb = &w->out_msgs[b].msg_hdr;
-    if (x->sin_family != AF_INET || y->sin_family != AF_INET || x->sin_port != y->sin_port ||
-        x->sin_addr.s_addr != y->sin_addr.s_addr || ha->msg_controllen != hb->msg_controllen)
-        return false;
-    return ha->msg_controllen == 0 ||
-           memcmp(w->out[a].control.bytes, w->out[b].control.bytes, ha->msg_controllen) == 0;
-}
-
-/* Regroups the queued datagrams by destination (order kept per destination)
- * and sends each run of equal-size datagrams, the last possibly shorter, as
- * one UDP_SEGMENT message: one pass through the stack instead of one per
- * datagram. */
-static void flush_gso(worker *w)
-{
-    int order[WORKER_OUT_BATCH], next_of[WORKER_OUT_BATCH], heads[WORKER_OUT_BATCH], tails[WORKER_OUT_BATCH];
-    int n_heads = 0;
-    for (int i = 0; i < w->out_count; i++) {
-        next_of[i] = -1;
-        int g = 0;
-        while (g < n_heads && !same_destination(w, heads[g], i))
-            g++;
-        if (g == n_heads)
-            heads[n_heads++] = tails[g] = i;
-        else
-            tails[g] = next_of[tails[g]] = i;
-    }
-    int n = 0;
-    for (int g = 0; g < n_heads; g++)
-        for (int i = heads[g]; i >= 0; i = next_of[i])
-            order[n++] = i;
-    int m = 0, iov = 0;
-    for (int k = 0; k < n;) {
-        int first = order[k];
-        size_t seg = w->out_iov[first].iov_len, total = 0;
-        int segs = 0;
-        struct iovec *v = &w->gso_iov[iov];
-        while (k < n && segs < WORKER_GSO_MAX_SEGS) {
-            int i = order[k];
-            size_t len = w->out_iov[i].iov_len;
-            if ((segs > 0 && !same_destination(w, first, i)) || len > seg || total + len > 65000)
-                break;
-            w->gso_iov[iov++] = w->out_iov[i];
-            segs++;
-            total += len;
-            k++;
-            if (len < seg)
-                break;                     /* only the last segment may be shorter */
-        }
-        struct msghdr *h = &w->gso_msgs[m].msg_hdr;
-        *h = w->out_msgs[first].msg_hdr;
-        h->msg_iov = v;
-        h->msg_iovlen = (size_t)segs;
-        uint8_t *ctl = w->gso_control[m].bytes;
-        size_t have = w->out_msgs[first].msg_hdr.msg_controllen;
-        memcpy(ctl, w->out[first].control.bytes, have);
-        if (segs > 1) {
-            memset(ctl + have, 0, CMSG_SPACE(sizeof(uint16_t)));
-            struct cmsghdr *c = (struct cmsghdr *)(void *)(ctl + have);
-            c->cmsg_level = SOL_UDP;
-            c->cmsg_type = UDP_SEGMENT;
-            c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-            uint16_t size = (uint16_t)seg;
-            memcpy(CMSG_DATA(c), &size, sizeof size);
-            have += CMSG_SPACE(sizeof(uint16_t));
-            w->gso_sends++;
-            w->gso_datagrams += (uint64_t)segs;
-        }
-        h->msg_control = have ? ctl : NULL;
-        h->msg_controllen = have;
-        m++;
-    }
-    send_all(w, w->gso_msgs, m);
-}
-
-void worker_flush(worker *w)
-{
-    if (w->gso && w->out_count > 1)
-        flush_gso(w);
-    else
-        send_all(w, w->out_msgs, w->out_count);
-    w->out_count = 0;
-}
-
-worker_out *worker_out_reserve(worker *w)
-{
-    if (w->out_count == WORKER_OUT_BATCH)
-        worker_flush(w);
-    return &w->out[w->out_count];
-}
-
-/* Fills h's control buffer with the source address to send from. */
-static void set_source(struct msghdr *h, void *control, size_t control_size, struct in_addr local)
-{
-    if (local.s_addr == htonl(INADDR_ANY)) {
-        h->msg_control = NULL;
-        h->msg_controllen = 0;
-        return;
-    }
-    memset(control, 0, control_size);
-    h->msg_control = control;
-    h->msg_controllen = CMSG_SPACE(sizeof(struct in_pktinfo));
-    struct cmsghdr *c = CMSG_FIRSTHDR(h);
-    c->cmsg_level = IPPROTO_IP;
-    c->cmsg_type = IP_PKTINFO;
-    c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
-    struct in_pktinfo info = { .ipi_spec_dst = local };
-    memcpy(CMSG_DATA(c), &info, sizeof info);
-}
-
-void worker_out_commit(worker *w, size_t len, const struct sockaddr_storage *to, socklen_t to_len,
-                       struct in_addr local)
-{
-    int i = w->out_count++;
-    worker_out *out = &w->out[i];
-    memcpy(&out->addr, to, to_len);
-    w->out_iov[i].iov_len = len;
-    struct msghdr *h = &w->out_msgs[i].msg_hdr;
-    h->msg_name = &out->addr;
-    h->msg_namelen = to_len;
-    h->msg_iov = &w->out_iov[i];
-    h->msg_iovlen = 1;
-    h->msg_flags = 0;
-    set_source(h, out->control.bytes, sizeof out->control.bytes, local);
-}
-
-void worker_out_commit_to(worker *w, endpoint *ep, size_t len)
-{
-    if (ep->tcp)
-        tcp_conn_send(&w->tcp, ep->tcp, w->out[w->out_count].buf, len);
-    else
-        worker_out_commit(w, len, &ep->addr, ep->addr_len, ep->local_ip);
-}
-
-/* Sends one packet now on ep's nominated path. */
-static void send_to_endpoint(worker *w, endpoint *ep, const uint8_t *buf, size_t len)
-{
-    if (ep->tcp)
-        tcp_conn_send(&w->tcp, ep->tcp, buf, len);
-    else if (ep->has_addr)
-        worker_send_now(w, buf, len, (struct sockaddr *)&ep->addr, ep->addr_len, ep->local_ip);
-}
-
-void worker_send_now(worker *w, const uint8_t *buf, size_t len, const struct sockaddr *to, socklen_t to_len,
-                     struct in_addr local)
-{
-    union {
-        struct cmsghdr align;
-        uint8_t bytes[CMSG_SPACE(sizeof(struct in_pktinfo))];
-    } control;
-    struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-    struct msghdr h = { .msg_name = (void *)to, .msg_namelen = to_len, .msg_iov = &iov, .msg_iovlen = 1 };
-    set_source(&h, control.bytes, sizeof control.bytes, local);
-    if (sendmsg(w->udp_fd, &h, 0) < 0)
-        log_debug("worker", "sendmsg: %s", strerror(errno));
-}
-
-void worker_send_rtcp(worker *w, endpoint *ep, const uint8_t *rtcp, size_t len)
-{
-    if (!ep->srtp_ready || !ep->has_addr || len + STOA_SRTP_MAX_TRAILER > WORKER_BUF)
-        return;
-    worker_out *out = worker_out_reserve(w);
-    memcpy(out->buf, rtcp, len);
-    if (stoa_srtp_protect_rtcp(&ep->srtp, out->buf, &len, WORKER_BUF) < 0)
-        return;
-    worker_out_commit_to(w, ep, len);
 }
 
 /* ---- endpoints and conferences ---- */
@@ -414,7 +216,7 @@ static bool try_connect(worker *w, endpoint *ep, int64_t now)
 static void dtls_send(void *user, const uint8_t *data, size_t len)
 {
     endpoint *ep = user;
-    send_to_endpoint(ep->worker, ep, data, len);
+    worker_send_to_endpoint(ep->worker, ep, data, len);
 }
 
 bool worker_begin_dtls(worker *w, endpoint *ep)
@@ -814,56 +616,6 @@ static void tcp_closed(void *user, tcp_conn *c)
 
 /* ---- timers ---- */
 
-/* A receiver held on a lower layer than it wants looks for more room now
- * and then: its estimate cannot grow much past what it is sent otherwise.
- * A probe cluster is padding paced over a few ticks at 1.5 x the estimate
- * (2 x after a probe that found room),
- * so that its arrival rate measures the path up to that rate. */
-static void probe_tick(endpoint *ep, int64_t now)
-{
-    if (ep->probing) {
-        if (now >= ep->probe_end_ms) {
-            ep->probing = false;
-            bwe_probe_end(ep->bwe, ep->worker->batch_us);
-        } else {
-            conference_probe(ep->conf, ep, ep->probe_bytes_per_tick);
-        }
-        return;
-    }
-    if (!ep->layers_limited) {
-        ep->probe_interval_ms = WORKER_PROBE_INTERVAL_MS;
-        return;
-    }
-    if (now < ep->next_probe_ms || bwe_probe_begin(ep->bwe) == 0)
-        return;
-    /* The last probe found room (the estimate grew by a fifth): go on at
-     * the base pace. */
-    bool found_room = (uint64_t)bwe_estimate(ep->bwe) * 5 > (uint64_t)ep->estimate_at_probe * 6;
-    if (found_room)
-        ep->probe_interval_ms = WORKER_PROBE_INTERVAL_MS;
-    ep->estimate_at_probe = bwe_estimate(ep->bwe);
-    /* Still held back since the last probe: the path is likely full, and
-     * each probe costs it a burst; wait longer each time (up to a limit,
-     * so that room that opens up later is still found within seconds). */
-    if (ep->probe_interval_ms < WORKER_PROBE_INTERVAL_MS)
-        ep->probe_interval_ms = WORKER_PROBE_INTERVAL_MS;
-    ep->next_probe_ms = now + ep->probe_interval_ms;
-    if (ep->probe_interval_ms < WORKER_PROBE_MAX_INTERVAL_MS)
-        ep->probe_interval_ms *= 2;
-    /* After a probe that found room, a bolder one: ramps up in few steps. */
-    uint64_t target = (uint64_t)bwe_estimate(ep->bwe) * (found_room ? 2 * WORKER_PROBE_FACTOR_PCT - 100
-                                                                    : WORKER_PROBE_FACTOR_PCT) / 100;
-    if (target < WORKER_PROBE_MIN_BPS)
-        target = WORKER_PROBE_MIN_BPS;
-    ep->probe_bytes_per_tick = (uint32_t)(target * TICK_MS / 8000);
-    ep->probe_end_ms = now + WORKER_PROBE_MS;
-    ep->probing = true;
-    if (conference_probe(ep->conf, ep, ep->probe_bytes_per_tick) == 0) {
-        ep->probing = false;   /* nothing to pad with */
-        bwe_probe_end(ep->bwe, ep->worker->batch_us);
-    }
-}
-
 static void tick_endpoint(worker *w, endpoint *ep, int64_t now)
 {
     if (now - ep->last_check_ms > w->consent_timeout_ms) {
@@ -896,7 +648,7 @@ static void tick_endpoint(worker *w, endpoint *ep, int64_t now)
         }
     }
     if (ep->state == ENDPOINT_CONNECTED && ep->bwe)
-        probe_tick(ep, now);
+        probe_tick(ep, TICK_MS, now);
     if (ep->state == ENDPOINT_CONNECTED && now >= ep->next_report_ms) {
         conference_send_reports(ep->conf, ep, now);
         ep->next_report_ms = now + REPORT_INTERVAL_MS;

@@ -184,6 +184,8 @@ void worker_out_commit(worker *w, size_t len, const struct sockaddr_storage *to,
  * batch, or written to its ICE-TCP connection at once. */
 void worker_out_commit_to(worker *w, endpoint *ep, size_t len);
 void worker_flush(worker *w);
+/* Sends one packet now on ep's nominated path (UDP or its ICE-TCP connection). */
+void worker_send_to_endpoint(worker *w, endpoint *ep, const uint8_t *buf, size_t len);
 /* Sends one datagram now (DTLS, STUN: not batched). */
 void worker_send_now(worker *w, const uint8_t *buf, size_t len, const struct sockaddr *to, socklen_t to_len,
                      struct in_addr local);

@@ -291,18 +291,19 @@ void simulcast_allocate(conference *conf, endpoint *r, int64_t now)
                 source *group = &s->sources[i];
                 if (group->n_layers == 0 || group->paused)
                     continue;
+                int height = view_height(r, s);
+                if (height == 0) {
+                    /* Not shown (hidden tile, page in the background): not
+                     * sent, and no competitor for the bandwidth. */
+                    out_stream *hidden = simulcast_stream(r, group->ssrc);
+                    if (hidden)
+                        stream_rewrite_stop(&hidden->rewrite);
+                    continue;
+                }
                 source *layers[SOURCE_MAX_LAYERS];
                 int n = active_layers(s, group, layers, now);
                 if (n > 0 && starve(r, s, group, source_bitrate(layers[0], now), budget, cameras++)) {
                     limited = true;
-                    continue;
-                }
-                int height = view_height(r, s);
-                if (height == 0) {
-                    /* Not shown (hidden tile, page in the background): not sent. */
-                    out_stream *hidden = simulcast_stream(r, group->ssrc);
-                    if (hidden)
-                        stream_rewrite_stop(&hidden->rewrite);
                     continue;
                 }
                 out_stream *os = n > 0 ? open_stream(r, s, group) : NULL;

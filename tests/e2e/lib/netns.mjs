@@ -179,6 +179,16 @@ export class VirtualNetwork {
     for (const h of this.hosts) {
       h.ip = `${this.subnet}.${10 + h.index}`;
       run('ip', ['netns', 'add', h.ns]);
+      // No IPv6 in the namespace: a link-local address appearing a second
+      // after the link comes up is a "network change" to Chromium, which
+      // then fails the page loads in flight (ERR_NETWORK_CHANGED).
+      for (const key of ['ipv6.conf.default.disable_ipv6', 'ipv6.conf.all.disable_ipv6']) {
+        try {
+          writeSysctl(h.ns, key, 1);
+        } catch {
+          // a kernel without IPv6: nothing to turn off
+        }
+      }
       run('ip', ['link', 'add', h.hostVeth, 'type', 'veth', 'peer', 'name', h.nsVeth, 'netns', h.ns]);
       run('ip', ['link', 'set', h.hostVeth, 'master', this.bridge, 'up']);
       run('ip', ['-n', h.ns, 'link', 'set', 'lo', 'up']);

@@ -142,6 +142,7 @@ typedef struct endpoint {
      * what is left of its bandwidth estimate (sender serials): Last-N set
      * by the bandwidth, the least relevant cameras first. */
     uint64_t starved[ENDPOINT_MAX_FORWARDED];
+    int64_t starved_ms[ENDPOINT_MAX_FORWARDED];   /* since when */
     int n_starved;
     bool forwarded_changed;        /* the cameras it gets changed outside Last-N: tell the focus */
 

@@ -240,21 +240,26 @@ static int starved_index(const endpoint *r, uint64_t serial)
 
 /* Whether sender's camera (its lowest layer arriving at lowest_bps) is to
  * be held back from r: never the first camera r gets, else when the lowest
- * layer does not fit the budget left (with a fifth of headroom to come
- * back). Keeps r->starved and the stream in step. */
-static bool starve(endpoint *r, endpoint *sender, source *group, uint32_t lowest_bps, uint64_t budget, int rank)
+ * layer does not fit the budget left. Once held back it stays so for a
+ * while and comes back only with headroom: an estimate that wavers must
+ * not make cameras come and go. Keeps r->starved and the stream in step. */
+static bool starve(endpoint *r, endpoint *sender, source *group, uint32_t lowest_bps, uint64_t budget, int rank,
+                   int64_t now)
 {
     int at = starved_index(r, sender->serial);
-    uint64_t need = at >= 0 ? (uint64_t)lowest_bps * (100 + SIMULCAST_UP_HEADROOM_PCT) / 100 : lowest_bps;
-    bool hold = rank > 0 && need > budget;
+    uint64_t need = at >= 0 ? (uint64_t)lowest_bps * (100 + SIMULCAST_STARVE_HEADROOM_PCT) / 100 : lowest_bps;
+    bool hold = rank > 0 && (need > budget || (at >= 0 && now - r->starved_ms[at] < SIMULCAST_STARVE_HOLD_MS));
     if (hold && at < 0 && r->n_starved < ENDPOINT_MAX_FORWARDED) {
+        r->starved_ms[r->n_starved] = now;
         r->starved[r->n_starved++] = sender->serial;
         r->forwarded_changed = true;
         out_stream *os = simulcast_stream(r, group->ssrc);
         if (os)
             stream_rewrite_stop(&os->rewrite);
     } else if (!hold && at >= 0) {
-        r->starved[at] = r->starved[--r->n_starved];
+        --r->n_starved;
+        r->starved[at] = r->starved[r->n_starved];
+        r->starved_ms[at] = r->starved_ms[r->n_starved];
         r->forwarded_changed = true;
     }
     return hold && starved_index(r, sender->serial) >= 0;
@@ -302,7 +307,7 @@ void simulcast_allocate(conference *conf, endpoint *r, int64_t now)
                 }
                 source *layers[SOURCE_MAX_LAYERS];
                 int n = active_layers(s, group, layers, now);
-                if (n > 0 && starve(r, s, group, source_bitrate(layers[0], now), budget, cameras++)) {
+                if (n > 0 && starve(r, s, group, source_bitrate(layers[0], now), budget, cameras++, now)) {
                     limited = true;
                     continue;
                 }

@@ -26,6 +26,10 @@
 #define SIMULCAST_UP_HOLD_MS 2000
 /* ...and this long after a switch down for lack of bandwidth. */
 #define SIMULCAST_DOWN_HOLD_MS 5000
+/* A camera held back for lack of bandwidth stays so at least this long,
+ * and comes back only with headroom for its lowest layer (%). */
+#define SIMULCAST_STARVE_HOLD_MS 5000
+#define SIMULCAST_STARVE_HEADROOM_PCT 30
 
 /* A packet whose SSRC ep does not know: when its rid (or repaired-rid)
  * extension names one of ep's layers, that layer learns the SSRC (or its

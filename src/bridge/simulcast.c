@@ -90,11 +90,13 @@ void simulcast_forward(conference *conf, endpoint *sender, source *layer, uint8_
             continue;
         out_stream *os = simulcast_stream(r, group_ssrc);
         if (!os) {
-            /* A camera new to this receiver: choose its layer now rather
-             * than at the next round, so its first frame comes sooner. */
-            simulcast_allocate(conf, r, now_ms);
-            if (!(os = simulcast_stream(r, group_ssrc)))
-                continue;
+            /* A camera new to this receiver: its layer is chosen at the next
+             * tick rather than the next round, so its first frame comes
+             * soon; not here, where it would run again for every packet of
+             * a camera that gets no stream (hidden, held back). */
+            if (r->next_allocation_ms > now_ms)
+                r->next_allocation_ms = now_ms;
+            continue;
         }
         uint32_t cur, pending;
         bool is_cur = stream_rewrite_current(&os->rewrite, &cur) && cur == layer->ssrc;

@@ -3519,7 +3519,7 @@ static void test_room_full(void)
  * and tells the bridge the rids in order. */
 static json_t *camera_source(json_t *cfg)
 {
-    json_t *sources = json_object_get(json_object_get(cfg, "sources") ? cfg : json_object_get(cfg, "request"), "sources");
+    json_t *sources = json_object_get(cfg, "sources");
     size_t i;
     json_t *s;
     json_array_foreach(sources, i, s)

@@ -255,7 +255,11 @@ static void handle_srtp(media_worker *w, pc *c, uint8_t *buf, size_t len, int64_
     }
     rtp_header h;
     load_stamp s;
-    if (rtp_parse(buf, len, &h) == 0 && (h.payload_len == 0 || h.payload_type == SDP_PT_VP8_RTX)) {
+    if (rtp_parse(buf, len, &h) < 0) {
+        p->rx_foreign++;
+        return;
+    }
+    if (h.payload_len == 0 || h.payload_type == SDP_PT_VP8_RTX) {
         /* The bridge's padding probes (and retransmissions, which stoa-load
          * never asks for): no stamp, nothing to count but their arrival. */
         uint16_t tw;
@@ -263,8 +267,7 @@ static void handle_srtp(media_worker *w, pc *c, uint8_t *buf, size_t len, int64_
             twcc_recorder_on_packet(c->twcc, tw, now / 1000);
         return;
     }
-    if (rtp_parse(buf, len, &h) < 0 ||
-        stamp_find(buf + h.header_len, h.payload_len, h.payload_type == c->remote_video_pt, &s) < 0 ||
+    if (stamp_find(buf + h.header_len, h.payload_len, h.payload_type == c->remote_video_pt, &s) < 0 ||
         s.publisher >= (uint32_t)g_run->n_total || s.stream >= STAMP_STREAMS) {
         p->rx_foreign++;
         return;

@@ -267,92 +267,137 @@ static bool starve(endpoint *r, endpoint *sender, source *group, uint32_t lowest
     return hold && starved_index(r, sender->serial) >= 0;
 }
 
-void simulcast_allocate(conference *conf, endpoint *r, int64_t now)
+/* A simulcast camera r gets, with what allocation needs to know of it. */
+typedef struct camera {
+    endpoint *sender;
+    source *group;
+    source *layers[SOURCE_MAX_LAYERS];   /* arriving now, lowest first */
+    int n;
+    int height;                          /* r's view height, -1: not said */
+    uint32_t lowest_bps;
+} camera;
+
+/* r's simulcast cameras that are shown and arriving, most relevant first
+ * (the dominant speaker's, then the others); stops the streams of those
+ * out of r's Last-N set or not shown. */
+static int list_cameras(conference *conf, endpoint *r, camera *cams, int cap, int64_t now)
 {
-    close_stale_streams(conf, r);
-    uint64_t budget = r->bwe ? bwe_estimate(r->bwe) : UINT64_MAX / 2;
-    bool limited = false;
-    int cameras = 0;
-    uint64_t fixed = fixed_rate(conf, r, now);
-    budget = budget > fixed ? budget - fixed : 0;
-    /* The dominant speaker's camera first: it is shown largest. */
+    int n = 0;
     uint32_t dominant_key = 0;
     bool has_dominant = speaker_dominant(conf->speakers, &dominant_key);
     for (int pass = 0; pass < 2; pass++) {
         for (endpoint *s = conf->endpoints; s; s = s->next) {
             if (s == r || s->state != ENDPOINT_CONNECTED)
                 continue;
-            if (!endpoint_in_last_n(r, s)) {
-                /* Out of r's Last-N: when it comes back, it starts again at a key frame. */
-                for (int i = 0; pass == 0 && i < s->n_sources; i++) {
-                    out_stream *os = s->sources[i].n_layers > 0 ? simulcast_stream(r, s->sources[i].ssrc) : NULL;
-                    if (os)
-                        stream_rewrite_stop(&os->rewrite);
-                }
-                continue;
-            }
             bool dominant = has_dominant && endpoint_speaker_key(s) == dominant_key;
             if ((pass == 0) != dominant)
                 continue;
+            /* Out of r's Last-N, or not shown (hidden tile, page in the
+             * background): not sent, and no competitor for the bandwidth;
+             * when it comes back, it starts again at a key frame. */
+            bool out = !endpoint_in_last_n(r, s);
+            int height = view_height(r, s);
             for (int i = 0; i < s->n_sources; i++) {
                 source *group = &s->sources[i];
                 if (group->n_layers == 0 || group->paused)
                     continue;
-                int height = view_height(r, s);
-                if (height == 0) {
-                    /* Not shown (hidden tile, page in the background): not
-                     * sent, and no competitor for the bandwidth. */
-                    out_stream *hidden = simulcast_stream(r, group->ssrc);
-                    if (hidden)
-                        stream_rewrite_stop(&hidden->rewrite);
+                if (out || height == 0) {
+                    out_stream *os = simulcast_stream(r, group->ssrc);
+                    if (os)
+                        stream_rewrite_stop(&os->rewrite);
                     continue;
                 }
-                source *layers[SOURCE_MAX_LAYERS];
-                int n = active_layers(s, group, layers, now);
-                if (n > 0 && starve(r, s, group, source_bitrate(layers[0], now), budget, cameras++, now)) {
-                    limited = true;
+                camera *c = &cams[n];
+                c->n = active_layers(s, group, c->layers, now);
+                if (c->n == 0 || n == cap)
                     continue;
-                }
-                out_stream *os = n > 0 ? open_stream(r, s, group) : NULL;
-                if (!os)
-                    continue;
-                int current = -1;
-                source *cur = simulcast_current_layer(s, os);
-                for (int k = 0; k < n; k++)
-                    if (layers[k] == cur)
-                        current = k;
-                int wanted;
-                int pick = choose_layer(layers, n, height, budget, current, now, &wanted);
-                limited |= pick < wanted;
-                /* Up again only a while after the last switch up, and longer
-                 * after one down for lack of bandwidth: a path that just
-                 * congested would congest again (a key frame is a burst). */
-                if (pick > current && current >= 0 &&
-                    (now - os->last_up_ms < SIMULCAST_UP_HOLD_MS || now - os->last_down_ms < SIMULCAST_DOWN_HOLD_MS))
-                    pick = current;
-                if (pick < current && pick < wanted)
-                    os->last_down_ms = now;
-                uint32_t rate = source_bitrate(layers[pick], now);
-                budget = budget > rate ? budget - rate : 0;
-                uint32_t pending;
-                bool switching = stream_rewrite_pending(&os->rewrite, &pending);
-                if (layers[pick] == cur && !switching)
-                    continue;
-                if (switching && pending == layers[pick]->ssrc) {
-                    /* Still waiting for its key frame: ask again (rate-limited). */
-                    conference_request_source_keyframe(conf, s, layers[pick], now);
-                    continue;
-                }
-                if (pick > current && current >= 0)
-                    os->last_up_ms = now;   /* the first choice is no switch up */
-                log_debug("simulcast", "%s: %s's camera -> layer %s (%ux%u, %u kbit/s), estimate %u kbit/s",
-                          r->id, s->id, layers[pick]->rid, layers[pick]->width, layers[pick]->height,
-                          source_bitrate(layers[pick], now) / 1000, r->bwe ? bwe_estimate(r->bwe) / 1000 : 0);
-                os->target_layer = layers[pick]->layer;
-                if (stream_rewrite_switch(&os->rewrite, layers[pick]->ssrc) == 0)
-                    conference_request_source_keyframe(conf, s, layers[pick], now);
+                c->sender = s;
+                c->group = group;
+                c->height = height;
+                c->lowest_bps = source_bitrate(c->layers[0], now);
+                n++;
             }
         }
+    }
+    return n;
+}
+
+/* Chooses c's layer within avail bit/s and starts the switch; returns the
+ * chosen layer's rate, and sets *limited when it is below what r wants. */
+static uint32_t assign_layer(conference *conf, endpoint *r, camera *c, uint64_t avail, int64_t now,
+                             bool *limited)
+{
+    out_stream *os = open_stream(r, c->sender, c->group);
+    if (!os)
+        return 0;
+    source **layers = c->layers;
+    int current = -1;
+    source *cur = simulcast_current_layer(c->sender, os);
+    for (int k = 0; k < c->n; k++)
+        if (layers[k] == cur)
+            current = k;
+    int wanted;
+    int pick = choose_layer(layers, c->n, c->height, avail, current, now, &wanted);
+    *limited |= pick < wanted;
+    /* Up again only a while after the last switch up, and longer after one
+     * down for lack of bandwidth: a path that just congested would
+     * congest again (a key frame is a burst). */
+    if (pick > current && current >= 0 &&
+        (now - os->last_up_ms < SIMULCAST_UP_HOLD_MS || now - os->last_down_ms < SIMULCAST_DOWN_HOLD_MS))
+        pick = current;
+    if (pick < current && pick < wanted)
+        os->last_down_ms = now;
+    uint32_t rate = source_bitrate(layers[pick], now);
+    uint32_t pending;
+    bool switching = stream_rewrite_pending(&os->rewrite, &pending);
+    if (layers[pick] == cur && !switching)
+        return rate;
+    if (switching && pending == layers[pick]->ssrc) {
+        /* Still waiting for its key frame: ask again (rate-limited). */
+        conference_request_source_keyframe(conf, c->sender, layers[pick], now);
+        return rate;
+    }
+    if (pick > current && current >= 0)
+        os->last_up_ms = now;   /* the first choice is no switch up */
+    log_debug("simulcast", "%s: %s's camera -> layer %s (%ux%u, %u kbit/s), estimate %u kbit/s", r->id,
+              c->sender->id, layers[pick]->rid, layers[pick]->width, layers[pick]->height, rate / 1000,
+              r->bwe ? bwe_estimate(r->bwe) / 1000 : 0);
+    os->target_layer = layers[pick]->layer;
+    if (stream_rewrite_switch(&os->rewrite, layers[pick]->ssrc) == 0)
+        conference_request_source_keyframe(conf, c->sender, layers[pick], now);
+    return rate;
+}
+
+void simulcast_allocate(conference *conf, endpoint *r, int64_t now)
+{
+    close_stale_streams(conf, r);
+    uint64_t budget = r->bwe ? bwe_estimate(r->bwe) : UINT64_MAX / 2;
+    uint64_t fixed = fixed_rate(conf, r, now);
+    budget = budget > fixed ? budget - fixed : 0;
+    bool limited = false;
+    camera cams[ENDPOINT_MAX_OUT_STREAMS];
+    bool kept[ENDPOINT_MAX_OUT_STREAMS];
+    int n = list_cameras(conf, r, cams, ENDPOINT_MAX_OUT_STREAMS, now);
+    /* First every camera, most relevant first, gets its lowest layer or is
+     * held back: upgrading the first cameras must not starve the others. */
+    uint64_t left = budget, reserved = 0;
+    for (int i = 0; i < n; i++) {
+        kept[i] = !starve(r, cams[i].sender, cams[i].group, cams[i].lowest_bps, left, i, now);
+        limited |= !kept[i];
+        if (!kept[i])
+            continue;
+        left = left > cams[i].lowest_bps ? left - cams[i].lowest_bps : 0;
+        reserved += cams[i].lowest_bps;
+    }
+    /* Then each, in the same order, the best layer that leaves the others'
+     * lowest layers room. */
+    for (int i = 0; i < n; i++) {
+        if (!kept[i])
+            continue;
+        reserved -= cams[i].lowest_bps;
+        uint64_t avail = budget > reserved ? budget - reserved : 0;
+        uint32_t used = assign_layer(conf, r, &cams[i], avail, now, &limited);
+        budget = budget > used ? budget - used : 0;
     }
     r->layers_limited = limited;
 }

@@ -85,16 +85,25 @@ describe('bandwidth sets a Last-N of its own', { timeout: 240000, skip: netnsSki
     }, { timeoutMs: 40000, intervalMs: 500, what: `the bridge to hold back some of ${SENDERS} cameras under ${CAP_KBIT} kbit/s` });
     await sleep(3000);
     const a = await view(receiver.page, ids);
-    await sleep(3000);
+    // The estimate wavers around the cap: a camera may come back for a
+    // while and be held back again. Only one held back at every look during
+    // the window must not decode in it.
+    const heldThroughout = new Set(ids);
+    for (let t = 0; t < 12; t++) {
+      await sleep(250);
+      const v = await view(receiver.page, ids);
+      for (const id of v.forwarded ?? ids) heldThroughout.delete(id);
+    }
     const b = await view(receiver.page, ids);
+    for (const id of b.forwarded ?? ids) heldThroughout.delete(id);
     console.log(`# under the cap: forwarded ${JSON.stringify(b.forwarded)}, marked not forwarded ${JSON.stringify(b.unmarked)}, ` +
-      `decoding ${JSON.stringify(decoding(a, b))}`);
+      `decoding ${JSON.stringify(decoding(a, b))}, held back all along ${JSON.stringify([...heldThroughout])}`);
     assert.ok(b.forwarded && b.forwarded.length >= 1 && b.forwarded.length < SENDERS,
       `some but not all cameras forwarded (${JSON.stringify(b.forwarded)})`);
     const notForwarded = ids.filter((id) => !b.forwarded.includes(id));
     assert.deepEqual([...b.unmarked].sort(), [...notForwarded].sort(), 'the tiles of the held-back cameras are marked');
-    for (const id of notForwarded)
-      assert.ok(!decoding(a, b).includes(id), `a held-back camera (${id}) is not decoded`);
+    for (const id of heldThroughout)
+      assert.ok(!decoding(a, b).includes(id), `a camera held back all along (${id}) is not decoded`);
     assert.ok(decoding(a, b).length >= 1, 'at least one camera still decodes');
 
     net.uncapDownload(SENDERS);

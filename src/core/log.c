@@ -19,10 +19,8 @@ int log_level_parse(const char *name)
     return -1;
 }
 
-void log_msg(enum log_level level, const char *module, const char *fmt, ...)
+static void log_line(enum log_level level, const char *module, const char *suffix, const char *fmt, va_list ap)
 {
-    if (level > threshold)
-        return;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
@@ -30,11 +28,40 @@ void log_msg(enum log_level level, const char *module, const char *fmt, ...)
     char line[1024];
     int n = snprintf(line, sizeof line, "%02d:%02d:%02d.%03ld %-5s %-8s ", tm.tm_hour, tm.tm_min,
                      tm.tm_sec, ts.tv_nsec / 1000000, level_names[level], module);
-    va_list ap;
-    va_start(ap, fmt);
     if (n > 0 && (size_t)n < sizeof line)
         vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    /* One fprintf per line keeps lines from different threads whole. */
+    fprintf(stderr, "%s%s\n", line, suffix);
+}
+
+void log_msg(enum log_level level, const char *module, const char *fmt, ...)
+{
+    if (level > threshold)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    log_line(level, module, "", fmt, ap);
     va_end(ap);
-    /* One fputs per line keeps lines from different threads whole. */
-    fprintf(stderr, "%s\n", line);
+}
+
+void log_limited(log_limit *limit, enum log_level level, const char *module, const char *fmt, ...)
+{
+    if (level > threshold)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (limit->next_ms != 0 && now < limit->next_ms) {
+        limit->held_back++;
+        return;
+    }
+    char suffix[64] = "";
+    if (limit->held_back > 0)
+        snprintf(suffix, sizeof suffix, " (and %llu more like it since the last)", limit->held_back);
+    limit->held_back = 0;
+    limit->next_ms = now + LOG_LIMIT_INTERVAL_MS;
+    va_list ap;
+    va_start(ap, fmt);
+    log_line(level, module, suffix, fmt, ap);
+    va_end(ap);
 }

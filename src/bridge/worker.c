@@ -498,7 +498,7 @@ static void handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64
     conference_forward_rtp(ep->conf, ep, src, buf, len, &h);
 }
 
-static void handle_datagram(worker *w, uint8_t *buf, size_t len, const ice_origin *o, int64_t now)
+void worker_handle_datagram(worker *w, uint8_t *buf, size_t len, const struct ice_origin *o, int64_t now)
 {
     w->counters.rx_datagrams++;
     if (len == 0)
@@ -581,7 +581,7 @@ static void receive_batch(worker *w)
             struct sockaddr *from = (struct sockaddr *)&w->in_addrs[i];
             ice_origin o = { from, sockaddr_len(from), destination_of(&w->in_msgs[i].msg_hdr, &w->in_rx_ns[i]), NULL };
             uint64_t before = w->counters.rtp_forwarded;
-            handle_datagram(w, w->in_bufs[i], w->in_msgs[i].msg_len, &o, now);
+            worker_handle_datagram(w, w->in_bufs[i], w->in_msgs[i].msg_len, &o, now);
             w->in_forwarded[i] = w->counters.rtp_forwarded != before;
         }
         worker_flush(w);
@@ -600,7 +600,7 @@ static void tcp_frame(void *user, tcp_conn *c, uint8_t *frame, size_t len)
     if (getsockname(c->fd, (struct sockaddr *)&local, &local_len) == 0 && local.sin_family == AF_INET)
         o.local = local.sin_addr;
     w->batch_us = worker_now_us();
-    handle_datagram(w, frame, len, &o, w->batch_us / 1000);
+    worker_handle_datagram(w, frame, len, &o, w->batch_us / 1000);
 }
 
 static void tcp_closed(void *user, tcp_conn *c)
@@ -671,7 +671,7 @@ void worker_read_counters(worker *w, worker_counters *out)
     memcpy(out, values, sizeof values);
 }
 
-static void tick(worker *w, int64_t now)
+void worker_tick(worker *w, int64_t now)
 {
     w->batch_us = worker_now_us();   /* send times of what the tick sends (probes) */
     publish_counters(w);
@@ -717,7 +717,7 @@ static void *worker_main(void *arg)
         }
         now = worker_now_ms();
         if (now >= next_tick) {
-            tick(w, now);
+            worker_tick(w, now);
             next_tick = now + TICK_MS;
         }
         worker_flush(w);

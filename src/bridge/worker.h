@@ -197,6 +197,13 @@ void worker_send_rtcp(worker *w, endpoint *ep, const uint8_t *rtcp, size_t len);
 bool worker_begin_dtls(worker *w, endpoint *ep);
 /* Applies the queued control commands now. */
 void worker_drain_commands(worker *w);
+struct ice_origin;
+/* Handles one received datagram or ICE-TCP frame (buf may be modified) as
+ * the loop does; exposed for the stateful media fuzzer. */
+void worker_handle_datagram(worker *w, uint8_t *buf, size_t len, const struct ice_origin *o, int64_t now);
+/* Runs the periodic work (reports, timeouts, allocation) as the loop does
+ * every 20 ms. */
+void worker_tick(worker *w, int64_t now);
 /* Marks ep dead, tells the control thread why, and frees it. */
 void worker_expire_endpoint(worker *w, endpoint *ep, const char *reason);
 

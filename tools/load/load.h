@@ -49,16 +49,40 @@ typedef struct load_config {
     int janus_room_base;
     bool verbose;
     char bind_ip[64];
+    char room_prefix[48];                /* rooms are "<prefix>-<n>"; default "load-<pid>" */
+    bool ice_tcp;                        /* media over ICE-TCP (RFC 6544, RFC 4571 framing) */
 } load_config;
 
 struct participant;
 struct lws_context;
 struct lws_protocols;
+struct pc;
+struct media_worker;
+struct sig_conn;
+struct lsdp;
+struct lsdp_local;
+struct rtp_header;
+
+/* What a client built on these modules (tools/hostile) may change or watch;
+ * stoa-load sets none. Every hook is optional. */
+typedef struct load_hooks {
+    /* Signalling: the answer to offer is about to be written from l (its SSRCs may be changed). */
+    void (*before_answer)(struct participant *p, const struct lsdp *offer, struct lsdp_local *l);
+    /* Signalling: the server sent an error. */
+    void (*on_server_error)(struct sig_conn *s, const char *code, const char *re);
+    /* Media thread, about every millisecond once SRTP is up, after publishing. */
+    void (*on_media_tick)(struct media_worker *w, struct pc *c, int64_t now);
+    /* Media thread: every RTP packet received, unprotected and parsed. */
+    void (*on_rtp)(struct pc *c, const uint8_t *buf, size_t len, const struct rtp_header *h, int64_t now);
+} load_hooks;
 
 /* One ICE/DTLS/SRTP transport. */
 typedef struct pc {
     struct participant *p;
-    int fd;
+    int fd;                              /* UDP, or with ice_tcp a connected TCP socket */
+    bool tcp;
+    uint8_t *tcp_rx;                     /* RFC 4571 reassembly: 2 + 65535 bytes */
+    size_t tcp_rx_len;
     struct sockaddr_in local;
     struct sockaddr_in remote;
     bool have_remote;
@@ -120,6 +144,7 @@ typedef struct participant {
     uint64_t rx_foreign;                 /* RTP without a valid stamp, or from unknown publishers */
     uint64_t undecryptable;
     uint64_t rtcp_packets;
+    _Atomic uint64_t keyframe_requests;  /* PLI and FIR naming one of our SSRCs */
 } participant;
 
 typedef struct media_worker {
@@ -142,6 +167,7 @@ typedef struct load_run {
     int n_workers;
     atomic_bool publishing;
     int64_t start_ns;
+    const load_hooks *hooks;             /* NULL in stoa-load */
 } load_run;
 
 extern load_run *g_run;
@@ -157,6 +183,13 @@ void media_stop(load_run *run);
 pc *pc_new(participant *p, const char *bind_ip);
 void pc_start(load_run *run, pc *c);
 void pc_free(pc *c);
+/* Replaces c's UDP socket by a TCP connection to c->remote (ICE-TCP, the
+ * server's passive candidate: the same address and port). Before pc_start.
+ * Returns 0 or -1. */
+int pc_use_tcp(pc *c, const char *bind_ip);
+/* Sends one packet as it is (STUN, DTLS, or already protected SRTP): a
+ * datagram, or an RFC 4571 frame on ICE-TCP. Media thread only. */
+void pc_send_packet(pc *c, const void *data, size_t len);
 
 /* procstat.c */
 typedef struct proc_sample {

@@ -51,6 +51,8 @@ static void usage(FILE *out)
         "  --threads N          media threads (default 1)\n"
         "  --janus-room N       first VideoRoom id to create (default: random)\n"
         "  --bind-ip A          local IPv4 address of the media sockets (default 127.0.0.1)\n"
+        "  --room-prefix P      rooms are named P-0, P-1, ... (default load-<pid>)\n"
+        "  --ice-tcp            media over ICE-TCP (the server's passive TCP candidate)\n"
         "  -v, --verbose        print failures as they happen\n"
         "  -h, --help           this text\n");
 }
@@ -97,7 +99,7 @@ static int parse_url(load_config *c, const char *url)
 static int parse_args(load_config *c, int argc, char **argv)
 {
     enum { O_URL = 256, O_JANUS, O_ROOMS, O_PARTS, O_PUBS, O_SECS, O_VKBPS, O_FPS, O_AUDIO, O_SIMULCAST, O_PID, O_JSON,
-           O_EXPECT, O_JOINI, O_JOINT, O_THREADS, O_JROOM, O_BIND };
+           O_EXPECT, O_JOINI, O_JOINT, O_THREADS, O_JROOM, O_BIND, O_ROOMP, O_ICETCP };
     static const struct option opts[] = {
         { "url", required_argument, NULL, O_URL },
         { "janus", no_argument, NULL, O_JANUS },
@@ -117,6 +119,8 @@ static int parse_args(load_config *c, int argc, char **argv)
         { "threads", required_argument, NULL, O_THREADS },
         { "janus-room", required_argument, NULL, O_JROOM },
         { "bind-ip", required_argument, NULL, O_BIND },
+        { "room-prefix", required_argument, NULL, O_ROOMP },
+        { "ice-tcp", no_argument, NULL, O_ICETCP },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -147,6 +151,8 @@ static int parse_args(load_config *c, int argc, char **argv)
         case O_THREADS: r |= parse_int("--threads", optarg, 1, 64, &c->media_threads); break;
         case O_JROOM: r |= parse_int("--janus-room", optarg, 1, 1 << 30, &c->janus_room_base); break;
         case O_BIND: snprintf(c->bind_ip, sizeof c->bind_ip, "%s", optarg); break;
+        case O_ROOMP: snprintf(c->room_prefix, sizeof c->room_prefix, "%s", optarg); break;
+        case O_ICETCP: c->ice_tcp = true; break;
         case 'v': c->verbose = true; break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return -1;
@@ -221,6 +227,14 @@ static bool participant_ready(load_run *run, const participant *p)
     return others <= 0 || atomic_load(&p->first_media_ns) != 0;
 }
 
+static uint64_t keyframe_requests_total(load_run *run)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < run->n_total; i++)
+        n += atomic_load(&run->parts[i].keyframe_requests);
+    return n;
+}
+
 static void service_for(int64_t ns)
 {
     int64_t end = mono_ns() + ns;
@@ -232,6 +246,11 @@ typedef struct summary {
     int joined, failed, total;
     uint64_t sent, received, lost, duplicates, reordered, foreign, undecryptable, rtcp;
     int missing_streams, expected_streams;
+    /* The fewest other publishers' cameras (and microphones) any one
+     * subscriber received, of others_max: every stream reaching everyone
+     * shows as equal numbers. */
+    int cameras_min, mics_min, others_max;
+    uint64_t keyframe_requests;          /* PLI/FIR the publishers got during the window */
     lat_hist lat;
     double join_p50_ms, join_max_ms;
     int joins_measured;
@@ -263,6 +282,7 @@ static void summarise(load_run *run, summary *s)
         lat_hist_merge(&s->lat, &run->workers[i].lat);
     double *joins = calloc((size_t)run->n_total, sizeof *joins);
     s->total = run->n_total;
+    s->cameras_min = s->mics_min = -1;
     for (int i = 0; i < run->n_total; i++) {
         participant *p = &run->parts[i];
         s->joined += p->joined && !p->failed;
@@ -272,6 +292,7 @@ static void summarise(load_run *run, summary *s)
         s->foreign += p->rx_foreign;
         s->undecryptable += p->undecryptable;
         s->rtcp += p->rtcp_packets;
+        int cameras = 0, mics = 0, others = 0;
         int64_t first = atomic_load(&p->first_media_ns);
         if (first && p->ws_open_ns && joins)
             joins[s->joins_measured++] = (double)(first - p->ws_open_ns) / 1e6;
@@ -279,6 +300,9 @@ static void summarise(load_run *run, summary *s)
             participant *q = &run->parts[j];
             if (q == p || q->room != p->room || !q->publishes)
                 continue;
+            others++;
+            mics += p->rx[j * STAMP_STREAMS + STAMP_AUDIO].started;
+            cameras += streams > 1 && p->rx[j * STAMP_STREAMS + STAMP_VIDEO].started;
             for (int k = 0; k < streams; k++) {
                 seq_tracker *t = &p->rx[j * STAMP_STREAMS + k];
                 s->duplicates += t->duplicates;
@@ -297,6 +321,12 @@ static void summarise(load_run *run, summary *s)
                                                             : seq_tracker_lost(t, q->sent_seq[k] - 1);
             }
         }
+        if (others > s->others_max)
+            s->others_max = others;
+        if (s->cameras_min < 0 || cameras < s->cameras_min)
+            s->cameras_min = cameras;
+        if (s->mics_min < 0 || mics < s->mics_min)
+            s->mics_min = mics;
     }
     if (s->joins_measured) {
         qsort(joins, (size_t)s->joins_measured, sizeof *joins, cmp_double);
@@ -340,6 +370,9 @@ static void report_text(load_run *run, const summary *s)
     printf("  streams: %d expected, %d never received; foreign %llu, undecryptable %llu, rtcp %llu\n",
            s->expected_streams, s->missing_streams, (unsigned long long)s->foreign,
            (unsigned long long)s->undecryptable, (unsigned long long)s->rtcp);
+    printf("  per subscriber: at least %d cameras and %d microphones of %d other publishers; "
+           "keyframe requests to publishers in the window: %llu\n",
+           s->cameras_min, s->mics_min, s->others_max, (unsigned long long)s->keyframe_requests);
     printf("  one-way delay through the server: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
            (double)lat_hist_quantile(&s->lat, 0.5) / 1000, (double)lat_hist_quantile(&s->lat, 0.99) / 1000,
            (double)s->lat.max_us / 1000);
@@ -380,6 +413,10 @@ static void report_json(load_run *run, const summary *s)
     json_object_set_new(o, "undecryptable", json_integer((json_int_t)s->undecryptable));
     json_object_set_new(o, "expected_streams", json_integer(s->expected_streams));
     json_object_set_new(o, "missing_streams", json_integer(s->missing_streams));
+    json_object_set_new(o, "cameras_min", json_integer(s->cameras_min));
+    json_object_set_new(o, "mics_min", json_integer(s->mics_min));
+    json_object_set_new(o, "others_max", json_integer(s->others_max));
+    json_object_set_new(o, "window_keyframe_requests", json_integer((json_int_t)s->keyframe_requests));
     json_object_set_new(o, "latency_p50_ms", json_real((double)lat_hist_quantile(&s->lat, 0.5) / 1000));
     json_object_set_new(o, "latency_p99_ms", json_real((double)lat_hist_quantile(&s->lat, 0.99) / 1000));
     json_object_set_new(o, "latency_max_ms", json_real((double)s->lat.max_us / 1000));
@@ -508,7 +545,7 @@ int main(int argc, char **argv)
         s.cpu0 = proc_read(c->server_pid);
     s.self0 = proc_read(getpid());
     s.machine0 = machine_busy_s();
-    uint64_t rx0 = rx_total(&run), tx0 = tx_total(&run);
+    uint64_t rx0 = rx_total(&run), tx0 = tx_total(&run), kf0 = keyframe_requests_total(&run);
     int64_t w0 = mono_ns(), wend = w0 + (int64_t)c->seconds * 1000000000LL;
     while (!interrupted && mono_ns() < wend) {
         lws_service(lws_ctx, 0);
@@ -521,6 +558,7 @@ int main(int argc, char **argv)
     s.machine1 = machine_busy_s();
     s.window_rx = rx_total(&run) - rx0;
     s.window_tx = tx_total(&run) - tx0;
+    s.keyframe_requests = keyframe_requests_total(&run) - kf0;
     s.window_s = (double)(w1 - w0) / 1e9;
 
     /* Phase 3: stop publishing, let the packets in flight arrive. */

@@ -13,6 +13,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <netinet/tcp.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@
 #define TWCC_INTERVAL_NS 50000000LL      /* transport-cc feedback to the bridge, as browsers send it */
 #define PKT_MAX 1600
 #define RX_BATCH 32
+#define TCP_FRAME_MAX 65535
 
 int64_t mono_ns(void)
 {
@@ -88,7 +90,38 @@ void pc_free(pc *c)
     if (c->fd >= 0)
         close(c->fd);
     free(c->twcc);
+    free(c->tcp_rx);
     free(c);
+}
+
+int pc_use_tcp(pc *c, const char *bind_ip)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    socklen_t len = sizeof a;
+    uint8_t *rx = malloc(2 + TCP_FRAME_MAX);
+    /* Connected while blocking (loopback or LAN: quick), then reads never
+     * block (MSG_DONTWAIT) while writes may, for a second at most, so that a
+     * frame is never cut by a short write. */
+    struct timeval send_timeout = { .tv_sec = 1 };
+    int on = 1;
+    if (fd < 0 || !rx || inet_pton(AF_INET, bind_ip, &a.sin_addr) != 1 ||
+        bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
+        connect(fd, (const struct sockaddr *)&c->remote, sizeof c->remote) < 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout) < 0) {
+        if (fd >= 0)
+            close(fd);
+        free(rx);
+        return -1;
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    close(c->fd);
+    c->fd = fd;
+    c->local = a;
+    c->tcp = true;
+    c->tcp_rx = rx;
+    return 0;
 }
 
 void pc_start(load_run *run, pc *c)
@@ -102,14 +135,27 @@ void pc_start(load_run *run, pc *c)
     (void)!write(w->evfd, &one, sizeof one);
 }
 
-static void pc_send_raw(pc *c, const void *data, size_t len)
+static void pc_fail(pc *c, const char *why);
+
+void pc_send_packet(pc *c, const void *data, size_t len)
 {
-    (void)sendto(c->fd, data, len, 0, (const struct sockaddr *)&c->remote, sizeof c->remote);
+    if (!c->tcp) {
+        (void)sendto(c->fd, data, len, 0, (const struct sockaddr *)&c->remote, sizeof c->remote);
+        return;
+    }
+    if (len > TCP_FRAME_MAX)
+        return;
+    uint8_t head[2] = { (uint8_t)(len >> 8), (uint8_t)len };
+    struct iovec iov[2] = { { head, 2 }, { (void *)data, len } };
+    struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+    ssize_t n = sendmsg(c->fd, &m, MSG_NOSIGNAL);
+    if (n != (ssize_t)(len + 2))
+        pc_fail(c, "ICE-TCP write failed or cut short");
 }
 
 static void dtls_send(void *user, const uint8_t *data, size_t len)
 {
-    pc_send_raw(user, data, len);
+    pc_send_packet(user, data, len);
 }
 
 static void pc_fail(pc *c, const char *why)
@@ -131,7 +177,7 @@ static void send_check(pc *c, bool nominate)
                                           c->tiebreaker, nominate && c->controlling, c->remote_pwd,
                                           strlen(c->remote_pwd));
     if (n)
-        pc_send_raw(c, buf, n);
+        pc_send_packet(c, buf, n);
 }
 
 static void start_dtls(pc *c)
@@ -159,7 +205,9 @@ static void handle_stun(pc *c, uint8_t *buf, size_t len, const struct sockaddr_i
         uint8_t out[512];
         size_t n = stun_build_binding_success(out, sizeof out, m.txid, (const struct sockaddr *)from,
                                               c->local_pwd, strlen(c->local_pwd));
-        if (n)
+        if (n && c->tcp)
+            pc_send_packet(c, out, n);
+        else if (n)
             (void)sendto(c->fd, out, n, 0, (const struct sockaddr *)from, sizeof *from);
         if (!c->have_remote || !c->ice_ok) {
             c->remote = *from;
@@ -219,20 +267,41 @@ static void handle_dtls(pc *c, const uint8_t *buf, size_t len)
     }
 }
 
-/* A PLI for one of our layers: its next frame is a key frame (the bridge
- * switches a receiver to a layer only at one). */
+/* PLI and FIR naming our SSRCs are counted (how often the bridge asks is
+ * part of what tests check); a PLI for one of our layers makes its next
+ * frame a key frame (the bridge switches a receiver to a layer only at one). */
 static void note_keyframe_requests(pc *c, const uint8_t *buf, size_t len)
 {
+    participant *p = c->p;
     rtcp_iter it;
     rtcp_packet pk;
     rtcp_iter_init(&it, buf, len);
     while (rtcp_next(&it, &pk) == 1) {
-        rtcp_fb fb;
-        if (pk.type != RTCP_PSFB || pk.count != RTCP_FMT_PLI || rtcp_parse_fb(&pk, &fb) < 0)
+        if (pk.type != RTCP_PSFB || (pk.count != RTCP_FMT_PLI && pk.count != RTCP_FMT_FIR))
             continue;
-        for (int k = 0; k < 3; k++)
-            if (fb.media_ssrc == c->p->layer_ssrc[k])
+        uint32_t media_ssrc;
+        if (pk.count == RTCP_FMT_PLI) {
+            rtcp_fb fb;
+            if (rtcp_parse_fb(&pk, &fb) < 0)
+                continue;
+            media_ssrc = fb.media_ssrc;
+        } else {
+            rtcp_fir_entry e;
+            size_t n;
+            if (rtcp_parse_fir(&pk, &e, 1, &n) < 0 || n == 0)
+                continue;
+            media_ssrc = e.ssrc;
+        }
+        bool ours = media_ssrc == p->audio_ssrc || media_ssrc == p->video_ssrc;
+        for (int k = 0; k < 3; k++) {
+            if (media_ssrc != p->layer_ssrc[k])
+                continue;
+            ours = true;
+            if (pk.count == RTCP_FMT_PLI)
                 c->key_due[k] = true;
+        }
+        if (ours)
+            atomic_fetch_add_explicit(&p->keyframe_requests, 1, memory_order_relaxed);
     }
 }
 
@@ -242,8 +311,7 @@ static void handle_srtp(media_worker *w, pc *c, uint8_t *buf, size_t len, int64_
     if (rtp_is_rtcp(buf, len)) {
         if (stoa_srtp_unprotect_rtcp(&c->srtp, buf, &len) == 0) {
             p->rtcp_packets++;
-            if (c->simulcast)
-                note_keyframe_requests(c, buf, len);
+            note_keyframe_requests(c, buf, len);
         } else {
             p->undecryptable++;
         }
@@ -259,6 +327,8 @@ static void handle_srtp(media_worker *w, pc *c, uint8_t *buf, size_t len, int64_
         p->rx_foreign++;
         return;
     }
+    if (g_run->hooks && g_run->hooks->on_rtp)
+        g_run->hooks->on_rtp(c, buf, len, &h, now);
     if (h.payload_len == 0 || h.payload_type == SDP_PT_VP8_RTX) {
         /* The bridge's padding probes (and retransmissions, which stoa-load
          * never asks for): no stamp, nothing to count but their arrival. */
@@ -304,12 +374,55 @@ static void handle_srtp(media_worker *w, pc *c, uint8_t *buf, size_t len, int64_
     }
 }
 
+/* One datagram or ICE-TCP frame, demultiplexed as in RFC 7983. */
+static void pc_dispatch(media_worker *w, pc *c, uint8_t *b, size_t len, const struct sockaddr_in *from, int64_t now)
+{
+    if (len < 1 || c->failed)
+        return;
+    if (b[0] < 4)
+        handle_stun(c, b, len, from);
+    else if (b[0] >= 20 && b[0] < 64)
+        handle_dtls(c, b, len);
+    else if (b[0] >= 128 && b[0] < 192 && c->srtp_ready)
+        handle_srtp(w, c, b, len, now);
+}
+
+/* Reads what the ICE-TCP connection holds and hands out whole frames. */
+static void pc_receive_tcp(media_worker *w, pc *c)
+{
+    for (int round = 0; round < 64 && !c->failed; round++) {
+        ssize_t n = recv(c->fd, c->tcp_rx + c->tcp_rx_len, 2 + TCP_FRAME_MAX - c->tcp_rx_len, MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return;
+        if (n <= 0) {
+            pc_fail(c, "the server closed the ICE-TCP connection");
+            return;
+        }
+        c->tcp_rx_len += (size_t)n;
+        int64_t now = mono_ns();
+        size_t off = 0;
+        while (c->tcp_rx_len - off >= 2) {
+            size_t frame = (size_t)c->tcp_rx[off] << 8 | c->tcp_rx[off + 1];
+            if (c->tcp_rx_len - off < 2 + frame)
+                break;
+            pc_dispatch(w, c, c->tcp_rx + off + 2, frame, &c->remote, now);
+            off += 2 + frame;
+        }
+        memmove(c->tcp_rx, c->tcp_rx + off, c->tcp_rx_len - off);
+        c->tcp_rx_len -= off;
+    }
+}
+
 static void pc_receive(media_worker *w, pc *c)
 {
     static __thread uint8_t bufs[RX_BATCH][PKT_MAX];
     struct mmsghdr msgs[RX_BATCH];
     struct iovec iov[RX_BATCH];
     struct sockaddr_in from[RX_BATCH];
+    if (c->tcp) {
+        pc_receive_tcp(w, c);
+        return;
+    }
     for (int round = 0; round < 64; round++) {
         for (int i = 0; i < RX_BATCH; i++) {
             iov[i] = (struct iovec){ .iov_base = bufs[i], .iov_len = PKT_MAX };
@@ -320,18 +433,8 @@ static void pc_receive(media_worker *w, pc *c)
         if (n <= 0)
             return;
         int64_t now = mono_ns();
-        for (int i = 0; i < n; i++) {
-            uint8_t *b = bufs[i];
-            size_t len = msgs[i].msg_len;
-            if (len < 1 || c->failed)
-                continue;
-            if (b[0] < 4)
-                handle_stun(c, b, len, &from[i]);
-            else if (b[0] >= 20 && b[0] < 64)
-                handle_dtls(c, b, len);
-            else if (b[0] >= 128 && b[0] < 192 && c->srtp_ready)
-                handle_srtp(w, c, b, len, now);
-        }
+        for (int i = 0; i < n; i++)
+            pc_dispatch(w, c, bufs[i], msgs[i].msg_len, &from[i], now);
         if (n < RX_BATCH)
             return;
     }
@@ -389,7 +492,7 @@ static void send_rtp(media_worker *w, pc *c, int stream, bool marker, bool first
     p->sent_seq[stream]++;
     p->sent_packets++;
     atomic_fetch_add_explicit(&w->tx_rtp, 1, memory_order_relaxed);
-    pc_send_raw(c, buf, len);
+    pc_send_packet(c, buf, len);
 }
 
 static void publish(media_worker *w, pc *c, int64_t now)
@@ -468,11 +571,13 @@ static void pc_timers(media_worker *w, pc *c, int64_t now)
             size_t n = twcc_recorder_build(c->twcc, c->p->audio_ssrc, 0, fb, sizeof fb - STOA_SRTP_MAX_TRAILER);
             if (n == 0 || stoa_srtp_protect_rtcp(&c->srtp, fb, &n, sizeof fb) < 0)
                 break;
-            pc_send_raw(c, fb, n);
+            pc_send_packet(c, fb, n);
         }
     }
     if (c->srtp_ready)
         publish(w, c, now);
+    if (c->srtp_ready && g_run->hooks && g_run->hooks->on_media_tick)
+        g_run->hooks->on_media_tick(w, c, now);
 }
 
 static void take_incoming(media_worker *w)

@@ -72,6 +72,7 @@ void sig_free(participant *p)
     if (!s)
         return;
     drop_queue(s);
+    json_decref(s->last_offer);
     free(s->rx);
     free(s->state);
     free(s);

@@ -41,6 +41,7 @@ struct sig_conn {
     size_t rx_len, rx_cap;
     bool open, closed, closing;
     void *state;                         /* the protocol module's */
+    json_t *last_offer;                  /* Stoa: the latest offer, to answer again */
 };
 
 /* Opens participant p's WebSocket with proto. Returns 0 or -1. */
@@ -56,6 +57,8 @@ void sig_free(participant *p);
 extern const struct lws_protocols sig_protocols[];
 
 extern const sig_proto sig_stoa;
+/* Answers the latest offer again (a client whose answer was refused). */
+void sig_stoa_answer_again(sig_conn *s);
 extern const sig_proto sig_janus;
 
 /* Records a participant's failure (first reason wins) and prints it when verbose. */

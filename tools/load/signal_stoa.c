@@ -20,7 +20,10 @@ static const char *jstr(json_t *o, const char *k)
 static void stoa_open(sig_conn *s)
 {
     char room[64];
-    snprintf(room, sizeof room, "load-%d-%d", (int)getpid(), s->p->room);
+    if (g_run->cfg.room_prefix[0])
+        snprintf(room, sizeof room, "%s-%d", g_run->cfg.room_prefix, s->p->room);
+    else
+        snprintf(room, sizeof room, "load-%d-%d", (int)getpid(), s->p->room);
     sig_send(s, json_pack("{s:s, s:s, s:s}", "type", "join", "room", room, "name", s->p->name));
 }
 
@@ -90,6 +93,8 @@ static void on_offer(sig_conn *s, json_t *msg)
                      .video_ssrc = g_run->cfg.audio_only ? 0 : p->video_ssrc, .cname = p->name,
                      .stream_id = p->name, .session_id = (uint64_t)p->index + 1,
                      .simulcast = g_run->cfg.simulcast };
+    if (g_run->hooks && g_run->hooks->before_answer)
+        g_run->hooks->before_answer(p, &offer, &l);
     int len = lsdp_write_answer(&offer, roles, &l, answer, sizeof answer);
     if (len < 0) {
         participant_fail(p, "answer too large");
@@ -117,6 +122,10 @@ static void on_offer(sig_conn *s, json_t *msg)
                 !g_run->cfg.audio_only)
                 c->simulcast = true;
         c->have_remote = true;
+        if (g_run->cfg.ice_tcp && pc_use_tcp(c, g_run->cfg.bind_ip) < 0) {
+            participant_fail(p, "cannot connect over ICE-TCP");
+            return;
+        }
         pc_start(g_run, c);
     }
 }
@@ -138,11 +147,17 @@ static void stoa_message(sig_conn *s, json_t *msg)
         sig_send(s, json_pack("{s:s, s:b, s:b, s:b}", "type", "media-state", "audio", p->publishes, "video",
                               p->publishes && !g_run->cfg.audio_only, "screen", 0));
     } else if (strcmp(type, "offer") == 0) {
+        json_decref(s->last_offer);
+        s->last_offer = json_incref(msg);
         on_offer(s, msg);
     } else if (strcmp(type, "error") == 0) {
         const char *code = jstr(msg, "code"), *text = jstr(msg, "message");
         if (g_run->cfg.verbose)
             fprintf(stderr, "stoa-load: %s: server error %s: %s\n", p->name, code ? code : "?", text ? text : "");
+        if (g_run->hooks && g_run->hooks->on_server_error) {
+            g_run->hooks->on_server_error(s, code ? code : "", jstr(msg, "re") ? jstr(msg, "re") : "");
+            return;
+        }
         if (code && (strcmp(code, "room-full") == 0 || strcmp(code, "bridge-error") == 0 ||
                      strcmp(code, "bad-answer") == 0))
             participant_fail(p, "server error %s: %s", code, text ? text : "");
@@ -153,6 +168,12 @@ static void stoa_message(sig_conn *s, json_t *msg)
     }
     /* Everything else (participant-joined/left/updated, pong, chat, ...) is
      * not needed by a load peer. */
+}
+
+void sig_stoa_answer_again(sig_conn *s)
+{
+    if (s->last_offer)
+        on_offer(s, s->last_offer);
 }
 
 static void stoa_close(sig_conn *s)

@@ -155,3 +155,34 @@ verdict() {   # ok figures...
     [ -n "${VERBOSE:-}" ] && tail -20 "$workdir/stoa.log" >&2
     exit 1
 }
+
+# Snapshots of /metrics, and a value in one.
+snapshot() {   # file
+    metrics_text >"$1"
+}
+mval() {   # file 'name{labels}'
+    local v
+    v=$(awk -v k="$2" '$1 == k {print $2; exit}' "$1" 2>/dev/null)
+    echo "${v:-0}"
+}
+# What the given reasons of stoa_media_dropped_total grew by between two snapshots.
+dropped_delta() {   # before after reason...
+    local before=$1 after=$2 sum=0 r
+    shift 2
+    for r in "$@"; do
+        sum=$((sum + $(mval "$after" "stoa_media_dropped_total{reason=\"$r\"}") - $(mval "$before" "stoa_media_dropped_total{reason=\"$r\"}")))
+    done
+    echo "$sum"
+}
+has_reason() {   # file reason: does the server count that reason at all?
+    grep -q "^stoa_media_dropped_total{reason=\"$2\"}" "$1"
+}
+
+# Runs stoa-hostile against this stoa; its key=value line goes to $workdir/hostile.out.
+hostile_run() {   # stoa-hostile options...
+    [ -x "$hostile" ] || { echo "hostile $name: FAIL set STOA_HOSTILE to the stoa-hostile binary"; exit 2; }
+    timeout 60 "$hostile" --http-port "$http" --media-port "$media" "$@" >"$workdir/hostile.out" 2>"$workdir/hostile.err"
+}
+hv() {   # key: a value of the hostile line
+    grep -o " $1=[^ ]*" "$workdir/hostile.out" | head -1 | cut -d= -f2
+}

@@ -72,7 +72,9 @@ typedef struct load_hooks {
     void (*on_server_error)(struct sig_conn *s, const char *code, const char *re);
     /* Media thread, about every millisecond once SRTP is up, after publishing. */
     void (*on_media_tick)(struct media_worker *w, struct pc *c, int64_t now);
-    /* Media thread: every RTP packet received, unprotected and parsed. */
+    /* Media thread: every RTP packet received, unprotected and parsed; h is
+     * NULL for one that failed to unprotect (SRTP's replay check refuses a
+     * packet resent under the same sequence number). */
     void (*on_rtp)(struct pc *c, const uint8_t *buf, size_t len, const struct rtp_header *h, int64_t now);
 } load_hooks;
 

@@ -319,6 +319,8 @@ static void handle_srtp(media_worker *w, pc *c, uint8_t *buf, size_t len, int64_
     }
     if (stoa_srtp_unprotect_rtp(&c->srtp, buf, &len) < 0) {
         p->undecryptable++;
+        if (g_run->hooks && g_run->hooks->on_rtp)
+            g_run->hooks->on_rtp(c, buf, len, NULL, now);
         return;
     }
     rtp_header h;

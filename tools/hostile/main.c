@@ -201,7 +201,8 @@ static int run_joined(load_run *run)
         lws_service(lws_ctx, 0);
     lws_sul_cancel(&tick_sul);
     lws_context_destroy(lws_ctx);
-    printf(" joined=%d connected=%d failed=%d attack_s=%.2f", p->joined, connected, p->failed, attack_s);
+    printf(" joined=%d connected=%d failed=%d attack_s=%.2f published=%llu", p->joined, connected, p->failed,
+           attack_s, (unsigned long long)p->sent_packets);
     if (p->failed)
         printf(" why=\"%s\"", p->error);
     media_attacks_report(stdout);

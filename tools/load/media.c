@@ -137,20 +137,38 @@ void pc_start(load_run *run, pc *c)
 
 static void pc_fail(pc *c, const char *why);
 
-void pc_send_packet(pc *c, const void *data, size_t len)
+void pc_send_packets(pc *c, const struct iovec *pkts, size_t n)
 {
     if (!c->tcp) {
-        (void)sendto(c->fd, data, len, 0, (const struct sockaddr *)&c->remote, sizeof c->remote);
+        for (size_t i = 0; i < n; i++)
+            (void)sendto(c->fd, pkts[i].iov_base, pkts[i].iov_len, 0, (const struct sockaddr *)&c->remote,
+                         sizeof c->remote);
         return;
     }
-    if (len > TCP_FRAME_MAX)
-        return;
-    uint8_t head[2] = { (uint8_t)(len >> 8), (uint8_t)len };
-    struct iovec iov[2] = { { head, 2 }, { (void *)data, len } };
-    struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
-    ssize_t n = sendmsg(c->fd, &m, MSG_NOSIGNAL);
-    if (n != (ssize_t)(len + 2))
+    enum { MAX_FRAMES = 64 };
+    uint8_t heads[MAX_FRAMES][2];
+    struct iovec iov[2 * MAX_FRAMES];
+    size_t frames = 0, total = 0;
+    for (size_t i = 0; i < n && frames < MAX_FRAMES; i++) {
+        size_t len = pkts[i].iov_len;
+        if (len > TCP_FRAME_MAX)
+            continue;
+        heads[frames][0] = (uint8_t)(len >> 8);
+        heads[frames][1] = (uint8_t)len;
+        iov[2 * frames] = (struct iovec){ heads[frames], 2 };
+        iov[2 * frames + 1] = pkts[i];
+        total += 2 + len;
+        frames++;
+    }
+    struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 * frames };
+    if (frames && sendmsg(c->fd, &m, MSG_NOSIGNAL) != (ssize_t)total)
         pc_fail(c, "ICE-TCP write failed or cut short");
+}
+
+void pc_send_packet(pc *c, const void *data, size_t len)
+{
+    struct iovec one = { (void *)data, len };
+    pc_send_packets(c, &one, 1);
 }
 
 static void dtls_send(void *user, const uint8_t *data, size_t len)

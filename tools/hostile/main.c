@@ -102,7 +102,7 @@ static int parse_args(int argc, char **argv, load_config *c)
     }
     /* Bounded by construction: a short attack, at the loopback only. */
     if (!g_opts.name || g_opts.http_port <= 0 || g_opts.seconds <= 0 || g_opts.seconds > 30 ||
-        g_opts.rate > 100000 || g_opts.count > 20000 || !loopback(g_opts.host) || !loopback(g_opts.probe_ip)) {
+        g_opts.rate > 100000 || g_opts.count > 100000 || !loopback(g_opts.host) || !loopback(g_opts.probe_ip)) {
         usage(stderr);
         return -1;
     }

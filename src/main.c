@@ -112,13 +112,11 @@ static char *metrics_text(void *user)
     }
     fprintf(out, "stoa_forward_delay_seconds_sum %.6f\nstoa_forward_delay_seconds_count %llu\n",
             c.forward_delay_us_sum / 1e6, (unsigned long long)cumulative);
-    fprintf(out, "# HELP stoa_media_dropped_total Media packets dropped, by reason.\n"
-                 "# TYPE stoa_media_dropped_total counter\n"
-                 "stoa_media_dropped_total{reason=\"malformed\"} %llu\n"
-                 "stoa_media_dropped_total{reason=\"unknown\"} %llu\n"
-                 "stoa_media_dropped_total{reason=\"auth\"} %llu\n",
-            (unsigned long long)c.dropped_malformed, (unsigned long long)c.dropped_unknown,
-            (unsigned long long)c.dropped_auth);
+    fprintf(out, "# HELP stoa_media_dropped_total Media packets dropped and requests refused, by reason "
+                 "(docs/security.md).\n# TYPE stoa_media_dropped_total counter\n");
+    for (int k = 0; k < MEDIA_DROP_REASONS; k++)
+        fprintf(out, "stoa_media_dropped_total{reason=\"%s\"} %llu\n", media_drop_names[k],
+                (unsigned long long)c.dropped[k]);
     fclose(out);
     return text;
 }

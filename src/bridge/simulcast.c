@@ -9,11 +9,12 @@
 #include "webrtc/sdp.h"
 #include "webrtc/vp8.h"
 
-source *simulcast_learn(endpoint *ep, const uint8_t *buf, const rtp_header *h, bool *rtx)
+source *simulcast_learn(endpoint *ep, const uint8_t *buf, const rtp_header *h, bool *rtx, uint32_t *replaced)
 {
     size_t off;
     uint8_t n;
     *rtx = false;
+    *replaced = 0;
     if (rtp_ext_find(buf, h, SDP_EXT_RID, &off, &n) < 0) {
         if (rtp_ext_find(buf, h, SDP_EXT_REPAIRED_RID, &off, &n) < 0)
             return NULL;
@@ -25,9 +26,15 @@ source *simulcast_learn(endpoint *ep, const uint8_t *buf, const rtp_header *h, b
         source *s = &ep->sources[i];
         if (s->group < 0 || strlen(s->rid) != n || memcmp(s->rid, buf + off, n) != 0)
             continue;
+        if (conference_ssrc_user(ep->conf, h->ssrc, ep)) {
+            worker_refuse(ep->worker, MEDIA_DROP_FOREIGN_SSRC, ep, "a simulcast layer under another endpoint's SSRC");
+            return NULL;
+        }
         if (*rtx) {
+            *replaced = s->rtx_ssrc;
             s->rtx_ssrc = h->ssrc;
         } else {
+            *replaced = s->bound ? s->ssrc : 0;
             /* A new SSRC for a known rid (the sender restarted the layer):
              * its sequence numbers start afresh. */
             s->ssrc = h->ssrc;
@@ -108,6 +115,7 @@ void simulcast_forward(conference *conf, endpoint *sender, source *layer, uint8_
         stream_rewrite_set_codec(&os->rewrite, simulcast_codec(h));
         if (stream_rewrite_packet(&os->rewrite, out->buf, len, h, keyframe, now_ms) < 0)
             continue;
+        credit_earn(&r->rtx_credit, (uint32_t)len / 2, ENDPOINT_RTX_CREDIT_MAX);
         conference_send_media(conf, r, out, len, h);
     }
 }
@@ -307,9 +315,11 @@ static int list_cameras(conference *conf, endpoint *r, camera *cams, int cap, in
                         stream_rewrite_stop(&os->rewrite);
                     continue;
                 }
+                if (n == cap)
+                    continue;   /* cannot happen: cap is one per other endpoint */
                 camera *c = &cams[n];
                 c->n = active_layers(s, group, c->layers, now);
-                if (c->n == 0 || n == cap)
+                if (c->n == 0)
                     continue;
                 c->sender = s;
                 c->group = group;

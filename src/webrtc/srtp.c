@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <arpa/inet.h>
 #include <string.h>
 
 #include <srtp2/srtp.h>
@@ -193,4 +194,10 @@ int stoa_srtp_unprotect_rtcp(stoa_srtp *s, uint8_t *buf, size_t *len)
         return -1;
     *len = (size_t)n;
     return 0;
+}
+
+void stoa_srtp_forget_inbound(stoa_srtp *s, uint32_t ssrc)
+{
+    if (s && s->in)
+        (void)srtp_remove_stream((srtp_t)s->in, htonl(ssrc));   /* libsrtp keys streams in network order */
 }

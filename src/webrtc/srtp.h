@@ -42,5 +42,9 @@ int stoa_srtp_protect_rtp(stoa_srtp *s, uint8_t *buf, size_t *len, size_t cap);
 int stoa_srtp_unprotect_rtp(stoa_srtp *s, uint8_t *buf, size_t *len);
 int stoa_srtp_protect_rtcp(stoa_srtp *s, uint8_t *buf, size_t *len, size_t cap);
 int stoa_srtp_unprotect_rtcp(stoa_srtp *s, uint8_t *buf, size_t *len);
+/* Forgets the inbound state libsrtp made for ssrc at its first
+ * authenticated packet (each new SSRC costs memory): for SSRCs that turned
+ * out to be of no use. Harmless when there is none. */
+void stoa_srtp_forget_inbound(stoa_srtp *s, uint32_t ssrc);
 
 #endif

@@ -123,6 +123,7 @@ typedef struct endpoint {
     struct worker *worker;
     struct conference *conf;
     struct endpoint *next;         /* in the conference */
+    struct endpoint *ufrag_next;   /* in the worker's table by local ufrag */
     endpoint_state state;
 
     char local_ufrag[9];

@@ -18,12 +18,7 @@ static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr *b
 static endpoint *find_by_ufrag(worker *w, const uint8_t *username, size_t len)
 {
     const uint8_t *colon = memchr(username, ':', len);
-    size_t ufrag_len = colon ? (size_t)(colon - username) : len;
-    for (conference *c = w->conferences; c; c = c->next)
-        for (endpoint *ep = c->endpoints; ep; ep = ep->next)
-            if (strlen(ep->local_ufrag) == ufrag_len && memcmp(ep->local_ufrag, username, ufrag_len) == 0)
-                return ep->state == ENDPOINT_DEAD ? NULL : ep;
-    return NULL;
+    return worker_endpoint_by_ufrag(w, username, colon ? (size_t)(colon - username) : len);
 }
 
 /* Where a packet came from: a UDP address (and the local address it
@@ -96,14 +91,8 @@ void ice_handle_stun(worker *w, const uint8_t *buf, size_t len, const ice_origin
     uint8_t reply[256];
     size_t reply_len;
     endpoint *ep = msg.username ? find_by_ufrag(w, msg.username, msg.username_len) : NULL;
-    if (!ep && msg.username) {
-        /* The endpoint may wait in the command queue: a browser checks as
-         * soon as it has the offer, which can beat the worker's next turn. */
-        worker_drain_commands(w);
-        ep = find_by_ufrag(w, msg.username, msg.username_len);
-    }
     if (!ep) {
-        w->counters.dropped[MEDIA_DROP_UNKNOWN]++;
+        w->counters.dropped[MEDIA_DROP_UNKNOWN_UFRAG]++;
         return;
     }
     /* An ICE-TCP connection is one candidate pair of one ICE session: once

@@ -122,6 +122,38 @@ static endpoint *find_endpoint(worker *w, const char *conf_name, const char *id)
     return NULL;
 }
 
+static unsigned ufrag_bucket(const uint8_t *ufrag, size_t len)
+{
+    uint32_t h = 2166136261u;   /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ ufrag[i]) * 16777619u;
+    return h % WORKER_UFRAG_BUCKETS;
+}
+
+endpoint *worker_endpoint_by_ufrag(worker *w, const uint8_t *ufrag, size_t len)
+{
+    for (endpoint *ep = w->by_ufrag[ufrag_bucket(ufrag, len)]; ep; ep = ep->ufrag_next)
+        if (strlen(ep->local_ufrag) == len && memcmp(ep->local_ufrag, ufrag, len) == 0)
+            return ep->state == ENDPOINT_DEAD ? NULL : ep;
+    return NULL;
+}
+
+static void index_ufrag(worker *w, endpoint *ep)
+{
+    endpoint **head = &w->by_ufrag[ufrag_bucket((const uint8_t *)ep->local_ufrag, strlen(ep->local_ufrag))];
+    ep->ufrag_next = *head;
+    *head = ep;
+}
+
+static void unindex_ufrag(worker *w, endpoint *ep)
+{
+    endpoint **p = &w->by_ufrag[ufrag_bucket((const uint8_t *)ep->local_ufrag, strlen(ep->local_ufrag))];
+    while (*p && *p != ep)
+        p = &(*p)->ufrag_next;
+    if (*p)
+        *p = ep->ufrag_next;
+}
+
 /* Unlinks ep from its conference (freeing an emptied conference) and from
  * the address map, then frees it. */
 static void remove_endpoint(worker *w, endpoint *ep)
@@ -133,6 +165,7 @@ static void remove_endpoint(worker *w, endpoint *ep)
             break;
         }
     }
+    unindex_ufrag(w, ep);
     for (int i = 0; i < ep->n_paths; i++)
         if (addr_map_get(&w->by_addr, (struct sockaddr *)&ep->paths[i]) == ep)
             addr_map_remove(&w->by_addr, (struct sockaddr *)&ep->paths[i]);
@@ -394,6 +427,7 @@ static void handle_command(worker *w, worker_cmd *cmd, int64_t now)
         ep->created_ms = ep->last_check_ms = now;
         ep->next = c->endpoints;
         c->endpoints = ep;
+        index_ufrag(w, ep);
         return;
     }
     endpoint *ep = find_endpoint(w, cmd->conference, cmd->endpoint);
@@ -409,15 +443,20 @@ static void handle_command(worker *w, worker_cmd *cmd, int64_t now)
         remove_endpoint(w, ep);
 }
 
-void worker_drain_commands(worker *w)
+static void apply_queued_commands(worker *w)
 {
-    queue_clear_event(&w->commands);
     int64_t now = worker_now_ms();
     worker_cmd *cmd;
     while ((cmd = queue_pop(&w->commands)) != NULL) {
         handle_command(w, cmd, now);
         free(cmd);
     }
+}
+
+void worker_drain_commands(worker *w)
+{
+    queue_clear_event(&w->commands);
+    apply_queued_commands(w);
 }
 
 /* ---- receiving ---- */
@@ -660,6 +699,11 @@ static void receive_batch(worker *w)
 {
     /* A bounded number of rounds keeps commands and timers served under load. */
     for (int round = 0; round < 16; round++) {
+        /* An endpoint allocated meanwhile may be checked in this round: a
+         * browser checks as soon as it has the offer. Commands are applied
+         * here, between rounds, never inside a packet's handling. */
+        if (round > 0 && queue_take_event(&w->commands))
+            apply_queued_commands(w);
         for (int i = 0; i < WORKER_BATCH; i++) {
             struct msghdr *h = &w->in_msgs[i].msg_hdr;
             memset(h, 0, sizeof *h);
@@ -830,13 +874,17 @@ static void *worker_main(void *arg)
         int timeout = next_tick > now ? (int)(next_tick - now) : 0;
         struct epoll_event events[16];
         int n = epoll_wait(w->epoll_fd, events, 16, timeout);
+        /* Commands first: a check may name an endpoint that is queued. */
+        for (int i = 0; i < n; i++)
+            if (events[i].data.fd == w->commands.event_fd) {
+                worker_drain_commands(w);
+                events[i].data.fd = -1;
+            }
         for (int i = 0; i < n; i++) {
             int fd = events[i].data.fd;
             if (fd == w->udp_fd)
                 receive_batch(w);
-            else if (fd == w->commands.event_fd)
-                worker_drain_commands(w);
-            else
+            else if (fd >= 0)
                 tcp_transport_event(&w->tcp, fd, events[i].events, worker_now_ms(), tcp_frame, tcp_closed, w);
         }
         now = worker_now_ms();

@@ -30,6 +30,7 @@
 #define WORKER_GSO_MAX_SEGS 64
 #define WORKER_MTU 1500
 #define WORKER_BUF (WORKER_MTU + 64)
+#define WORKER_UFRAG_BUCKETS 1024      /* endpoints by local ICE ufrag */
 
 enum worker_cmd_type {
     WORKER_ADD_ENDPOINT,           /* takes ownership of cmd->ep */
@@ -127,6 +128,9 @@ typedef struct worker {
 
     conference *conferences;
     addr_map by_addr;
+    /* Endpoints by local ufrag: a STUN check finds its endpoint without a
+     * scan (an unauthenticated check must cost next to nothing). */
+    endpoint *by_ufrag[WORKER_UFRAG_BUCKETS];
     tcp_transport tcp;             /* ICE-TCP on the same port number */
     worker_counters counters;      /* the worker's own, plain */
     log_limit drop_log[MEDIA_DROP_REASONS];   /* refusals a client can repeat: rate-limited lines */
@@ -199,6 +203,8 @@ void worker_send_rtcp(worker *w, endpoint *ep, const uint8_t *rtcp, size_t len);
 bool worker_begin_dtls(worker *w, endpoint *ep);
 /* Applies the queued control commands now. */
 void worker_drain_commands(worker *w);
+/* The live endpoint whose local ICE ufrag is ufrag[0..len), or NULL. */
+endpoint *worker_endpoint_by_ufrag(worker *w, const uint8_t *ufrag, size_t len);
 struct ice_origin;
 /* Handles one received datagram or ICE-TCP frame (buf may be modified) as
  * the loop does; exposed for the stateful media fuzzer. */

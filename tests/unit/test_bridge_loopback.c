@@ -1292,7 +1292,7 @@ static void scenario_hostile(harness *h, peer *a, peer *b)
     bridge_counters before, after;
     pump(h, 20);
     counters(h, &before);
-    uint64_t malformed = 0, unknown = 0, auth = 0, sent = 0;
+    uint64_t malformed = 0, unknown = 0, unknown_ufrag = 0, auth = 0, sent = 0;
 
     /* Random bytes of many lengths from an unknown address. */
     uint8_t buf[PKT_MAX];
@@ -1330,7 +1330,7 @@ static void scenario_hostile(harness *h, peer *a, peer *b)
     auth++;
     n = build_check_to(a, "zzzzzzzz", check, sizeof check, a->bridge_pwd, false, txid);
     send_to(evil, bridge, check, n);
-    unknown++;
+    unknown_ufrag++;
     sent += 2;
 
     /* RTP- and DTLS-looking datagrams from an unknown address. */
@@ -1396,6 +1396,7 @@ static void scenario_hostile(harness *h, peer *a, peer *b)
     CHECK_EQ_INT(after.dropped[MEDIA_DROP_MALFORMED] - before.dropped[MEDIA_DROP_MALFORMED], malformed);
     CHECK_EQ_INT(after.dropped[MEDIA_DROP_UNKNOWN] - before.dropped[MEDIA_DROP_UNKNOWN], unknown);
     CHECK_EQ_INT(after.dropped[MEDIA_DROP_AUTH] - before.dropped[MEDIA_DROP_AUTH], auth);
+    CHECK_EQ_INT(after.dropped[MEDIA_DROP_UNKNOWN_UFRAG] - before.dropped[MEDIA_DROP_UNKNOWN_UFRAG], unknown_ufrag);
 }
 
 /* 9. expire: the endpoint is gone, its traffic with it. */
@@ -1430,7 +1431,8 @@ static void scenario_expire(harness *h, peer *a, peer *b)
     CHECK_EQ_INT(count_rtp_ssrc(&b->rtp, SSRC_A_AUDIO), 0);
     CHECK(find_stun(a, txid) == NULL);
     counters(h, &after);
-    CHECK_EQ_INT(after.dropped[MEDIA_DROP_UNKNOWN] - before.dropped[MEDIA_DROP_UNKNOWN], 4);
+    CHECK_EQ_INT(after.dropped[MEDIA_DROP_UNKNOWN] - before.dropped[MEDIA_DROP_UNKNOWN], 3);
+    CHECK_EQ_INT(after.dropped[MEDIA_DROP_UNKNOWN_UFRAG] - before.dropped[MEDIA_DROP_UNKNOWN_UFRAG], 1);
     CHECK(find_event(h, "endpoint-expired", "A") == NULL);   /* the focus knows already */
 
     /* The id is free again. */

@@ -558,7 +558,7 @@ typedef struct parsed_offer {
     char bundle[1024];      /* the mids after a=group:BUNDLE, space separated */
     bool has_bundle;
     bool ice_lite;
-    bool setup_passive_everywhere;
+    bool setup_actpass_everywhere;
     bool end_of_candidates;
 } parsed_offer;
 
@@ -620,7 +620,7 @@ static void parse_offer(const char *sdp, parsed_offer *o)
                 copy_field(cur->msid_track, sizeof cur->msid_track, sp + 1, n - (size_t)(sp + 1 - p));
         } else if (starts(p, n, "a=ssrc:")) {
             cur->ssrc = (uint32_t)strtoul(p + 7, NULL, 10);
-        } else if (starts(p, n, "a=setup:passive")) {
+        } else if (starts(p, n, "a=setup:actpass")) {
             setups++;
         } else if (starts(p, n, "a=end-of-candidates")) {
             o->end_of_candidates = true;
@@ -630,7 +630,7 @@ static void parse_offer(const char *sdp, parsed_offer *o)
         }
         p = next;
     }
-    o->setup_passive_everywhere = enabled > 0 && setups == enabled;
+    o->setup_actpass_everywhere = enabled > 0 && setups == enabled;
 }
 
 static const offer_section *section(const parsed_offer *o, const char *mid)
@@ -1290,7 +1290,7 @@ static void test_one_room(void)
     parsed_offer *po = malloc(sizeof *po);
     parse_offer(sdp, po);
     CHECK(strstr(sdp, "a=ice-lite\r\n") != NULL);
-    CHECK(strstr(sdp, "a=setup:passive\r\n") != NULL);
+    CHECK(strstr(sdp, "a=setup:actpass\r\n") != NULL);
     CHECK(strstr(sdp, "a=candidate:1 1 udp 2130706431 127.0.0.1 10001 typ host\r\n") != NULL);
     CHECK(strstr(sdp, "a=end-of-candidates") != NULL);
     char line[300];
@@ -1300,7 +1300,7 @@ static void test_one_room(void)
     CHECK(strstr(sdp, line) != NULL);
     snprintf(line, sizeof line, "a=fingerprint:%s\r\n", t1.fingerprint);
     CHECK(strstr(sdp, line) != NULL);
-    CHECK(po->ice_lite && po->setup_passive_everywhere);
+    CHECK(po->ice_lite && po->setup_actpass_everywhere);
     /* Three own sections: mic, camera, screen, all received by the bridge. */
     CHECK_EQ_INT(po->n, 3);
     CHECK_EQ_STR(po->s[0].mid, "0");

@@ -1274,6 +1274,67 @@ static void scenario_sender_reports(harness *h, peer *a, peer *b)
 }
 
 /* Sends n bytes from fd to the bridge port. */
+/* 7b. Budgets against a receiver holding keys: an SSRC of another
+ * endpoint declared or sent is never attributed to it, and a NACK storm
+ * gets retransmissions worth at most half of what it was forwarded (plus
+ * nothing it had not earned). */
+static void scenario_budgets(harness *h, peer *a, peer *b)
+{
+    bool ok;
+    uint8_t pkt[PKT_MAX], fb[512], rtcp[600];
+    bridge_counters before, after;
+    pump(h, 60);
+    counters(h, &before);
+
+    /* B declares A's camera SSRC as its own: refused by the worker. */
+    json_t *stolen = json_pack("[{s:I, s:s}, {s:I, s:s}]", "ssrc", (json_int_t)SSRC_B_AUDIO, "kind", "audio",
+                               "ssrc", (json_int_t)SSRC_A_VIDEO, "kind", "video");
+    json_t *resp = configure(h, b, 700, dtls_ctx_fingerprint(b->ctx), stolen);
+    CHECK(is_response(resp, "configure-ok", 700));
+    inbox_clear(&a->rtp);
+    for (uint16_t seq = 7000; seq < 7005; seq++) {
+        size_t n = make_rtp(pkt, SSRC_A_VIDEO, PT_VP8, false, seq, 90u * seq, 0x55, 300);
+        peer_send_rtp(b, pkt, n, NULL);
+    }
+    /* B's own audio still flows, A's SSRC from B does not. */
+    size_t n = make_rtp(pkt, SSRC_B_AUDIO, PT_OPUS, false, 9000, 960u * 9000, 0x11, 80);
+    peer_send_rtp(b, pkt, n, NULL);
+    WAIT_FOR(h, ok, find_rtp(&a->rtp, SSRC_B_AUDIO, 9000) != NULL, 1000);
+    CHECK(ok);
+    CHECK_EQ_INT(count_rtp_ssrc(&a->rtp, SSRC_A_VIDEO), 0);
+    resp = configure(h, b, 701, dtls_ctx_fingerprint(b->ctx), sources_b());
+    CHECK(is_response(resp, "configure-ok", 701));
+
+    /* A sends 60 video packets of 1000 bytes: B earns about 30 kB of
+     * retransmission. Then B asks for all of them, five times over. */
+    inbox_clear(&b->rtp);
+    for (uint16_t seq = 800; seq < 860; seq++) {
+        n = make_rtp(pkt, SSRC_A_VIDEO, PT_VP8, false, seq, 90u * seq, 0x66, 1000);
+        peer_send_rtp(a, pkt, n, NULL);
+    }
+    WAIT_FOR(h, ok, find_rtp(&b->rtp, SSRC_A_VIDEO, 859) != NULL, 1000);
+    CHECK(ok);
+    uint16_t seqs[60];
+    for (int i = 0; i < 60; i++)
+        seqs[i] = (uint16_t)(800 + i);
+    size_t f = rtcp_build_nack(fb, sizeof fb, SSRC_B_AUDIO, SSRC_A_VIDEO, seqs, 60);
+    CHECK(f > 0);
+    int b_undecryptable = b->undecryptable;
+    for (int round = 0; round < 5; round++)
+        peer_send_rtcp(b, rtcp, rr_plus(rtcp, sizeof rtcp, SSRC_B_AUDIO, fb, f));
+    pump(h, 200);
+    counters(h, &after);
+    uint64_t resent = after.retransmitted - before.retransmitted;
+    uint64_t refused = after.dropped[MEDIA_DROP_RTX_BUDGET] - before.dropped[MEDIA_DROP_RTX_BUDGET];
+    printf("bridge_loopback: NACK storm of 300 packets: %llu resent, %llu refused\n", (unsigned long long)resent,
+           (unsigned long long)refused);
+    CHECK(resent >= 20 && resent <= 40);            /* ~30 kB earned here (and a little before), 1 kB each */
+    CHECK_EQ_INT(resent + refused, 300);
+    CHECK(after.dropped[MEDIA_DROP_FOREIGN_SSRC] - before.dropped[MEDIA_DROP_FOREIGN_SSRC] >= 1);
+    /* B already had those packets: the resent copies are replays to its SRTP. */
+    b->undecryptable = b_undecryptable;
+}
+
 static void send_to(int fd, const struct sockaddr_in *to, const void *data, size_t n)
 {
     (void)sendto(fd, data, n, 0, (const struct sockaddr *)to, sizeof *to);
@@ -2279,6 +2340,7 @@ int main(void)
             scenario_reports(&h, a, b);
             scenario_sender_reports(&h, a, b);
             scenario_loss_recovery(&h, a, b);
+            scenario_budgets(&h, a, b);
             scenario_hostile(&h, a, b);
             scenario_expire(&h, a, b);
         }

@@ -241,11 +241,15 @@ void conference_flush_keyframe_requests(conference *conf, int64_t now)
 enum resend { RESENT, NOT_CACHED, OVER_BUDGET };
 
 /* Sends receiver again the cached packet seq of held (src itself, or the
- * layer of simulcast camera src that os rewrites): as RTX on src's RTX
- * stream when it has one. Spends r's retransmission credit. */
+ * layer of simulcast camera src that os rewrites) as RTX on src's RTX
+ * stream. Spends r's retransmission credit. */
 static enum resend resend_cached(conference *conf, endpoint *r, source *src, source *held, out_stream *os,
                                  uint16_t seq, int64_t now)
 {
+    /* Without an RTX stream the packet would go out under an index already
+     * used, which SRTP refuses (srtp.h): the sender is asked instead. */
+    if (!src->rtx_ssrc)
+        return NOT_CACHED;
     size_t len;
     const uint8_t *pkt = held->cache ? packet_cache_get(held->cache, seq, now, 1000, &len) : NULL;
     if (!pkt)
@@ -262,23 +266,20 @@ static enum resend resend_cached(conference *conf, endpoint *r, source *src, sou
         if (stream_rewrite_packet(&os->rewrite, out->buf, len, &h, false, now) < 0)
             return RESENT;
     }
-    if (src->rtx_ssrc) {
-        /* RFC 4588: on the source's RTX stream, numbered per receiver. */
-        uint8_t pt = h.payload_type == SDP_PT_H264 ? SDP_PT_H264_RTX : SDP_PT_VP8_RTX;
-        size_t rtx_len;
-        if (rtx_build(out->buf, len, src->rtx_ssrc, pt, endpoint_next_rtx_seq(r, src->rtx_ssrc), out->buf,
-                      WORKER_BUF - STOA_SRTP_MAX_TRAILER, &rtx_len) != RTX_OK ||
-            rtp_parse(out->buf, rtx_len, &h) < 0)
-            return RESENT;
-        len = rtx_len;
-    }
+    /* RFC 4588: on the source's RTX stream, numbered per receiver. */
+    uint8_t pt = h.payload_type == SDP_PT_H264 ? SDP_PT_H264_RTX : SDP_PT_VP8_RTX;
+    size_t rtx_len;
+    if (rtx_build(out->buf, len, src->rtx_ssrc, pt, endpoint_next_rtx_seq(r, src->rtx_ssrc), out->buf,
+                  WORKER_BUF - STOA_SRTP_MAX_TRAILER, &rtx_len) != RTX_OK ||
+        rtp_parse(out->buf, rtx_len, &h) < 0)
+        return RESENT;
+    len = rtx_len;
     conference_send_media(conf, r, out, len, &h);
     return RESENT;
 }
 
 /* Answers a receiver's NACK from the sender's packet cache, as RTX
- * (RFC 4588) when the source has an RTX stream (every offer negotiates it),
- * else resent as it was in its own stream (RFC 4585). For a simulcast
+ * (RFC 4588) when the source has an RTX stream (every offer negotiates it). For a simulcast
  * camera the receiver's sequence numbers are mapped back to the layer it
  * is sent, and the resent packet rewritten the same way again. What the
  * cache no longer holds is asked of the sender (its retransmission then

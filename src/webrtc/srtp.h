@@ -32,8 +32,7 @@ typedef struct stoa_srtp {
  * before threads start. Returns 0 or -1. */
 int stoa_srtp_global_init(void);
 /* Creates both contexts from keys (replay window 1024; the outbound context
- * allows repeated sequence numbers, since forwarded retransmissions repeat
- * them). Returns 0, or -1 (nothing to free then). */
+ * refuses to protect an index twice). Returns 0, or -1 (nothing to free then). */
 int stoa_srtp_init(stoa_srtp *s, const stoa_srtp_keys *keys);
 void stoa_srtp_free(stoa_srtp *s);
 /* In place. *len is updated. protect needs cap >= *len + STOA_SRTP_MAX_TRAILER.

@@ -1113,22 +1113,18 @@ static void scenario_loss_recovery(harness *h, peer *a, peer *b)
     CHECK_EQ_INT(count > 0 ? seqs[0] : 0, 603);
     CHECK_EQ_INT(sender, h->bridge_ssrc_a);
 
-    /* B lost 601: answered from the cache, A is not bothered. */
+    /* B lost 601. A's video has no RTX stream, and resending 601 as it was
+     * would protect one index twice (srtp.h refuses): the NACK goes to A. */
     inbox_clear(&a->rtcp);
     const uint16_t lost[1] = { 601 };
     size_t n = rtcp_build_nack(fb, sizeof fb, SSRC_B_AUDIO, SSRC_A_VIDEO, lost, 1);
     peer_send_rtcp(b, rtcp, rr_plus(rtcp, sizeof rtcp, SSRC_B_AUDIO, fb, n));
     CHECK_EQ_INT(b->lose_seq, -1);                       /* the first 601 was lost */
-    WAIT_FOR(h, ok, find_rtp(&b->rtp, SSRC_A_VIDEO, 601) != NULL, 1000);
+    WAIT_FOR(h, ok, find_nack(&a->rtcp, SSRC_A_VIDEO, seqs, 16, &count, &sender), 1000);
     CHECK(ok);
-    const packet *resent = find_rtp(&b->rtp, SSRC_A_VIDEO, 601);
-    const packet *next = find_rtp(&b->rtp, SSRC_A_VIDEO, 602);
-    /* The same packet as forwarded first (payload and header), only later. */
-    CHECK(resent && next && resent->len == next->len && memcmp(resent->data + 24, next->data + 24, 400) == 0);
-    CHECK_EQ_INT(count_rtp_seq(&b->rtp, SSRC_A_VIDEO, 601), 1);
-    CHECK_EQ_INT(resent ? rd32(resent->data + 4) : 0, 500000u + 3000u * 601);
-    pump(h, 100);
-    CHECK(!find_nack(&a->rtcp, SSRC_A_VIDEO, seqs, 16, &count, &sender));
+    CHECK_EQ_INT(count > 0 ? seqs[0] : 0, 601);
+    CHECK_EQ_INT(count_rtp_seq(&b->rtp, SSRC_A_VIDEO, 601), 0);
+    inbox_clear(&a->rtcp);
 
     /* B lost 603 as well, which the bridge never had: that NACK goes to A. */
     const uint16_t never[1] = { 603 };
@@ -1146,7 +1142,7 @@ static void scenario_loss_recovery(harness *h, peer *a, peer *b)
     pump(h, 60);   /* counters are published every tick */
     counters(h, &after);
     CHECK_EQ_INT(after.nacks_received - before.nacks_received, 2);
-    CHECK_EQ_INT(after.retransmitted - before.retransmitted, 1);
+    CHECK_EQ_INT(after.retransmitted - before.retransmitted, 0);
     CHECK_EQ_INT(after.nacks_sent - before.nacks_sent, 1);
 }
 
@@ -1305,8 +1301,14 @@ static void scenario_budgets(harness *h, peer *a, peer *b)
     resp = configure(h, b, 701, dtls_ctx_fingerprint(b->ctx), sources_b());
     CHECK(is_response(resp, "configure-ok", 701));
 
-    /* A sends 60 video packets of 1000 bytes: B earns about 30 kB of
-     * retransmission. Then B asks for all of them, five times over. */
+    /* A's video gets an RTX stream, then A sends 60 video packets of 1000
+     * bytes: B earns about 30 kB of retransmission. Then B asks for all of
+     * them, five times over. */
+    const uint32_t a_video_rtx = 0x55555555u;
+    resp = configure(h, a, 702, dtls_ctx_fingerprint(a->ctx),
+                     json_pack("[{s:I, s:s}, {s:I, s:s, s:I}]", "ssrc", (json_int_t)SSRC_A_AUDIO, "kind", "audio",
+                               "ssrc", (json_int_t)SSRC_A_VIDEO, "kind", "video", "rtx", (json_int_t)a_video_rtx));
+    CHECK(is_response(resp, "configure-ok", 702));
     inbox_clear(&b->rtp);
     for (uint16_t seq = 800; seq < 860; seq++) {
         n = make_rtp(pkt, SSRC_A_VIDEO, PT_VP8, false, seq, 90u * seq, 0x66, 1000);
@@ -1319,7 +1321,6 @@ static void scenario_budgets(harness *h, peer *a, peer *b)
         seqs[i] = (uint16_t)(800 + i);
     size_t f = rtcp_build_nack(fb, sizeof fb, SSRC_B_AUDIO, SSRC_A_VIDEO, seqs, 60);
     CHECK(f > 0);
-    int b_undecryptable = b->undecryptable;
     for (int round = 0; round < 5; round++)
         peer_send_rtcp(b, rtcp, rr_plus(rtcp, sizeof rtcp, SSRC_B_AUDIO, fb, f));
     pump(h, 200);
@@ -1330,9 +1331,10 @@ static void scenario_budgets(harness *h, peer *a, peer *b)
            (unsigned long long)refused);
     CHECK(resent >= 20 && resent <= 40);            /* ~30 kB earned here (and a little before), 1 kB each */
     CHECK_EQ_INT(resent + refused, 300);
+    CHECK_EQ_INT(count_rtp_ssrc(&b->rtp, a_video_rtx), (int)resent);
     CHECK(after.dropped[MEDIA_DROP_FOREIGN_SSRC] - before.dropped[MEDIA_DROP_FOREIGN_SSRC] >= 1);
-    /* B already had those packets: the resent copies are replays to its SRTP. */
-    b->undecryptable = b_undecryptable;
+    resp = configure(h, a, 703, dtls_ctx_fingerprint(a->ctx), sources_a());
+    CHECK(is_response(resp, "configure-ok", 703));
 }
 
 static void send_to(int fd, const struct sockaddr_in *to, const void *data, size_t n)

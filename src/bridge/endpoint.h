@@ -29,6 +29,7 @@
 /* Simulcast cameras one receiver gets at once: one per other endpoint
  * (configure accepts one simulcast source per endpoint). */
 #define ENDPOINT_MAX_OUT_STREAMS (CONFERENCE_MAX_ENDPOINTS - 1)
+#define ENDPOINT_OUT_INDEX 128         /* a power of two, at least twice the streams */
 #define SOURCE_MAX_LAYERS 3
 #define ENDPOINT_SR_MEMORY 8           /* sender reports relayed to a receiver, kept for its RTT */
 #define SOURCE_RID_MAX 17
@@ -180,6 +181,10 @@ typedef struct endpoint {
      * it shows each sender's camera at (per selected endpoint id; 0: no
      * limit known), from its receiver constraints. */
     out_stream out_streams[ENDPOINT_MAX_OUT_STREAMS];
+    /* out_streams by group SSRC, for every forwarded packet: open
+     * addressing, slot + 1 (0: empty), rebuilt when a stream opens or
+     * closes (never per packet). */
+    uint8_t out_index[ENDPOINT_OUT_INDEX];
     /* The bandwidth towards this receiver, estimated from its
      * transport-wide feedback about what the bridge sends it (every packet
      * gets a transport-wide sequence number of this transport). */

@@ -29,7 +29,7 @@ bool password_equal(const char *given, const char *expected);
 
 /* Wrong passwords per source address (IPv4, or an IPv6 /64, as a string),
  * remembered for a while so that reconnecting does not reset the budget. */
-#define ADDRESS_KEY_MAX 48
+#define ADDRESS_KEY_MAX 64
 typedef struct password_budget password_budget;
 
 /* NULL when out of memory. */

@@ -21,6 +21,7 @@ typedef struct app {
     focus *focus;
     bridge *bridge;
     queue to_bridge;               /* control requests, delivered on the next wake */
+    refusals refused;              /* what the HTTP server and the focus turned away */
     bool closing;                  /* the bridge is gone: requests are dropped */
 } app;
 
@@ -112,13 +113,17 @@ static char *metrics_text(void *user)
     }
     fprintf(out, "stoa_forward_delay_seconds_sum %.6f\nstoa_forward_delay_seconds_count %llu\n",
             c.forward_delay_us_sum / 1e6, (unsigned long long)cumulative);
-    fprintf(out, "# HELP stoa_media_dropped_total Media packets dropped, by reason.\n"
-                 "# TYPE stoa_media_dropped_total counter\n"
-                 "stoa_media_dropped_total{reason=\"malformed\"} %llu\n"
-                 "stoa_media_dropped_total{reason=\"unknown\"} %llu\n"
-                 "stoa_media_dropped_total{reason=\"auth\"} %llu\n",
-            (unsigned long long)c.dropped_malformed, (unsigned long long)c.dropped_unknown,
-            (unsigned long long)c.dropped_auth);
+    fprintf(out, "# HELP stoa_media_dropped_total Media packets dropped and requests refused, by reason "
+                 "(docs/security.md).\n# TYPE stoa_media_dropped_total counter\n");
+    for (int k = 0; k < MEDIA_DROP_REASONS; k++)
+        fprintf(out, "stoa_media_dropped_total{reason=\"%s\"} %llu\n", media_drop_names[k],
+                (unsigned long long)c.dropped[k]);
+    /* Refusals of the control thread (docs/security.md), one label per reason. */
+    fprintf(out, "# HELP stoa_refused_total Requests and connections refused by a limit, by reason.\n"
+                 "# TYPE stoa_refused_total counter\n");
+    for (int r = 0; r < REFUSAL_COUNT; r++)
+        fprintf(out, "stoa_refused_total{reason=\"%s\"} %llu\n", refusal_name((enum refusal)r),
+                (unsigned long long)a->refused.count[r]);
     fclose(out);
     return text;
 }
@@ -141,11 +146,14 @@ int main(int argc, char **argv)
     log_set_level((enum log_level)cfg.log_level);
     signal(SIGPIPE, SIG_IGN);
 
-    app a = { 0 };
+    static app a;
     queue_init(&a.to_bridge, false);
     http_server_config hc = {
         .port = cfg.http_port, .tls_cert = cfg.tls_cert, .tls_key = cfg.tls_key,
         .web_root = cfg.web_root, .on_wake = on_wake, .metrics = metrics_text, .user = &a,
+        .max_connections = http_reserve_descriptors(cfg.max_connections),
+        .max_connections_per_address = cfg.max_connections_per_address,
+        .join_timeout_s = cfg.join_timeout, .refused = &a.refused,
     };
     a.http = http_server_new(&hc);
     const char *ips[CONFIG_MAX_PUBLIC_IPS];
@@ -157,7 +165,8 @@ int main(int argc, char **argv)
     };
     if (a.http)
         a.bridge = bridge_new(&bc, link_deliver, wake_http, &a);
-    focus_callbacks fc = { .send = http_ws_send, .close = http_ws_close, .bridge_send = link_send, .user = &a };
+    focus_callbacks fc = { .send = http_ws_send, .close = http_ws_close, .bridge_send = link_send, .user = &a,
+                           .queued = http_ws_queued };
     if (a.bridge)
         a.focus = focus_new(&fc);
     if (!a.http || !a.bridge || !a.focus) {
@@ -171,6 +180,8 @@ int main(int argc, char **argv)
     http_server_set_focus(a.http, a.focus);
     focus_set_default_last_n(a.focus, cfg.last_n);
     focus_set_room_capacity(a.focus, cfg.room_capacity);
+    focus_set_max_rooms(a.focus, cfg.max_rooms);
+    focus_set_refusals(a.focus, &a.refused);
     focus_set_simulcast(a.focus, cfg.simulcast);
     if (cfg.n_turn_uris > 0) {
         focus_turn turn = { .n_uris = cfg.n_turn_uris, .secret = cfg.turn_secret, .ttl_seconds = cfg.turn_ttl };

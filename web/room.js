@@ -191,13 +191,29 @@ function onRoomState(rs) {
   emit('room-state');
 }
 
+function announceKnock(w) {
+  toast('lobby.knocking', { name: w.name || t('guest') }, { ms: 8000, action: { key: 'lobby.show', run: () => openPanel('participants') } });
+}
+
+// The whole queue: sent when this participant becomes a moderator.
 function onLobby(waiting) {
   const before = new Set(stoa.lobby.map((w) => w.id));
   stoa.lobby = Array.isArray(waiting) ? waiting.filter((w) => w && typeof w.id === 'string') : [];
-  for (const w of stoa.lobby) {
-    if (before.has(w.id)) continue;
-    toast('lobby.knocking', { name: w.name || t('guest') }, { ms: 8000, action: { key: 'lobby.show', run: () => openPanel('participants') } });
-  }
+  for (const w of stoa.lobby) if (!before.has(w.id)) announceKnock(w);
+  emit('lobby');
+}
+
+// Then one change at a time: a knock, or someone who stopped waiting.
+function onLobbyAdded(msg) {
+  if (typeof msg.id !== 'string' || stoa.lobby.some((w) => w.id === msg.id)) return;
+  const w = { id: msg.id, name: typeof msg.name === 'string' ? msg.name : '' };
+  stoa.lobby = [...stoa.lobby, w];
+  announceKnock(w);
+  emit('lobby');
+}
+
+function onLobbyRemoved(msg) {
+  stoa.lobby = stoa.lobby.filter((w) => w.id !== msg.id);
   emit('lobby');
 }
 
@@ -342,6 +358,12 @@ export function handleRoomMessage(msg) {
       return true;
     case 'lobby-changed':
       onLobby(msg.waiting);
+      return true;
+    case 'lobby-added':
+      onLobbyAdded(msg);
+      return true;
+    case 'lobby-removed':
+      onLobbyRemoved(msg);
       return true;
     case 'forwarded':
       stoa.forwarded = Array.isArray(msg.ids) ? msg.ids : [];

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "bridge/forward_delay.h"
+#include "bridge/media_drop.h"
 
 typedef struct bridge bridge;
 
@@ -44,9 +45,7 @@ void bridge_free(bridge *b);
 typedef struct bridge_counters {
     uint64_t rx_datagrams;
     uint64_t rtp_forwarded;        /* packets sent to receivers */
-    uint64_t dropped_malformed;    /* STUN, DTLS, RTP or RTCP that failed parsing */
-    uint64_t dropped_unknown;      /* from an unknown address or SSRC */
-    uint64_t dropped_auth;         /* STUN integrity or SRTP authentication failed */
+    uint64_t dropped[MEDIA_DROP_REASONS];   /* see media_drop.h */
     uint64_t nacks_received;       /* sequence numbers receivers asked for again */
     uint64_t retransmitted;        /* of those, resent from the bridge's packet cache */
     uint64_t nacks_sent;           /* sequence numbers the bridge asked senders for */

@@ -102,8 +102,17 @@ void conference_forward_rtp(conference *conf, endpoint *sender, source *src,
             continue;
         worker_out *out = worker_out_reserve(w);
         memcpy(out->buf, buf, len);
+        credit_earn(&r->rtx_credit, (uint32_t)len / 2, ENDPOINT_RTX_CREDIT_MAX);
         conference_send_media(conf, r, out, len, h);
     }
+}
+
+endpoint *conference_ssrc_user(conference *conf, uint32_t ssrc, const endpoint *except)
+{
+    for (endpoint *ep = conf->endpoints; ep; ep = ep->next)
+        if (ep != except && (endpoint_source(ep, ssrc) || endpoint_source_by_rtx(ep, ssrc)))
+            return ep;
+    return NULL;
 }
 
 static endpoint *owner_of(conference *conf, uint32_t ssrc, source **src)
@@ -136,15 +145,33 @@ void conference_request_source_keyframe(conference *conf, endpoint *owner, sourc
         src->keyframe_pending = true;
 }
 
-void conference_request_keyframes(conference *conf, const endpoint *except, int64_t now)
+/* Whether receiver may make the sender of ssrc send a key frame now: at
+ * most one request per ENDPOINT_KEYFRAME_INTERVAL_MS per source and
+ * receiver (sources sharing a slot share it), so that no receiver can keep
+ * senders sending key frames. Counts a refusal. */
+static bool keyframe_allowed(conference *conf, endpoint *receiver, uint32_t ssrc, int64_t now)
+{
+    unsigned slot = (ssrc * 2654435761u) >> 27;   /* 32 slots */
+    _Static_assert(ENDPOINT_KEYFRAME_SLOTS == 32, "slot hash takes 5 bits");
+    if (receiver->keyframe_asked[slot].ssrc == ssrc &&
+        now - receiver->keyframe_asked[slot].at_ms < ENDPOINT_KEYFRAME_INTERVAL_MS) {
+        worker_refuse(conf->worker, MEDIA_DROP_KEYFRAME_BUDGET, receiver, "key-frame requests too often");
+        return false;
+    }
+    receiver->keyframe_asked[slot].ssrc = ssrc;
+    receiver->keyframe_asked[slot].at_ms = now;
+    return true;
+}
+
+void conference_request_keyframes(conference *conf, endpoint *receiver, int64_t now)
 {
     for (endpoint *ep = conf->endpoints; ep; ep = ep->next) {
-        if (ep == except || ep->state != ENDPOINT_CONNECTED)
+        if (ep == receiver || ep->state != ENDPOINT_CONNECTED)
             continue;
         for (int i = 0; i < ep->n_sources; i++)
             /* Simulcast layers: each receiver's switch asks for the one it needs. */
             if (ep->sources[i].video && ep->sources[i].n_layers == 0 && ep->sources[i].group < 0 &&
-                ep->sources[i].bound)
+                ep->sources[i].bound && keyframe_allowed(conf, receiver, ep->sources[i].ssrc, now))
                 conference_request_source_keyframe(conf, ep, &ep->sources[i], now);
     }
 }
@@ -211,59 +238,61 @@ void conference_flush_keyframe_requests(conference *conf, int64_t now)
     }
 }
 
-/* Answers a receiver's NACK from the sender's packet cache, as RTX
- * (RFC 4588) when the source has an RTX stream (every offer negotiates it),
- * else resent as it was in its own stream (RFC 4585). For a simulcast
- * camera the receiver's sequence numbers are mapped back to the layer it
- * is sent, and the resent packet rewritten the same way again. What the
- * cache no longer holds is asked of the sender (its retransmission then
- * reaches every receiver through normal forwarding). */
+enum resend { RESENT, NOT_CACHED, OVER_BUDGET };
+
 /* Sends receiver again the cached packet seq of held (src itself, or the
- * layer of simulcast camera src that os rewrites): as RTX on src's RTX
- * stream when it has one. Returns false when the cache no longer has it. */
-static bool resend_cached(conference *conf, endpoint *r, source *src, source *held, out_stream *os, uint16_t seq,
-                          int64_t now)
+ * layer of simulcast camera src that os rewrites) as RTX on src's RTX
+ * stream. Spends r's retransmission credit. */
+static enum resend resend_cached(conference *conf, endpoint *r, source *src, source *held, out_stream *os,
+                                 uint16_t seq, int64_t now)
 {
+    /* Without an RTX stream the packet would go out under an index already
+     * used, which SRTP refuses (srtp.h): the sender is asked instead. */
+    if (!src->rtx_ssrc)
+        return NOT_CACHED;
     size_t len;
     const uint8_t *pkt = held->cache ? packet_cache_get(held->cache, seq, now, 1000, &len) : NULL;
     if (!pkt)
-        return false;
+        return NOT_CACHED;
+    if (!credit_spend(&r->rtx_credit, (uint32_t)len))
+        return OVER_BUDGET;
     worker_out *out = worker_out_reserve(conf->worker);
     memcpy(out->buf, pkt, len);
     rtp_header h;
     if (rtp_parse(out->buf, len, &h) < 0)
-        return true;
+        return RESENT;
     if (os) {
         stream_rewrite_set_codec(&os->rewrite, simulcast_codec(&h));
         if (stream_rewrite_packet(&os->rewrite, out->buf, len, &h, false, now) < 0)
-            return true;
+            return RESENT;
     }
-    if (src->rtx_ssrc) {
-        /* RFC 4588: on the source's RTX stream, numbered per receiver. */
-        uint8_t pt = h.payload_type == SDP_PT_H264 ? SDP_PT_H264_RTX : SDP_PT_VP8_RTX;
-        size_t rtx_len;
-        if (rtx_build(out->buf, len, src->rtx_ssrc, pt, endpoint_next_rtx_seq(r, src->rtx_ssrc), out->buf,
-                      WORKER_BUF - STOA_SRTP_MAX_TRAILER, &rtx_len) != RTX_OK ||
-            rtp_parse(out->buf, rtx_len, &h) < 0)
-            return true;
-        len = rtx_len;
-    }
+    /* RFC 4588: on the source's RTX stream, numbered per receiver. */
+    uint8_t pt = h.payload_type == SDP_PT_H264 ? SDP_PT_H264_RTX : SDP_PT_VP8_RTX;
+    size_t rtx_len;
+    if (rtx_build(out->buf, len, src->rtx_ssrc, pt, endpoint_next_rtx_seq(r, src->rtx_ssrc), out->buf,
+                  WORKER_BUF - STOA_SRTP_MAX_TRAILER, &rtx_len) != RTX_OK ||
+        rtp_parse(out->buf, rtx_len, &h) < 0)
+        return RESENT;
+    len = rtx_len;
     conference_send_media(conf, r, out, len, &h);
-    return true;
+    return RESENT;
 }
 
 /* Answers a receiver's NACK from the sender's packet cache, as RTX
- * (RFC 4588) when the source has an RTX stream (every offer negotiates it),
- * else resent as it was in its own stream (RFC 4585). For a simulcast
+ * (RFC 4588) when the source has an RTX stream (every offer negotiates it). For a simulcast
  * camera the receiver's sequence numbers are mapped back to the layer it
  * is sent, and the resent packet rewritten the same way again. What the
  * cache no longer holds is asked of the sender (its retransmission then
- * reaches every receiver through normal forwarding). */
+ * reaches every receiver through normal forwarding). Resending is paid
+ * from the receiver's retransmission credit, earned by what it is
+ * forwarded, passing on from a budget per second (the sender's answer
+ * reaches everyone): past them, what it asks for is refused. */
 static void answer_nack(conference *conf, endpoint *from, const rtcp_packet *p, int64_t now)
 {
     uint32_t media_ssrc, missing_ssrc = 0;
     uint16_t seqs[128], missing[128];
     size_t n, n_missing = 0;
+    uint64_t refused = 0;
     source *src;
     worker *w = conf->worker;
     if (rtcp_parse_nack(p, &media_ssrc, seqs, 128, &n) < 0 || n == 0)
@@ -282,12 +311,21 @@ static void answer_nack(conference *conf, endpoint *from, const rtcp_packet *p, 
         if (os && (stream_rewrite_source_seq(&os->rewrite, seqs[i], &layer_ssrc, &seq) < 0 ||
                    !(held = endpoint_source(owner, layer_ssrc))))
             continue;
-        if (resend_cached(conf, from, src, held, os, seq, now)) {
+        enum resend r = resend_cached(conf, from, src, held, os, seq, now);
+        if (r == RESENT) {
             w->counters.retransmitted++;
+        } else if (r == OVER_BUDGET || !budget_take(&from->nacks_passed_on, ENDPOINT_NACKS_PASSED_ON_PER_S,
+                                                    ENDPOINT_NACKS_PASSED_ON_BURST, now)) {
+            refused++;
         } else if (n_missing == 0 || missing_ssrc == held->ssrc) {
             missing_ssrc = held->ssrc;
             missing[n_missing++] = seq;
         }
+    }
+    if (refused) {
+        w->counters.dropped[MEDIA_DROP_RTX_BUDGET] += refused;
+        log_limited(&w->drop_log[MEDIA_DROP_RTX_BUDGET], LOG_WARN, "worker", "%s/%s: NACKs past its retransmission budget (%s)",
+                    conf->name, from->id, media_drop_names[MEDIA_DROP_RTX_BUDGET]);
     }
     if (n_missing == 0)
         return;
@@ -296,7 +334,6 @@ static void answer_nack(conference *conf, endpoint *from, const rtcp_packet *p, 
     if (len)
         worker_send_rtcp(w, owner, pkt, len);
 }
-
 
 void conference_nack_sender(conference *conf, endpoint *sender, source *src, uint16_t first_seq, uint16_t count)
 {
@@ -328,7 +365,8 @@ static void request_for(conference *conf, endpoint *from, uint32_t media_ssrc, i
             !(src = endpoint_source(owner, layer_ssrc)))
             return;
     }
-    conference_request_source_keyframe(conf, owner, src, now);
+    if (keyframe_allowed(conf, from, src->ssrc, now))
+        conference_request_source_keyframe(conf, owner, src, now);
 }
 
 static void handle_keyframe_request(conference *conf, endpoint *from, const rtcp_packet *p, int64_t now)

@@ -27,6 +27,11 @@ typedef struct conference {
 /* Creates an empty conference; NULL when out of memory. */
 conference *conference_new(const char *name, struct worker *w);
 void conference_free(conference *conf);
+/* The endpoint of conf other than except that sends ssrc or was given it
+ * (a source, a learned simulcast layer, an RTX stream), or NULL: an SSRC
+ * belongs to one endpoint of a conference, or media could be attributed to
+ * the wrong one. */
+endpoint *conference_ssrc_user(conference *conf, uint32_t ssrc, const endpoint *except);
 /* Feeds the audio level of a forwarded audio packet to the speaker detector. */
 void conference_audio_level(conference *conf, endpoint *sender, const uint8_t *buf, const rtp_header *h,
                             int64_t now_ms);
@@ -49,9 +54,10 @@ void conference_send_media(conference *conf, endpoint *receiver, struct worker_o
 /* Handles one decrypted compound RTCP packet from an endpoint: relays
  * sender reports, keyframe requests and NACKs; consumes the rest. */
 void conference_handle_rtcp(conference *conf, endpoint *from, const uint8_t *buf, size_t len, int64_t now_ms);
-/* Asks the senders of every video source except those of except (may be
- * NULL) for a keyframe, within the rate limit. */
-void conference_request_keyframes(conference *conf, const endpoint *except, int64_t now_ms);
+/* Receiver needs a key frame of every video source it gets (it connected,
+ * renegotiated, or its Last-N limit was lifted): their senders are asked,
+ * within the receiver's key-frame budget and each source's rate limit. */
+void conference_request_keyframes(conference *conf, endpoint *receiver, int64_t now_ms);
 /* Asks owner for a keyframe of src, within the rate limit. */
 void conference_request_source_keyframe(conference *conf, endpoint *owner, source *src, int64_t now);
 /* Asks sender for count packets from first_seq on that never arrived. */

@@ -109,8 +109,8 @@ void bridge_free(bridge *b)
                  "dropped %llu malformed, %llu unknown, %llu failing authentication; %llu NACKed "
                  "packets, %llu retransmitted from the cache, %llu asked of senders",
                  (unsigned long long)c.rx_datagrams, (unsigned long long)c.rtp_forwarded,
-                 (unsigned long long)c.dropped_malformed, (unsigned long long)c.dropped_unknown,
-                 (unsigned long long)c.dropped_auth, (unsigned long long)c.nacks_received,
+                 (unsigned long long)c.dropped[MEDIA_DROP_MALFORMED], (unsigned long long)c.dropped[MEDIA_DROP_UNKNOWN],
+                 (unsigned long long)c.dropped[MEDIA_DROP_AUTH], (unsigned long long)c.nacks_received,
                  (unsigned long long)c.retransmitted, (unsigned long long)c.nacks_sent);
     }
     free(b->workers);
@@ -260,6 +260,13 @@ static void handle_allocate(bridge *b, json_t *req, json_int_t id, const char *c
         respond_error(b, id, "duplicate-endpoint", "an endpoint with this id exists in the conference");
         return;
     }
+    int in_conference = 0;
+    for (reg_endpoint *e = c ? c->endpoints : NULL; e; e = e->next)
+        in_conference++;
+    if (in_conference >= CONFERENCE_MAX_ENDPOINTS) {
+        respond_error(b, id, "conference-full", "a conference holds at most 64 endpoints");
+        return;
+    }
     int w = c ? c->worker : pick_worker(b);
     endpoint *ep = endpoint_new(ep_id);
     worker_cmd *cmd = new_command(WORKER_ADD_ENDPOINT, conf_name, ep_id);
@@ -303,6 +310,27 @@ static void handle_allocate(bridge *b, json_t *req, json_int_t id, const char *c
     b->emit(b->user, resp);
 }
 
+/* Whether the SSRCs and RTX SSRCs a configure declares are all different
+ * (uniqueness across the conference is the worker's to check: it knows
+ * the others' and the learned ones). */
+static bool distinct_ssrcs(const worker_cmd *cmd)
+{
+    uint32_t seen[2 * ENDPOINT_MAX_SOURCES];
+    int n = 0;
+    for (int i = 0; i < cmd->n_sources; i++) {
+        uint32_t both[2] = { cmd->ssrcs[i], cmd->source_rtx[i] };
+        for (int k = 0; k < 2; k++) {
+            if (both[k] == 0)
+                continue;
+            for (int j = 0; j < n; j++)
+                if (seen[j] == both[k])
+                    return false;
+            seen[n++] = both[k];
+        }
+    }
+    return true;
+}
+
 static void handle_configure(bridge *b, json_t *req, json_int_t id, reg_conference *c, const char *ep_id)
 {
     json_t *ice = json_object_get(req, "ice"), *dtls = json_object_get(req, "dtls");
@@ -334,6 +362,14 @@ static void handle_configure(bridge *b, json_t *req, json_int_t id, reg_conferen
     if (total > ENDPOINT_MAX_SOURCES) {
         free(cmd);
         respond_error(b, id, "bad-request", "at most 8 sources, each simulcast layer counting as one more");
+        return;
+    }
+    int simulcast_sources = 0;
+    json_array_foreach(sources, i, s)
+        simulcast_sources += json_array_size(json_object_get(s, "rids")) > 0;
+    if (simulcast_sources > 1) {
+        free(cmd);
+        respond_error(b, id, "bad-request", "at most one source with rids (a simulcast camera) per endpoint");
         return;
     }
     json_array_foreach(sources, i, s) {
@@ -374,6 +410,11 @@ static void handle_configure(bridge *b, json_t *req, json_int_t id, reg_conferen
         }
         cmd->source_n_rids[cmd->n_sources] = rids ? (int)json_array_size(rids) : 0;
         cmd->n_sources++;
+    }
+    if (!distinct_ssrcs(cmd)) {
+        free(cmd);
+        respond_error(b, id, "bad-request", "every ssrc and rtx of an endpoint must be distinct");
+        return;
     }
     if (!push_command(b, c->worker, cmd)) {
         respond_error(b, id, "unavailable", "out of memory");
@@ -542,9 +583,8 @@ void bridge_get_counters(bridge *b, bridge_counters *out)
         worker_read_counters(&b->workers[i], &c);
         out->rx_datagrams += c.rx_datagrams;
         out->rtp_forwarded += c.rtp_forwarded;
-        out->dropped_malformed += c.dropped_malformed;
-        out->dropped_unknown += c.dropped_unknown;
-        out->dropped_auth += c.dropped_auth;
+        for (int k = 0; k < MEDIA_DROP_REASONS; k++)
+            out->dropped[k] += c.dropped[k];
         out->nacks_received += c.nacks_received;
         out->retransmitted += c.retransmitted;
         out->nacks_sent += c.nacks_sent;

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "bridge/budget.h"
 #include "bridge/packet_cache.h"
 #include "bridge/stream_rewrite.h"
 #include "webrtc/dtls.h"
@@ -20,12 +21,30 @@
 #define ENDPOINT_MAX_SOURCES 8
 #define ENDPOINT_MAX_PATHS 4
 #define ENDPOINT_MAX_SELECTED 8
-#define ENDPOINT_MAX_FORWARDED 64
+/* The bridge refuses endpoints beyond this per conference (control.c), so
+ * every per-receiver table below can hold every other endpoint. */
+#define CONFERENCE_MAX_ENDPOINTS 64
+#define ENDPOINT_MAX_FORWARDED CONFERENCE_MAX_ENDPOINTS
 #define ENDPOINT_MAX_RTX_STREAMS 16
-#define ENDPOINT_MAX_OUT_STREAMS 32    /* simulcast cameras one receiver gets at once */
+/* Simulcast cameras one receiver gets at once: one per other endpoint
+ * (configure accepts one simulcast source per endpoint). */
+#define ENDPOINT_MAX_OUT_STREAMS (CONFERENCE_MAX_ENDPOINTS - 1)
+#define ENDPOINT_OUT_INDEX 128         /* a power of two, at least twice the streams */
 #define SOURCE_MAX_LAYERS 3
 #define ENDPOINT_SR_MEMORY 8           /* sender reports relayed to a receiver, kept for its RTT */
 #define SOURCE_RID_MAX 17
+#define ENDPOINT_MAX_RTCP_SSRCS 8      /* SSRCs an endpoint's RTCP may come from */
+#define ENDPOINT_KEYFRAME_SLOTS 32     /* sources whose key-frame requests are timed per receiver */
+/* Budgets (docs/security.md): SSRCs an endpoint does not yet know it may
+ * send (simulcast layers learn theirs from the first packet), per second
+ * and at once; retransmission bytes per byte forwarded to a receiver (in
+ * halves) and at most; key-frame requests per receiver and source. */
+#define ENDPOINT_NEW_SSRCS_PER_S 10
+#define ENDPOINT_NEW_SSRCS_BURST 16
+#define ENDPOINT_RTX_CREDIT_MAX (256 * 1024)
+#define ENDPOINT_NACKS_PASSED_ON_PER_S 100     /* NACKed packets the bridge lacks, asked of senders */
+#define ENDPOINT_NACKS_PASSED_ON_BURST 128
+#define ENDPOINT_KEYFRAME_INTERVAL_MS 1000
 
 struct worker;
 struct conference;
@@ -105,6 +124,7 @@ typedef struct endpoint {
     struct worker *worker;
     struct conference *conf;
     struct endpoint *next;         /* in the conference */
+    struct endpoint *ufrag_next;   /* in the worker's table by local ufrag */
     endpoint_state state;
 
     char local_ufrag[9];
@@ -161,6 +181,10 @@ typedef struct endpoint {
      * it shows each sender's camera at (per selected endpoint id; 0: no
      * limit known), from its receiver constraints. */
     out_stream out_streams[ENDPOINT_MAX_OUT_STREAMS];
+    /* out_streams by group SSRC, for every forwarded packet: open
+     * addressing, slot + 1 (0: empty), rebuilt when a stream opens or
+     * closes (never per packet). */
+    uint8_t out_index[ENDPOINT_OUT_INDEX];
     /* The bandwidth towards this receiver, estimated from its
      * transport-wide feedback about what the bridge sends it (every packet
      * gets a transport-wide sequence number of this transport). */
@@ -182,6 +206,14 @@ typedef struct endpoint {
     struct { char id[ENDPOINT_ID_MAX]; uint16_t height; } view_heights[ENDPOINT_MAX_FORWARDED];
     int n_view_heights;
     int64_t next_allocation_ms;
+
+    /* What this endpoint may make the bridge spend (see the budgets above). */
+    budget new_ssrcs;              /* packets under SSRCs it has not declared */
+    uint32_t rtcp_ssrcs[ENDPOINT_MAX_RTCP_SSRCS];   /* its RTCP's sender SSRCs seen so far */
+    int n_rtcp_ssrcs;
+    credit rtx_credit;             /* retransmission bytes it may still be sent */
+    budget nacks_passed_on;        /* its NACKs the bridge passes on to senders */
+    struct { uint32_t ssrc; int64_t at_ms; } keyframe_asked[ENDPOINT_KEYFRAME_SLOTS];
 
     int64_t created_ms;
     int64_t last_check_ms;         /* last valid ICE check: consent (RFC 7675) */

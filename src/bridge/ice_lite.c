@@ -18,12 +18,7 @@ static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr *b
 static endpoint *find_by_ufrag(worker *w, const uint8_t *username, size_t len)
 {
     const uint8_t *colon = memchr(username, ':', len);
-    size_t ufrag_len = colon ? (size_t)(colon - username) : len;
-    for (conference *c = w->conferences; c; c = c->next)
-        for (endpoint *ep = c->endpoints; ep; ep = ep->next)
-            if (strlen(ep->local_ufrag) == ufrag_len && memcmp(ep->local_ufrag, username, ufrag_len) == 0)
-                return ep->state == ENDPOINT_DEAD ? NULL : ep;
-    return NULL;
+    return worker_endpoint_by_ufrag(w, username, colon ? (size_t)(colon - username) : len);
 }
 
 /* Where a packet came from: a UDP address (and the local address it
@@ -53,6 +48,7 @@ static void select_path(endpoint *ep, const ice_origin *o)
 static void remember_path(worker *w, endpoint *ep, const ice_origin *o, bool nominated)
 {
     if (o->tcp) {
+        /* ice_handle_stun refused checks of a second endpoint on it. */
         o->tcp->owner = ep;
         if (!ep->has_addr || nominated)
             select_path(ep, o);
@@ -86,7 +82,7 @@ void ice_handle_stun(worker *w, const uint8_t *buf, size_t len, const ice_origin
 {
     stun_msg msg;
     if (stun_parse(buf, len, &msg) < 0) {
-        w->counters.dropped_malformed++;
+        w->counters.dropped[MEDIA_DROP_MALFORMED]++;
         return;
     }
     if (msg.type != STUN_BINDING_REQUEST) {
@@ -95,18 +91,20 @@ void ice_handle_stun(worker *w, const uint8_t *buf, size_t len, const ice_origin
     uint8_t reply[256];
     size_t reply_len;
     endpoint *ep = msg.username ? find_by_ufrag(w, msg.username, msg.username_len) : NULL;
-    if (!ep && msg.username) {
-        /* The endpoint may wait in the command queue: a browser checks as
-         * soon as it has the offer, which can beat the worker's next turn. */
-        worker_drain_commands(w);
-        ep = find_by_ufrag(w, msg.username, msg.username_len);
-    }
     if (!ep) {
-        w->counters.dropped_unknown++;
+        w->counters.dropped[MEDIA_DROP_UNKNOWN_UFRAG]++;
+        return;
+    }
+    /* An ICE-TCP connection is one candidate pair of one ICE session: once
+     * a check claimed it for an endpoint, another endpoint's checks on it
+     * are refused (else two endpoints would send on it, and the first
+     * would keep a pointer to it after it closes). */
+    if (o->tcp && o->tcp->owner && o->tcp->owner != ep) {
+        w->counters.dropped[MEDIA_DROP_FOREIGN_CONNECTION]++;
         return;
     }
     if (!stun_check_integrity(buf, len, &msg, ep->local_pwd, strlen(ep->local_pwd))) {
-        w->counters.dropped_auth++;
+        w->counters.dropped[MEDIA_DROP_AUTH]++;
         reply_len = stun_build_binding_error(reply, sizeof reply, msg.txid, 401, "Unauthorized", NULL, 0);
         if (reply_len)
             reply_to(w, o, reply, reply_len);

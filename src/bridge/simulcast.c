@@ -9,11 +9,12 @@
 #include "webrtc/sdp.h"
 #include "webrtc/vp8.h"
 
-source *simulcast_learn(endpoint *ep, const uint8_t *buf, const rtp_header *h, bool *rtx)
+source *simulcast_learn(endpoint *ep, const uint8_t *buf, const rtp_header *h, bool *rtx, uint32_t *replaced)
 {
     size_t off;
     uint8_t n;
     *rtx = false;
+    *replaced = 0;
     if (rtp_ext_find(buf, h, SDP_EXT_RID, &off, &n) < 0) {
         if (rtp_ext_find(buf, h, SDP_EXT_REPAIRED_RID, &off, &n) < 0)
             return NULL;
@@ -25,9 +26,15 @@ source *simulcast_learn(endpoint *ep, const uint8_t *buf, const rtp_header *h, b
         source *s = &ep->sources[i];
         if (s->group < 0 || strlen(s->rid) != n || memcmp(s->rid, buf + off, n) != 0)
             continue;
+        if (conference_ssrc_user(ep->conf, h->ssrc, ep)) {
+            worker_refuse(ep->worker, MEDIA_DROP_FOREIGN_SSRC, ep, "a simulcast layer under another endpoint's SSRC");
+            return NULL;
+        }
         if (*rtx) {
+            *replaced = s->rtx_ssrc;
             s->rtx_ssrc = h->ssrc;
         } else {
+            *replaced = s->bound ? s->ssrc : 0;
             /* A new SSRC for a known rid (the sender restarted the layer):
              * its sequence numbers start afresh. */
             s->ssrc = h->ssrc;
@@ -63,11 +70,37 @@ bool simulcast_inspect(source *layer, const uint8_t *buf, size_t len, const rtp_
     return true;
 }
 
+_Static_assert(ENDPOINT_OUT_INDEX == 128 && ENDPOINT_OUT_INDEX >= 2 * ENDPOINT_MAX_OUT_STREAMS,
+               "the index hash takes 7 bits and stays at most half full");
+
+static unsigned out_slot(uint32_t group_ssrc)
+{
+    return (group_ssrc * 2654435761u) >> 25;
+}
+
+/* Rebuilds r->out_index from its open streams. */
+static void index_streams(endpoint *r)
+{
+    memset(r->out_index, 0, sizeof r->out_index);
+    for (int i = 0; i < ENDPOINT_MAX_OUT_STREAMS; i++) {
+        if (r->out_streams[i].group_ssrc == 0)
+            continue;
+        unsigned k = out_slot(r->out_streams[i].group_ssrc);
+        while (r->out_index[k])
+            k = (k + 1) % ENDPOINT_OUT_INDEX;
+        r->out_index[k] = (uint8_t)(i + 1);
+    }
+}
+
 out_stream *simulcast_stream(endpoint *receiver, uint32_t group_ssrc)
 {
-    for (int i = 0; i < ENDPOINT_MAX_OUT_STREAMS; i++)
-        if (receiver->out_streams[i].group_ssrc == group_ssrc)
-            return &receiver->out_streams[i];
+    for (unsigned k = out_slot(group_ssrc), n = 0; n < ENDPOINT_OUT_INDEX; k = (k + 1) % ENDPOINT_OUT_INDEX, n++) {
+        uint8_t v = receiver->out_index[k];
+        if (v == 0)
+            return NULL;
+        if (receiver->out_streams[v - 1].group_ssrc == group_ssrc)
+            return &receiver->out_streams[v - 1];
+    }
     return NULL;
 }
 
@@ -108,6 +141,7 @@ void simulcast_forward(conference *conf, endpoint *sender, source *layer, uint8_
         stream_rewrite_set_codec(&os->rewrite, simulcast_codec(h));
         if (stream_rewrite_packet(&os->rewrite, out->buf, len, h, keyframe, now_ms) < 0)
             continue;
+        credit_earn(&r->rtx_credit, (uint32_t)len / 2, ENDPOINT_RTX_CREDIT_MAX);
         conference_send_media(conf, r, out, len, h);
     }
 }
@@ -159,6 +193,7 @@ static out_stream *open_stream(endpoint *r, const endpoint *sender, const source
         os->sender_serial = sender->serial;
         os->target_layer = -1;
         stream_rewrite_init(&os->rewrite, group->ssrc, STREAM_REWRITE_VP8);
+        index_streams(r);
         return os;
     }
     return NULL;
@@ -167,6 +202,7 @@ static out_stream *open_stream(endpoint *r, const endpoint *sender, const source
 /* Frees the streams of senders that left or stopped their camera. */
 static void close_stale_streams(conference *conf, endpoint *r)
 {
+    bool closed = false;
     for (int i = 0; i < ENDPOINT_MAX_OUT_STREAMS; i++) {
         out_stream *os = &r->out_streams[i];
         if (os->group_ssrc == 0)
@@ -178,9 +214,13 @@ static void close_stale_streams(conference *conf, endpoint *r)
             source *g = endpoint_source(s, os->group_ssrc);
             alive = g && g->n_layers > 0;
         }
-        if (!alive)
+        if (!alive) {
             os->group_ssrc = 0;
+            closed = true;
+        }
     }
+    if (closed)
+        index_streams(r);
 }
 
 /* What receiver is sent besides simulcast cameras (audio, screens, cameras
@@ -307,9 +347,11 @@ static int list_cameras(conference *conf, endpoint *r, camera *cams, int cap, in
                         stream_rewrite_stop(&os->rewrite);
                     continue;
                 }
+                if (n == cap)
+                    continue;   /* cannot happen: cap is one per other endpoint */
                 camera *c = &cams[n];
                 c->n = active_layers(s, group, c->layers, now);
-                if (c->n == 0 || n == cap)
+                if (c->n == 0)
                     continue;
                 c->sender = s;
                 c->group = group;

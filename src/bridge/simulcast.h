@@ -33,8 +33,10 @@
 
 /* A packet whose SSRC ep does not know: when its rid (or repaired-rid)
  * extension names one of ep's layers, that layer learns the SSRC (or its
- * RTX SSRC) and is returned, *rtx telling which. NULL otherwise. */
-source *simulcast_learn(endpoint *ep, const uint8_t *buf, const rtp_header *h, bool *rtx);
+ * RTX SSRC) and is returned, *rtx telling which, *replaced the SSRC it
+ * had before (0: none). NULL otherwise, and when another endpoint of the
+ * conference has that SSRC (counted as foreign-ssrc). */
+source *simulcast_learn(endpoint *ep, const uint8_t *buf, const rtp_header *h, bool *rtx, uint32_t *replaced);
 
 /* How stream_rewrite treats a packet's payload: VP8 gets its PictureID and
  * TL0PICIDX rewritten, H.264 nothing. */

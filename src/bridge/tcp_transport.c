@@ -10,7 +10,7 @@
 
 #include "core/log.h"
 
-#define FRAME_MAX 65535
+#define FRAME_MAX 65535             /* what a sent frame's length field can say */
 
 int tcp_transport_init(tcp_transport *t, uint16_t port, int epoll_fd)
 {
@@ -46,7 +46,6 @@ static void conn_free(tcp_transport *t, tcp_conn *c, tcp_closed_fn on_closed, vo
         on_closed(user, c);
     epoll_ctl(t->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
-    free(c->rx);
     free(c->tx);
     free(c);
 }
@@ -60,27 +59,69 @@ void tcp_transport_close(tcp_transport *t, tcp_closed_fn on_closed, void *user)
     t->listen_fd = -1;
 }
 
+static bool same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family)
+        return false;
+    if (a->ss_family == AF_INET)
+        return ((const struct sockaddr_in *)a)->sin_addr.s_addr == ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+    return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, &((const struct sockaddr_in6 *)b)->sin6_addr,
+                  sizeof(struct in6_addr)) == 0;
+}
+
+/* Whether one more connection from peer fits the limits on connections
+ * that no ICE check has claimed yet. */
+static bool room_for_unclaimed(const tcp_transport *t, const struct sockaddr_storage *peer)
+{
+    int unclaimed = 0, from_peer = 0;
+    for (const tcp_conn *c = t->conns; c; c = c->next) {
+        if (c->owner)
+            continue;
+        unclaimed++;
+        from_peer += same_host(&c->peer, peer);
+    }
+    return t->n_conns < TCP_MAX_CONNECTIONS && unclaimed < TCP_MAX_UNCLAIMED &&
+           from_peer < TCP_MAX_UNCLAIMED_PER_ADDRESS;
+}
+
+/* Out of descriptors: the listener stays readable, so stop watching it for
+ * a while instead of spinning on accept. */
+static void pause_accepting(tcp_transport *t, int64_t now_ms)
+{
+    epoll_ctl(t->epoll_fd, EPOLL_CTL_DEL, t->listen_fd, NULL);
+    t->accept_paused_until_ms = now_ms + TCP_ACCEPT_PAUSE_MS;
+    t->refused_connections++;
+    log_limited(&t->refusal_log, LOG_WARN, "tcp", "ICE-TCP: out of file descriptors; not accepting for %d ms",
+                TCP_ACCEPT_PAUSE_MS);
+}
+
 static void accept_all(tcp_transport *t, int64_t now_ms)
 {
     for (;;) {
         struct sockaddr_storage peer;
         socklen_t peer_len = sizeof peer;
         int fd = accept4(t->listen_fd, (struct sockaddr *)&peer, &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0)
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                pause_accepting(t, now_ms);
             return;
-        tcp_conn *c = t->n_conns < TCP_MAX_CONNECTIONS ? calloc(1, sizeof *c) : NULL;
-        uint8_t *rx = c ? malloc(2 + FRAME_MAX) : NULL;
+        }
+        if (!room_for_unclaimed(t, &peer)) {
+            t->refused_connections++;
+            log_limited(&t->refusal_log, LOG_WARN, "tcp", "ICE-TCP connection refused: too many unclaimed connections");
+            close(fd);
+            continue;
+        }
+        tcp_conn *c = calloc(1, sizeof *c);
         struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-        if (!c || !rx || epoll_ctl(t->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+        if (!c || epoll_ctl(t->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
             free(c);
-            free(rx);
             close(fd);
             continue;
         }
         int on = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
         c->fd = fd;
-        c->rx = rx;
         memcpy(&c->peer, &peer, peer_len);
         c->peer_len = peer_len;
         c->accepted_ms = now_ms;
@@ -143,11 +184,12 @@ int tcp_conn_send(tcp_transport *t, tcp_conn *c, const uint8_t *data, size_t len
     return 0;
 }
 
-/* Reads what is there and hands out whole frames. Returns -1 on EOF/error. */
-static int receive(tcp_conn *c, tcp_frame_fn on_frame, void *user)
+/* Reads what is there and hands out whole frames. Returns -1 on EOF,
+ * error, or a frame longer than TCP_MAX_FRAME. */
+static int receive(tcp_transport *t, tcp_conn *c, tcp_frame_fn on_frame, void *user)
 {
     for (;;) {
-        ssize_t n = recv(c->fd, c->rx + c->rx_len, 2 + FRAME_MAX - c->rx_len, MSG_DONTWAIT);
+        ssize_t n = recv(c->fd, c->rx + c->rx_len, sizeof c->rx - c->rx_len, MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -158,6 +200,11 @@ static int receive(tcp_conn *c, tcp_frame_fn on_frame, void *user)
         size_t off = 0;
         while (c->rx_len - off >= 2) {
             size_t frame = ((size_t)c->rx[off] << 8) | c->rx[off + 1];
+            if (frame > TCP_MAX_FRAME) {
+                t->oversize_frames++;
+                log_limited(&t->refusal_log, LOG_WARN, "tcp", "ICE-TCP connection closed: a %zu-byte frame", frame);
+                return -1;
+            }
             if (c->rx_len - off < 2 + frame)
                 break;
             if (frame > 0)
@@ -185,7 +232,7 @@ bool tcp_transport_event(tcp_transport *t, int fd, uint32_t events, int64_t now_
     if (!broken && (events & EPOLLOUT))
         broken = flush(t, c) < 0;
     if (!broken && (events & EPOLLIN))
-        broken = receive(c, on_frame, user) < 0;
+        broken = receive(t, c, on_frame, user) < 0;
     if (broken)
         conn_free(t, c, on_closed, user);
     return true;
@@ -193,6 +240,11 @@ bool tcp_transport_event(tcp_transport *t, int fd, uint32_t events, int64_t now_
 
 void tcp_transport_expire(tcp_transport *t, int64_t now_ms, tcp_closed_fn on_closed, void *user)
 {
+    if (t->accept_paused_until_ms && now_ms >= t->accept_paused_until_ms) {
+        struct epoll_event ev = { .events = EPOLLIN, .data.fd = t->listen_fd };
+        if (epoll_ctl(t->epoll_fd, EPOLL_CTL_ADD, t->listen_fd, &ev) == 0)
+            t->accept_paused_until_ms = 0;
+    }
     for (tcp_conn *c = t->conns, *next; c; c = next) {
         next = c->next;
         if (!c->owner && now_ms - c->accepted_ms > TCP_UNCLAIMED_MS)

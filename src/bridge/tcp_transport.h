@@ -11,9 +11,19 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "core/log.h"
+
 #define TCP_MAX_CONNECTIONS 1024
+/* Not yet claimed by a valid ICE check: few, so that nobody can fill the
+ * pool and lock real ICE-TCP users out, and fewer still from one address. */
+#define TCP_MAX_UNCLAIMED 128
+#define TCP_MAX_UNCLAIMED_PER_ADDRESS 8
 #define TCP_MAX_QUEUED (1024 * 1024)   /* bytes waiting to be written per connection */
 #define TCP_UNCLAIMED_MS 10000         /* a connection without a valid ICE check by then is closed */
+/* RFC 4571 allows 65535-byte frames, but a frame carries one datagram of
+ * the UDP path's size: anything longer closes the connection. */
+#define TCP_MAX_FRAME 1500
+#define TCP_ACCEPT_PAUSE_MS 250        /* out of descriptors: stop accepting for a while */
 
 typedef struct tcp_conn {
     int fd;
@@ -21,7 +31,7 @@ typedef struct tcp_conn {
     socklen_t peer_len;
     void *owner;                   /* the endpoint whose ICE check came on it, or NULL */
     int64_t accepted_ms;
-    uint8_t *rx;                   /* 2 + 65535 bytes: one whole frame at most */
+    uint8_t rx[2 + TCP_MAX_FRAME]; /* one whole frame at most */
     size_t rx_len;
     uint8_t *tx;                   /* framed bytes not yet written */
     size_t tx_len;
@@ -35,6 +45,11 @@ typedef struct tcp_transport {
     int epoll_fd;
     tcp_conn *conns;
     int n_conns;
+    int64_t accept_paused_until_ms;   /* 0: accepting */
+    /* What was refused (the worker publishes these as metrics). */
+    uint64_t refused_connections;  /* over a limit, or out of descriptors */
+    uint64_t oversize_frames;      /* connections closed for a frame over TCP_MAX_FRAME */
+    log_limit refusal_log;
 } tcp_transport;
 
 /* One received frame; the callee may modify it in place. */

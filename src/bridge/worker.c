@@ -21,6 +21,8 @@
 #include "webrtc/rtcp.h"
 #include "webrtc/rtp.h"
 
+_Static_assert(TCP_MAX_FRAME <= WORKER_MTU, "an ICE-TCP frame must fit a send slot");
+
 #define TICK_MS 20
 #define TWCC_INTERVAL_MS 50
 /* About 1.3 s of video at 200 packets/s: enough for NACKs a round trip late. */
@@ -120,6 +122,38 @@ static endpoint *find_endpoint(worker *w, const char *conf_name, const char *id)
     return NULL;
 }
 
+static unsigned ufrag_bucket(const uint8_t *ufrag, size_t len)
+{
+    uint32_t h = 2166136261u;   /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ ufrag[i]) * 16777619u;
+    return h % WORKER_UFRAG_BUCKETS;
+}
+
+endpoint *worker_endpoint_by_ufrag(worker *w, const uint8_t *ufrag, size_t len)
+{
+    for (endpoint *ep = w->by_ufrag[ufrag_bucket(ufrag, len)]; ep; ep = ep->ufrag_next)
+        if (strlen(ep->local_ufrag) == len && memcmp(ep->local_ufrag, ufrag, len) == 0)
+            return ep->state == ENDPOINT_DEAD ? NULL : ep;
+    return NULL;
+}
+
+static void index_ufrag(worker *w, endpoint *ep)
+{
+    endpoint **head = &w->by_ufrag[ufrag_bucket((const uint8_t *)ep->local_ufrag, strlen(ep->local_ufrag))];
+    ep->ufrag_next = *head;
+    *head = ep;
+}
+
+static void unindex_ufrag(worker *w, endpoint *ep)
+{
+    endpoint **p = &w->by_ufrag[ufrag_bucket((const uint8_t *)ep->local_ufrag, strlen(ep->local_ufrag))];
+    while (*p && *p != ep)
+        p = &(*p)->ufrag_next;
+    if (*p)
+        *p = ep->ufrag_next;
+}
+
 /* Unlinks ep from its conference (freeing an emptied conference) and from
  * the address map, then frees it. */
 static void remove_endpoint(worker *w, endpoint *ep)
@@ -131,6 +165,7 @@ static void remove_endpoint(worker *w, endpoint *ep)
             break;
         }
     }
+    unindex_ufrag(w, ep);
     for (int i = 0; i < ep->n_paths; i++)
         if (addr_map_get(&w->by_addr, (struct sockaddr *)&ep->paths[i]) == ep)
             addr_map_remove(&w->by_addr, (struct sockaddr *)&ep->paths[i]);
@@ -267,6 +302,15 @@ static void apply_configure(worker *w, endpoint *ep, const worker_cmd *cmd, int6
     bool kept[ENDPOINT_MAX_SOURCES] = { false };
     int n = 0;
     for (int i = 0; i < cmd->n_sources && n < ENDPOINT_MAX_SOURCES; i++) {
+        if (conference_ssrc_user(ep->conf, cmd->ssrcs[i], ep)) {
+            worker_refuse(w, MEDIA_DROP_FOREIGN_SSRC, ep, "a source declared under another endpoint's SSRC");
+            continue;
+        }
+        uint32_t rtx = cmd->source_rtx[i];
+        if (rtx && conference_ssrc_user(ep->conf, rtx, ep)) {
+            worker_refuse(w, MEDIA_DROP_FOREIGN_SSRC, ep, "an RTX stream declared under another endpoint's SSRC");
+            rtx = 0;
+        }
         int g = n;
         source fresh = { .ssrc = cmd->ssrcs[i], .video = cmd->video[i], .bound = true, .group = -1,
                          .clock_rate = cmd->video[i] ? 90000 : 48000, .last_keyframe_request_ms = -1000000 };
@@ -280,7 +324,7 @@ static void apply_configure(worker *w, endpoint *ep, const worker_cmd *cmd, int6
         memcpy(next[n].layers, fresh.layers, sizeof fresh.layers);
         next[n].paused = cmd->source_paused[i];
         next[n].screen = cmd->source_screen[i];
-        next[n].rtx_ssrc = next[n].video ? cmd->source_rtx[i] : 0;
+        next[n].rtx_ssrc = next[n].video ? rtx : 0;
         n++;
         for (int k = 0; k < fresh.n_layers; k++, n++) {
             source layer = { .video = true, .group = (int8_t)g, .layer = (int8_t)k, .clock_rate = 90000,
@@ -298,9 +342,6 @@ static void apply_configure(worker *w, endpoint *ep, const worker_cmd *cmd, int6
     for (int i = 0; i < ep->n_sources; i++)
         if (!kept[i])
             source_release(&ep->sources[i]);
-    for (int i = 0; i < n; i++)
-        if (next[i].video && next[i].n_layers == 0 && !next[i].cache)
-            next[i].cache = packet_cache_new(cache_packets(&next[i]));
     memcpy(ep->sources, next, sizeof next[0] * (size_t)n);
     ep->n_sources = n;
     if (!ep->bwe)
@@ -386,6 +427,7 @@ static void handle_command(worker *w, worker_cmd *cmd, int64_t now)
         ep->created_ms = ep->last_check_ms = now;
         ep->next = c->endpoints;
         c->endpoints = ep;
+        index_ufrag(w, ep);
         return;
     }
     endpoint *ep = find_endpoint(w, cmd->conference, cmd->endpoint);
@@ -401,15 +443,20 @@ static void handle_command(worker *w, worker_cmd *cmd, int64_t now)
         remove_endpoint(w, ep);
 }
 
-void worker_drain_commands(worker *w)
+static void apply_queued_commands(worker *w)
 {
-    queue_clear_event(&w->commands);
     int64_t now = worker_now_ms();
     worker_cmd *cmd;
     while ((cmd = queue_pop(&w->commands)) != NULL) {
         handle_command(w, cmd, now);
         free(cmd);
     }
+}
+
+void worker_drain_commands(worker *w)
+{
+    queue_clear_event(&w->commands);
+    apply_queued_commands(w);
 }
 
 /* ---- receiving ---- */
@@ -429,31 +476,101 @@ static void handle_dtls(worker *w, endpoint *ep, const uint8_t *buf, size_t len,
     }
 }
 
+static uint32_t read32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static bool has_simulcast(const endpoint *ep)
+{
+    for (int i = 0; i < ep->n_sources; i++)
+        if (ep->sources[i].n_layers > 0)
+            return true;
+    return false;
+}
+
+/* libsrtp keeps state for every SSRC it authenticates a packet of, so an
+ * SSRC ep never declared costs memory before it is known to be useless:
+ * such packets are taken only from an endpoint with simulcast layers to
+ * learn (the others' are dropped unopened), within a budget per second. */
+static bool admit_unknown_ssrc(worker *w, endpoint *ep, int64_t now)
+{
+    if (!has_simulcast(ep)) {
+        w->counters.dropped[MEDIA_DROP_UNKNOWN]++;
+        return false;
+    }
+    if (!budget_take(&ep->new_ssrcs, ENDPOINT_NEW_SSRCS_PER_S, ENDPOINT_NEW_SSRCS_BURST, now)) {
+        worker_refuse(w, MEDIA_DROP_SSRC_BUDGET, ep, "RTP under too many undeclared SSRCs");
+        return false;
+    }
+    return true;
+}
+
+static bool known_rtcp_ssrc(endpoint *ep, uint32_t ssrc)
+{
+    for (int i = 0; i < ep->n_rtcp_ssrcs; i++)
+        if (ep->rtcp_ssrcs[i] == ssrc)
+            return true;
+    return endpoint_source(ep, ssrc) || endpoint_source_by_rtx(ep, ssrc);
+}
+
+static void handle_srtcp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64_t now)
+{
+    if (len < 8) {
+        w->counters.dropped[MEDIA_DROP_MALFORMED]++;
+        return;
+    }
+    /* Each sender SSRC of SRTCP is a libsrtp stream: a few are kept. */
+    uint32_t ssrc = read32(buf + 4);
+    bool known = known_rtcp_ssrc(ep, ssrc);
+    if (!known && !budget_take(&ep->new_ssrcs, ENDPOINT_NEW_SSRCS_PER_S, ENDPOINT_NEW_SSRCS_BURST, now)) {
+        worker_refuse(w, MEDIA_DROP_SSRC_BUDGET, ep, "RTCP under too many SSRCs");
+        return;
+    }
+    if (stoa_srtp_unprotect_rtcp(&ep->srtp, buf, &len) < 0) {
+        w->counters.dropped[MEDIA_DROP_AUTH]++;
+        return;
+    }
+    if (!known) {
+        if (ep->n_rtcp_ssrcs < ENDPOINT_MAX_RTCP_SSRCS)
+            ep->rtcp_ssrcs[ep->n_rtcp_ssrcs++] = ssrc;
+        else
+            stoa_srtp_forget_inbound(&ep->srtp, ssrc);
+    }
+    if (!rtcp_is_valid_compound(buf, len)) {
+        w->counters.dropped[MEDIA_DROP_MALFORMED]++;
+        return;
+    }
+    conference_handle_rtcp(ep->conf, ep, buf, len, now);
+}
+
 static void handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64_t now)
 {
     if (ep->state != ENDPOINT_CONNECTED) {
-        w->counters.dropped_unknown++;
+        w->counters.dropped[MEDIA_DROP_UNKNOWN]++;
         return;
     }
     if (rtp_is_rtcp(buf, len)) {
-        if (stoa_srtp_unprotect_rtcp(&ep->srtp, buf, &len) < 0) {
-            w->counters.dropped_auth++;
-            return;
-        }
-        if (!rtcp_is_valid_compound(buf, len)) {
-            w->counters.dropped_malformed++;
-            return;
-        }
-        conference_handle_rtcp(ep->conf, ep, buf, len, now);
+        handle_srtcp(w, ep, buf, len, now);
         return;
     }
+    if (len < 12) {   /* an RTP header */
+        w->counters.dropped[MEDIA_DROP_MALFORMED]++;
+        return;
+    }
+    uint32_t wire_ssrc = read32(buf + 8);
+    bool declared = endpoint_source(ep, wire_ssrc) || endpoint_source_by_rtx(ep, wire_ssrc);
+    if (!declared && !admit_unknown_ssrc(w, ep, now))
+        return;
     if (stoa_srtp_unprotect_rtp(&ep->srtp, buf, &len) < 0) {
-        w->counters.dropped_auth++;
+        w->counters.dropped[MEDIA_DROP_AUTH]++;
         return;
     }
     rtp_header h;
     if (rtp_parse(buf, len, &h) < 0) {
-        w->counters.dropped_malformed++;
+        w->counters.dropped[MEDIA_DROP_MALFORMED]++;
+        if (!declared)
+            stoa_srtp_forget_inbound(&ep->srtp, wire_ssrc);
         return;
     }
     /* Every packet counts for the sender's congestion control, padding
@@ -463,12 +580,22 @@ static void handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64
         (ep->twcc || (ep->twcc = calloc(1, sizeof *ep->twcc)) != NULL))
         twcc_recorder_on_packet(ep->twcc, tw_seq, w->batch_us);
     source *src = endpoint_source(ep, h.ssrc);
-    bool learned_rtx = false;
-    if (!src && !endpoint_source_by_rtx(ep, h.ssrc) && (src = simulcast_learn(ep, buf, &h, &learned_rtx)) &&
-        learned_rtx)
-        src = NULL;   /* now known as the layer's RTX SSRC: restored below */
+    if (!declared) {
+        bool learned_rtx = false;
+        uint32_t replaced = 0;
+        src = simulcast_learn(ep, buf, &h, &learned_rtx, &replaced);
+        if (replaced)
+            stoa_srtp_forget_inbound(&ep->srtp, replaced);
+        if (!src) {
+            stoa_srtp_forget_inbound(&ep->srtp, wire_ssrc);
+            w->counters.dropped[MEDIA_DROP_UNKNOWN]++;
+            return;
+        }
+        if (learned_rtx)
+            src = NULL;   /* now known as the layer's RTX SSRC: restored below */
+    }
     if (src && src->n_layers > 0) {
-        w->counters.dropped_unknown++;   /* the made-up SSRC never carries packets */
+        w->counters.dropped[MEDIA_DROP_UNKNOWN]++;   /* the made-up SSRC never carries packets */
         return;
     }
     if (!src && (src = endpoint_source_by_rtx(ep, h.ssrc)) != NULL) {
@@ -476,15 +603,19 @@ static void handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64
          * packet, then on like any other (receivers missed it too). */
         size_t orig_len;
         uint8_t pt = h.payload_type == SDP_PT_H264_RTX ? SDP_PT_H264 : SDP_PT_VP8;
-        if (rtx_restore(buf, len, pt, src->ssrc, buf, WORKER_BUF, &orig_len) != RTX_OK ||
+        if (rtx_restore(buf, len, pt, src->ssrc, buf, len, &orig_len) != RTX_OK ||
             rtp_parse(buf, orig_len, &h) < 0)
             return;   /* padding-only probes and the malformed */
         len = orig_len;
     }
     if (!src) {
-        w->counters.dropped_unknown++;
+        w->counters.dropped[MEDIA_DROP_UNKNOWN]++;
         return;
     }
+    /* The packet cache costs memory: only a source that sends gets one
+     * (without it, NACKs for it are passed on to the sender). */
+    if (src->video && !src->cache)
+        src->cache = packet_cache_new(cache_packets(src));
     /* Ask the sender again for what never reached the bridge: then every
      * receiver gets it, not only the ones who would NACK it. */
     uint16_t ahead = (uint16_t)(h.seq - src->stats.max_seq);
@@ -503,6 +634,12 @@ void worker_handle_datagram(worker *w, uint8_t *buf, size_t len, const struct ic
     w->counters.rx_datagrams++;
     if (len == 0)
         return;
+    /* The one bound every path from a socket passes: whatever is forwarded
+     * is copied into a WORKER_BUF send slot with room for the SRTP trailer. */
+    if (len > WORKER_MTU) {
+        w->oversize++;
+        return;
+    }
     uint8_t first = buf[0];
     if (first < 4) {
         ice_handle_stun(w, buf, len, o, now);
@@ -510,13 +647,13 @@ void worker_handle_datagram(worker *w, uint8_t *buf, size_t len, const struct ic
     }
     endpoint *ep = o->tcp ? o->tcp->owner : addr_map_get(&w->by_addr, o->addr);
     if (!ep) {
-        w->counters.dropped_unknown++;
+        w->counters.dropped[MEDIA_DROP_UNKNOWN]++;
     } else if (first >= 20 && first < 64) {
         handle_dtls(w, ep, buf, len, now);
     } else if (first >= 128 && first < 192) {
         handle_srtp(w, ep, buf, len, now);
     } else {
-        w->counters.dropped_malformed++;
+        w->counters.dropped[MEDIA_DROP_MALFORMED]++;
     }
 }
 
@@ -562,6 +699,11 @@ static void receive_batch(worker *w)
 {
     /* A bounded number of rounds keeps commands and timers served under load. */
     for (int round = 0; round < 16; round++) {
+        /* An endpoint allocated meanwhile may be checked in this round: a
+         * browser checks as soon as it has the offer. Commands are applied
+         * here, between rounds, never inside a packet's handling. */
+        if (round > 0 && queue_take_event(&w->commands))
+            apply_queued_commands(w);
         for (int i = 0; i < WORKER_BATCH; i++) {
             struct msghdr *h = &w->in_msgs[i].msg_hdr;
             memset(h, 0, sizeof *h);
@@ -581,7 +723,9 @@ static void receive_batch(worker *w)
             struct sockaddr *from = (struct sockaddr *)&w->in_addrs[i];
             ice_origin o = { from, sockaddr_len(from), destination_of(&w->in_msgs[i].msg_hdr, &w->in_rx_ns[i]), NULL };
             uint64_t before = w->counters.rtp_forwarded;
-            worker_handle_datagram(w, w->in_bufs[i], w->in_msgs[i].msg_len, &o, now);
+            /* A datagram longer than the buffer arrives cut short: as long as one over the MTU. */
+            size_t len = (w->in_msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ? WORKER_BUF : w->in_msgs[i].msg_len;
+            worker_handle_datagram(w, w->in_bufs[i], len, &o, now);
             w->in_forwarded[i] = w->counters.rtp_forwarded != before;
         }
         worker_flush(w);
@@ -655,8 +799,32 @@ static void tick_endpoint(worker *w, endpoint *ep, int64_t now)
     }
 }
 
+void worker_refuse(worker *w, enum media_drop reason, const endpoint *ep, const char *what)
+{
+    w->counters.dropped[reason]++;
+    log_limited(&w->drop_log[reason], LOG_WARN, "worker", "%s/%s: %s (%s)", ep ? ep->conf->name : "-",
+                ep ? ep->id : "-", what, media_drop_names[reason]);
+}
+
+const char *const media_drop_names[MEDIA_DROP_REASONS] = {
+    [MEDIA_DROP_MALFORMED] = "malformed",
+    [MEDIA_DROP_UNKNOWN] = "unknown",
+    [MEDIA_DROP_AUTH] = "auth",
+    [MEDIA_DROP_OVERSIZE] = "oversize",
+    [MEDIA_DROP_FOREIGN_SSRC] = "foreign-ssrc",
+    [MEDIA_DROP_FOREIGN_CONNECTION] = "foreign-connection",
+    [MEDIA_DROP_SSRC_BUDGET] = "ssrc-budget",
+    [MEDIA_DROP_RTX_BUDGET] = "rtx-budget",
+    [MEDIA_DROP_KEYFRAME_BUDGET] = "keyframe-budget",
+    [MEDIA_DROP_UNKNOWN_UFRAG] = "unknown-ufrag",
+    [MEDIA_DROP_TCP_REFUSED] = "tcp-refused",
+};
+
 static void publish_counters(worker *w)
 {
+    /* The ICE-TCP transport keeps its own: folded in here. */
+    w->counters.dropped[MEDIA_DROP_TCP_REFUSED] = w->tcp.refused_connections;
+    w->counters.dropped[MEDIA_DROP_OVERSIZE] = w->oversize + w->tcp.oversize_frames;
     uint64_t values[WORKER_COUNTERS];
     memcpy(values, &w->counters, sizeof values);
     for (size_t i = 0; i < WORKER_COUNTERS; i++)
@@ -706,13 +874,17 @@ static void *worker_main(void *arg)
         int timeout = next_tick > now ? (int)(next_tick - now) : 0;
         struct epoll_event events[16];
         int n = epoll_wait(w->epoll_fd, events, 16, timeout);
+        /* Commands first: a check may name an endpoint that is queued. */
+        for (int i = 0; i < n; i++)
+            if (events[i].data.fd == w->commands.event_fd) {
+                worker_drain_commands(w);
+                events[i].data.fd = -1;
+            }
         for (int i = 0; i < n; i++) {
             int fd = events[i].data.fd;
             if (fd == w->udp_fd)
                 receive_batch(w);
-            else if (fd == w->commands.event_fd)
-                worker_drain_commands(w);
-            else
+            else if (fd >= 0)
                 tcp_transport_event(&w->tcp, fd, events[i].events, worker_now_ms(), tcp_frame, tcp_closed, w);
         }
         now = worker_now_ms();

@@ -15,7 +15,9 @@
 #include "bridge/conference.h"
 #include "bridge/endpoint.h"
 #include "bridge/forward_delay.h"
+#include "bridge/media_drop.h"
 #include "bridge/tcp_transport.h"
+#include "core/log.h"
 #include "core/queue.h"
 #include "webrtc/dtls.h"
 
@@ -28,6 +30,7 @@
 #define WORKER_GSO_MAX_SEGS 64
 #define WORKER_MTU 1500
 #define WORKER_BUF (WORKER_MTU + 64)
+#define WORKER_UFRAG_BUCKETS 1024      /* endpoints by local ICE ufrag */
 
 enum worker_cmd_type {
     WORKER_ADD_ENDPOINT,           /* takes ownership of cmd->ep */
@@ -83,9 +86,7 @@ typedef struct worker_event {
 typedef struct worker_counters {
     uint64_t rx_datagrams;
     uint64_t rtp_forwarded;
-    uint64_t dropped_malformed;
-    uint64_t dropped_unknown;
-    uint64_t dropped_auth;
+    uint64_t dropped[MEDIA_DROP_REASONS];
     uint64_t nacks_received;       /* sequence numbers receivers asked for */
     uint64_t retransmitted;        /* of those, answered from the packet cache */
     uint64_t nacks_sent;           /* sequence numbers the bridge asked senders for */
@@ -127,8 +128,13 @@ typedef struct worker {
 
     conference *conferences;
     addr_map by_addr;
+    /* Endpoints by local ufrag: a STUN check finds its endpoint without a
+     * scan (an unauthenticated check must cost next to nothing). */
+    endpoint *by_ufrag[WORKER_UFRAG_BUCKETS];
     tcp_transport tcp;             /* ICE-TCP on the same port number */
     worker_counters counters;      /* the worker's own, plain */
+    log_limit drop_log[MEDIA_DROP_REASONS];   /* refusals a client can repeat: rate-limited lines */
+    uint64_t oversize;             /* datagrams over WORKER_MTU (ICE-TCP counts its own frames) */
     int64_t batch_us;              /* when the datagrams being handled arrived (one clock read per batch) */
     int64_t in_rx_ns[WORKER_BATCH];    /* kernel receive times (CLOCK_REALTIME), 0: none */
     bool in_forwarded[WORKER_BATCH];   /* the datagram was forwarded to someone */
@@ -197,6 +203,8 @@ void worker_send_rtcp(worker *w, endpoint *ep, const uint8_t *rtcp, size_t len);
 bool worker_begin_dtls(worker *w, endpoint *ep);
 /* Applies the queued control commands now. */
 void worker_drain_commands(worker *w);
+/* The live endpoint whose local ICE ufrag is ufrag[0..len), or NULL. */
+endpoint *worker_endpoint_by_ufrag(worker *w, const uint8_t *ufrag, size_t len);
 struct ice_origin;
 /* Handles one received datagram or ICE-TCP frame (buf may be modified) as
  * the loop does; exposed for the stateful media fuzzer. */
@@ -204,6 +212,9 @@ void worker_handle_datagram(worker *w, uint8_t *buf, size_t len, const struct ic
 /* Runs the periodic work (reports, timeouts, allocation) as the loop does
  * every 20 ms. */
 void worker_tick(worker *w, int64_t now);
+/* Counts a refusal for reason and logs it (rate-limited per reason) with
+ * what was refused, naming ep when there is one. */
+void worker_refuse(worker *w, enum media_drop reason, const endpoint *ep, const char *what);
 /* Marks ep dead, tells the control thread why, and frees it. */
 void worker_expire_endpoint(worker *w, endpoint *ep, const char *reason);
 

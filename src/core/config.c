@@ -43,7 +43,13 @@ void config_usage(FILE *out)
         "  --last-n N         forward at most N other cameras to each participant (the\n"
         "                     recent speakers; screen shares and audio always); -1: all\n"
         "                     (default). A participant may ask for fewer or more.\n"
-        "  --room-capacity N  participants one room holds (default 40)\n"
+        "  --room-capacity N  participants one room holds (default 40, at most 64)\n"
+        "  --max-rooms N      rooms open at once (default 1000)\n"
+        "  --max-connections N  HTTP and WebSocket connections at once (default 4096)\n"
+        "  --max-connections-per-address N  of those from one IPv4 address or IPv6 /64\n"
+        "                     (default 32: a whole NAT may share one address)\n"
+        "  --join-timeout SECS  close a WebSocket that has not joined a room by then\n"
+        "                     (default 30)\n"
         "  --simulcast on|off ask browsers to send their camera in three sizes so that\n"
         "                     each receiver gets the one its link and tile fit (default on)\n"
         "  -h, --help         show this help\n"
@@ -110,6 +116,10 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
     cfg->last_n = -1;
     cfg->room_capacity = 40;
     cfg->simulcast = 1;
+    cfg->max_rooms = 1000;
+    cfg->max_connections = 4096;
+    cfg->max_connections_per_address = 32;
+    cfg->join_timeout = 30;
 
     static const struct option options[] = {
         { "http-port", required_argument, NULL, 'p' },
@@ -126,6 +136,10 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
         { "last-n", required_argument, NULL, 'n' },
         { "room-capacity", required_argument, NULL, 'C' },
         { "simulcast", required_argument, NULL, 'S' },
+        { "max-rooms", required_argument, NULL, 'R' },
+        { "max-connections", required_argument, NULL, 'M' },
+        { "max-connections-per-address", required_argument, NULL, 'A' },
+        { "join-timeout", required_argument, NULL, 'J' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { 0, 0, 0, 0 },
@@ -160,7 +174,13 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
         case 's': cfg->turn_secret = optarg; break;
         case 't': rc = parse_int("turn-ttl", optarg, 60, 30 * 86400, &cfg->turn_ttl); break;
         case 'n': rc = parse_int("last-n", optarg, -1, 1000, &cfg->last_n); break;
-        case 'C': rc = parse_int("room-capacity", optarg, 2, 1000, &cfg->room_capacity); break;
+        /* 64: what the bridge forwards to one receiver, and with three
+         * sections each, about what fits the 128 m= sections of an SDP. */
+        case 'C': rc = parse_int("room-capacity", optarg, 2, 64, &cfg->room_capacity); break;
+        case 'R': rc = parse_int("max-rooms", optarg, 1, 1000000, &cfg->max_rooms); break;
+        case 'M': rc = parse_int("max-connections", optarg, 1, 1000000, &cfg->max_connections); break;
+        case 'A': rc = parse_int("max-connections-per-address", optarg, 1, 1000000, &cfg->max_connections_per_address); break;
+        case 'J': rc = parse_int("join-timeout", optarg, 1, 3600, &cfg->join_timeout); break;
         case 'S':
             if (strcmp(optarg, "on") == 0 || strcmp(optarg, "off") == 0) {
                 cfg->simulcast = strcmp(optarg, "on") == 0;

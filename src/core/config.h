@@ -23,6 +23,10 @@ typedef struct stoa_config {
     int last_n;                    /* -1: every camera to everyone */
     int room_capacity;             /* participants per room */
     int simulcast;                 /* 1: ask browsers for three camera layers */
+    int max_rooms;                 /* rooms open at once */
+    int max_connections;           /* HTTP + WebSocket connections at once */
+    int max_connections_per_address;  /* of those from one IPv4 address or IPv6 /64 */
+    int join_timeout;              /* seconds a WebSocket may stay without joining */
 } stoa_config;
 
 /* Parses argv ("stoa [serve] [options]"). Returns 0 to run, 1 when --help

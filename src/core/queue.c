@@ -83,9 +83,11 @@ void *queue_pop(queue *q)
 
 void queue_clear_event(queue *q)
 {
-    if (q->event_fd >= 0) {
-        uint64_t value;
-        ssize_t rc = read(q->event_fd, &value, sizeof value);
-        (void)rc;
-    }
+    (void)queue_take_event(q);
+}
+
+bool queue_take_event(queue *q)
+{
+    uint64_t value;
+    return q->event_fd >= 0 && read(q->event_fd, &value, sizeof value) == (ssize_t)sizeof value;
 }

@@ -28,5 +28,8 @@ int queue_push(queue *q, void *item);
 void *queue_pop(queue *q);
 /* Resets the eventfd counter; call before draining with queue_pop. */
 void queue_clear_event(queue *q);
+/* Resets the eventfd counter and tells whether it was signalled since the
+ * last reset (a non-blocking read: no lock). */
+bool queue_take_event(queue *q);
 
 #endif

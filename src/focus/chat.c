@@ -38,7 +38,18 @@ void chat_handle(focus *f, participant *p, const signal_msg *msg)
     json_array_append(r->chat, message);
     if (json_array_size(r->chat) > FOCUS_CHAT_HISTORY)
         json_array_remove(r->chat, 0);
-    focus_broadcast(f, r, NULL, json_pack("{s:s, s:o}", "type", "chat", "message", message));
+    json_t *out = json_pack("{s:s, s:o}", "type", "chat", "message", message);
+    for (participant *o = r->participants; o; o = o->next) {
+        /* A receiver far behind misses live chat (it stays in the history)
+         * rather than being pushed to the transport's cap and cut off. */
+        if (o != p && o->session && f->cb.queued && f->cb.queued(o->session->conn) > FOCUS_CHAT_RECEIVER_QUEUE_MAX) {
+            refusal_note(f->refused, REFUSED_SLOW_RECEIVER, "focus", "chat not sent to %s/%s, which reads too slowly",
+                         r->name, o->id);
+            continue;
+        }
+        focus_send(f, o->session, json_incref(out));
+    }
+    json_decref(out);
 }
 
 json_t *hands_queue_json(const room *r)

@@ -122,11 +122,76 @@ static bool id_taken(room *r, const char *id)
     return false;
 }
 
-static int64_t monotonic_ms(void)
+int64_t focus_now_ms(const focus *f)
 {
+    if (f->clock_ms)
+        return f->clock_ms();
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- budgets ---- */
+
+/* Bursts a person produces by hand (a quick exchange of chat lines, toggling
+ * the microphone, a layout that keeps changing) pass; a script does not. */
+const bucket_rate focus_rates[RATE_COUNT] = {
+    [RATE_CHAT] = { 10, 1000 },
+    [RATE_HAND] = { 5, 2000 },
+    [RATE_MEDIA_STATE] = { 10, 500 },
+    [RATE_RENEGOTIATE] = { 5, 2000 },
+    [RATE_CONSTRAINTS] = { 20, 200 },
+    [RATE_MODERATION] = { 20, 500 },
+};
+
+bool focus_rate_ok(focus *f, participant *p, enum rate_kind kind, const char *re)
+{
+    if (token_bucket_take(&p->rates[kind], &focus_rates[kind], focus_now_ms(f)))
+        return true;
+    refusal_note(f->refused, REFUSED_RATE_LIMITED, "focus", "%s/%s sends %s too often", p->room->name, p->id, re);
+    focus_send_error(f, p->session, "rate-limited", "too many of these messages; wait a few seconds", re);
+    return false;
+}
+
+static size_t lobby_length(const room *r)
+{
+    size_t n = 0;
+    for (const lobby_entry *e = r->waiting; e; e = e->next)
+        n++;
+    return n;
+}
+
+/* The password check of a join to a locked room; false when refused (the
+ * error is sent, and the socket closed once its budget is spent). */
+static bool password_accepted(focus *f, focus_session *s, const room *r, const signal_msg *msg)
+{
+    int64_t now = focus_now_ms(f);
+    int64_t wait = password_budget_wait_ms(f->passwords, s->address, now);
+    if (wait > 0) {
+        refusal_note(f->refused, REFUSED_PASSWORD_ATTEMPTS, "focus", "%s must wait %lld ms before another password",
+                     s->address, (long long)wait);
+        focus_send_error(f, s, "too-many-attempts", "too many wrong passwords from this address; wait and try again",
+                         "join");
+        return false;
+    }
+    if (!msg->has_password) {
+        focus_send_error(f, s, "password-required", "this room is locked: a password is needed", "join");
+        return false;
+    }
+    if (password_equal(msg->password, r->password))
+        return true;
+    password_budget_failed(f->passwords, s->address, now);
+    refusal_note(f->refused, REFUSED_WRONG_PASSWORD, "focus", "wrong password for room %s from %s", r->name,
+                 s->address[0] ? s->address : "an unknown address");
+    if (++s->wrong_passwords >= PASSWORD_TRIES_PER_CONNECTION) {
+        refusal_note(f->refused, REFUSED_PASSWORD_ATTEMPTS, "focus", "closing a connection after %d wrong passwords",
+                     s->wrong_passwords);
+        focus_send_error(f, s, "too-many-attempts", "too many wrong passwords on this connection", "join");
+        focus_close(f, s, NULL);
+        return false;
+    }
+    focus_send_error(f, s, "wrong-password", "the password is not right", "join");
+    return false;
 }
 
 /* ---- rooms ---- */
@@ -277,16 +342,20 @@ void focus_enter_room(focus *f, focus_session *s, room *r, const char *id, const
 static void on_join(focus *f, focus_session *s, const signal_msg *msg)
 {
     room *r = find_room(f, msg->room);
-    if (r && r->locked && !msg->has_password) {
-        focus_send_error(f, s, "password-required", "this room is locked: a password is needed", "join");
+    if (r && r->locked && !password_accepted(f, s, r, msg))
         return;
-    }
-    if (r && r->locked && strcmp(msg->password, r->password) != 0) {
-        focus_send_error(f, s, "wrong-password", "the password is not right", "join");
-        return;
-    }
     if (r && focus_room_size(r) >= (size_t)f->room_capacity) {
         focus_send_error(f, s, "room-full", "this room is full", "join");
+        return;
+    }
+    if (r && r->lobby && lobby_length(r) >= FOCUS_LOBBY_CAPACITY) {
+        refusal_note(f->refused, REFUSED_LOBBY_FULL, "focus", "the lobby of %s is full", r->name);
+        focus_send_error(f, s, "lobby-full", "too many people are waiting to enter this room; try again later", "join");
+        return;
+    }
+    if (!r && focus_room_count(f) >= (size_t)f->max_rooms) {
+        refusal_note(f->refused, REFUSED_ROOMS, "focus", "%d rooms are open, the most allowed", f->max_rooms);
+        focus_send_error(f, s, "too-many-rooms", "the server holds as many rooms as it may; try again later", "join");
         return;
     }
     if (!r && !(r = room_new(f, msg->room))) {
@@ -315,7 +384,7 @@ static void on_join(focus *f, focus_session *s, const signal_msg *msg)
     *tail = e;
     s->waiting = e;
     focus_send(f, s, json_pack("{s:s}", "type", "lobby-waiting"));
-    moderation_send_lobby(f, r, NULL);
+    moderation_lobby_added(f, r, e);
 }
 
 /* A newcomer left the lobby on its own (socket closed). */
@@ -326,9 +395,9 @@ static void leave_lobby(focus *f, focus_session *s)
             if (*pe == s->waiting) {
                 lobby_entry *e = *pe;
                 *pe = e->next;
-                free(e);
                 s->waiting = NULL;
-                moderation_send_lobby(f, r, NULL);
+                moderation_lobby_removed(f, r, e->id);
+                free(e);
                 return;
             }
         }
@@ -344,7 +413,14 @@ focus *focus_new(const focus_callbacks *cb)
         f->cb = *cb;
         f->default_last_n = -1;
         f->room_capacity = FOCUS_ROOM_CAPACITY;
+        f->max_rooms = FOCUS_MAX_ROOMS;
+        f->refused = &f->own_refusals;
         f->simulcast = true;
+        f->passwords = password_budget_new();
+        if (!f->passwords) {
+            free(f);
+            return NULL;
+        }
     }
     return f;
 }
@@ -356,7 +432,43 @@ void focus_set_default_last_n(focus *f, int last_n)
 
 void focus_set_room_capacity(focus *f, int capacity)
 {
-    f->room_capacity = capacity > 1 ? capacity : 2;
+    f->room_capacity = capacity < 2 ? 2 : capacity > FOCUS_MAX_ROOM_CAPACITY ? FOCUS_MAX_ROOM_CAPACITY : capacity;
+}
+
+void focus_set_clock(focus *f, int64_t (*now_ms)(void))
+{
+    f->clock_ms = now_ms;
+}
+
+void focus_set_max_rooms(focus *f, int max_rooms)
+{
+    f->max_rooms = max_rooms > 0 ? max_rooms : 1;
+}
+
+void focus_set_refusals(focus *f, refusals *r)
+{
+    f->refused = r ? r : &f->own_refusals;
+}
+
+const refusals *focus_refusals(const focus *f)
+{
+    return f->refused;
+}
+
+void focus_set_session_address(focus *f, focus_session *s, const char *address)
+{
+    (void)f;
+    snprintf(s->address, sizeof s->address, "%s", address ? address : "");
+}
+
+bool focus_join_timeout(focus *f, focus_session *s)
+{
+    if (s->p || s->waiting || s->closing)
+        return false;
+    refusal_note(f->refused, REFUSED_JOIN_TIMEOUT, "focus", "closing a signalling connection that never joined%s%s",
+                 s->address[0] ? " from " : "", s->address);
+    focus_close(f, s, "join-timeout");
+    return true;
 }
 
 void focus_set_simulcast(focus *f, bool on)
@@ -380,6 +492,7 @@ void focus_free(focus *f)
     for (int i = 0; i < f->n_turn_uris; i++)
         free(f->turn_uris[i]);
     free(f->turn_secret);
+    password_budget_free(f->passwords);
     f->freeing = true;
     while (f->sessions)
         focus_disconnect(f, f->sessions);
@@ -432,26 +545,33 @@ static void on_participant_message(focus *f, focus_session *s, const signal_msg 
         negotiation_on_answer(f, s, msg);
         break;
     case SIGNAL_RENEGOTIATE:
+        if (!focus_rate_ok(f, p, RATE_RENEGOTIATE, "renegotiate"))
+            break;
         p->dirty = true;
         negotiation_offer_if_due(f, p);
         break;
     case SIGNAL_MEDIA_STATE:
-        on_media_state(f, p, msg);
+        if (focus_rate_ok(f, p, RATE_MEDIA_STATE, "media-state"))
+            on_media_state(f, p, msg);
         break;
     case SIGNAL_CHAT:
-        chat_handle(f, p, msg);
+        if (focus_rate_ok(f, p, RATE_CHAT, "chat"))
+            chat_handle(f, p, msg);
         break;
     case SIGNAL_HAND:
-        hands_handle(f, p, msg);
+        if (focus_rate_ok(f, p, RATE_HAND, "hand"))
+            hands_handle(f, p, msg);
         break;
     case SIGNAL_REACTION:
-        reaction_handle(f, p, msg, monotonic_ms());
+        reaction_handle(f, p, msg, focus_now_ms(f));
         break;
     case SIGNAL_LEAVE:
         focus_remove_participant(f, p, "left");
         focus_close(f, s, "left");
         break;
     case SIGNAL_RECEIVER_CONSTRAINTS:
+        if (!focus_rate_ok(f, p, RATE_CONSTRAINTS, "receiver-constraints"))
+            break;
         p->last_n = msg->has_last_n ? msg->last_n : f->default_last_n;
         p->n_selected = msg->n_selected;
         for (int i = 0; i < msg->n_selected; i++)

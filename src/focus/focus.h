@@ -8,6 +8,9 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "focus/refusals.h"
 
 typedef struct focus focus;
 typedef struct focus_session focus_session;
@@ -23,6 +26,8 @@ typedef struct focus_callbacks {
      * from inside this call. */
     void (*bridge_send)(void *user, json_t *request);
     void *user;
+    /* Optional: bytes queued for the connection and not yet written. */
+    size_t (*queued)(void *conn);
 } focus_callbacks;
 
 #define FOCUS_MAX_TURN_URIS 4
@@ -43,6 +48,17 @@ focus *focus_new(const focus_callbacks *cb);
 void focus_set_default_last_n(focus *f, int last_n);
 /* Participants one room holds (default FOCUS_ROOM_CAPACITY, 40). */
 void focus_set_room_capacity(focus *f, int capacity);
+/* Rooms open at once (default FOCUS_MAX_ROOMS, 1000); a join that would
+ * open one more is refused (too-many-rooms). */
+void focus_set_max_rooms(focus *f, int max_rooms);
+/* Counts refusals into r (shared with the transport) instead of the
+ * focus's own counters; r must outlive the focus. */
+void focus_set_refusals(focus *f, refusals *r);
+/* The counters refusals go to. */
+const refusals *focus_refusals(const focus *f);
+/* Replaces the monotonic clock (milliseconds) the focus's rate limits and
+ * budgets run on; for tests. NULL: CLOCK_MONOTONIC. */
+void focus_set_clock(focus *f, int64_t (*now_ms)(void));
 /* Whether offers ask browsers for three simulcast camera layers (default on). */
 void focus_set_simulcast(focus *f, bool on);
 /* Configures TURN (copied); without it `joined` carries no ICE servers. */
@@ -52,6 +68,13 @@ void focus_free(focus *f);
 
 /* A signalling connection opened; conn is the transport's handle. */
 focus_session *focus_connect(focus *f, void *conn);
+/* The peer's address key (IPv4, or an IPv6 /64): wrong passwords count
+ * against it across connections. Unset: only the per-connection budget. */
+void focus_set_session_address(focus *f, focus_session *s, const char *address);
+/* The join timeout of s ran out: when it is neither in a room nor in a
+ * lobby it is sent bye join-timeout and closed (counted); returns whether
+ * it was. */
+bool focus_join_timeout(focus *f, focus_session *s);
 /* One text message from the connection. */
 void focus_message(focus *f, focus_session *s, const char *text, size_t len);
 /* Answers a message the transport refused before decoding (too large,

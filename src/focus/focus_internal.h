@@ -8,15 +8,30 @@
 #include <stdint.h>
 
 #include "focus/focus.h"
+#include "focus/limits.h"
 #include "focus/offer.h"
+#include "focus/refusals.h"
 #include "focus/room_name.h"
 #include "focus/signal_msg.h"
 
 /* Each participant needs three m= sections in everyone else's offer. */
 #define FOCUS_ROOM_CAPACITY 40      /* default; --room-capacity changes it */
+/* The bridge forwards at most 64 endpoints to a receiver and an SDP holds at
+ * most 128 m= sections: no room may be larger. */
+#define FOCUS_MAX_ROOM_CAPACITY 64
 #define FOCUS_CHAT_HISTORY 200
 #define FOCUS_REACTION_BURST 5        /* reactions allowed per window */
 #define FOCUS_REACTION_WINDOW_MS 10000
+#define FOCUS_MAX_ROOMS 1000          /* default; --max-rooms changes it */
+#define FOCUS_LOBBY_CAPACITY 50       /* newcomers waiting in one room's lobby */
+/* Chat to a receiver with more than this queued is dropped for it, so that a
+ * flood cannot push it to the transport's cap and get it disconnected. */
+#define FOCUS_CHAT_RECEIVER_QUEUE_MAX (1024 * 1024)
+
+/* What a participant may repeat, each with its own bucket (limits.c). */
+enum rate_kind { RATE_CHAT, RATE_HAND, RATE_MEDIA_STATE, RATE_RENEGOTIATE, RATE_CONSTRAINTS, RATE_MODERATION,
+                 RATE_COUNT };
+extern const bucket_rate focus_rates[RATE_COUNT];
 
 typedef struct room room;
 typedef struct participant participant;
@@ -28,6 +43,7 @@ struct participant {
     bool on[SOURCE_COUNT];         /* mic, camera, screen switched on (media-state) */
     uint64_t hand_order;           /* 0: hand down; else position in the queue */
     int64_t reactions[FOCUS_REACTION_BURST];   /* times of the last reactions */
+    token_bucket rates[RATE_COUNT];
     room *room;
     participant *next;             /* in the room, oldest first */
     focus_session *session;
@@ -84,6 +100,8 @@ struct focus_session {
     void *conn;
     participant *p;
     lobby_entry *waiting;          /* in a lobby, not yet a participant */
+    char address[ADDRESS_KEY_MAX]; /* the peer's, for its password budget ("" unknown) */
+    int wrong_passwords;
     bool closing;
     focus_session *next;
 };
@@ -105,6 +123,11 @@ struct focus {
     int turn_ttl;
     int default_last_n;            /* for participants that say nothing (-1: all) */
     int room_capacity;
+    int max_rooms;
+    refusals *refused;             /* the process's, or own_refusals */
+    refusals own_refusals;
+    password_budget *passwords;
+    int64_t (*clock_ms)(void);     /* NULL: CLOCK_MONOTONIC */
     bool simulcast;                /* offers ask for three camera layers */
     bool freeing;                  /* focus_free: nothing is sent any more */
     room *rooms;
@@ -114,6 +137,11 @@ struct focus {
 };
 
 /* focus.c: sending and lookup */
+/* The focus's clock (monotonic milliseconds). */
+int64_t focus_now_ms(const focus *f);
+/* Takes a token of p's bucket for kind; when there is none, answers re
+ * with rate-limited, counts it and returns false. */
+bool focus_rate_ok(focus *f, participant *p, enum rate_kind kind, const char *re);
 void focus_send(focus *f, focus_session *s, json_t *msg);
 void focus_send_error(focus *f, focus_session *s, const char *code, const char *message, const char *re);
 /* Sends msg to every participant of r but except (may be NULL). Takes msg. */
@@ -149,8 +177,11 @@ void negotiation_withdraw(focus *f, participant *p);
 /* Makes sure a non-empty room has a moderator: the longest present. */
 void moderation_ensure_moderator(focus *f, room *r);
 void moderation_handle(focus *f, focus_session *s, const signal_msg *msg);
-/* Sends the lobby queue to r's moderators (or only to one, when to is set). */
+/* Sends the whole lobby queue to one moderator (who just became one). */
 void moderation_send_lobby(focus *f, room *r, participant *to);
+/* Tells r's moderators one newcomer started or stopped waiting. */
+void moderation_lobby_added(focus *f, room *r, const lobby_entry *e);
+void moderation_lobby_removed(focus *f, room *r, const char *id);
 /* Closes every lobby session of r with bye reason. */
 void moderation_close_lobby(focus *f, room *r, const char *reason);
 

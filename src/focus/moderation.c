@@ -47,11 +47,19 @@ void moderation_send_lobby(focus *f, room *r, participant *to)
     json_t *waiting = json_array();
     for (lobby_entry *e = r->waiting; e; e = e->next)
         json_array_append_new(waiting, json_pack("{s:s, s:s}", "id", e->id, "name", e->name));
-    json_t *msg = json_pack("{s:s, s:o}", "type", "lobby-changed", "waiting", waiting);
-    if (to)
-        focus_send(f, to->session, msg);
-    else
-        focus_to_moderators(f, r, msg);
+    focus_send(f, to->session, json_pack("{s:s, s:o}", "type", "lobby-changed", "waiting", waiting));
+}
+
+/* Changes go out as deltas: the whole queue to every moderator at each knock
+ * would cost the square of the lobby's length. */
+void moderation_lobby_added(focus *f, room *r, const lobby_entry *e)
+{
+    focus_to_moderators(f, r, json_pack("{s:s, s:s, s:s}", "type", "lobby-added", "id", e->id, "name", e->name));
+}
+
+void moderation_lobby_removed(focus *f, room *r, const char *id)
+{
+    focus_to_moderators(f, r, json_pack("{s:s, s:s}", "type", "lobby-removed", "id", id));
 }
 
 static lobby_entry *take_waiting(room *r, const char *id)
@@ -139,6 +147,8 @@ void moderation_handle(focus *f, focus_session *s, const signal_msg *msg)
         focus_send_error(f, s, "not-moderator", "only a moderator may do this", re);
         return;
     }
+    if (!focus_rate_ok(f, p, RATE_MODERATION, re))
+        return;
     participant *target = NULL;
     if (needs_target(msg->type) && !(target = focus_find_in_room(r, msg->id))) {
         focus_send_error(f, s, "unknown-participant", "nobody with this id is in the room", re);
@@ -185,9 +195,9 @@ void moderation_handle(focus *f, focus_session *s, const signal_msg *msg)
         while (!r->lobby && r->waiting) {
             lobby_entry *e = r->waiting;
             r->waiting = e->next;
+            moderation_lobby_removed(f, r, e->id);
             admit(f, r, e);
         }
-        moderation_send_lobby(f, r, NULL);
         break;
     case SIGNAL_LOBBY_ADMIT:
     case SIGNAL_LOBBY_REJECT: {
@@ -196,6 +206,7 @@ void moderation_handle(focus *f, focus_session *s, const signal_msg *msg)
             focus_send_error(f, s, "unknown-participant", "nobody with this id is waiting in the lobby", re);
             return;
         }
+        moderation_lobby_removed(f, r, e->id);
         if (msg->type == SIGNAL_LOBBY_ADMIT) {
             admit(f, r, e);
         } else {
@@ -203,7 +214,6 @@ void moderation_handle(focus *f, focus_session *s, const signal_msg *msg)
             focus_close(f, e->session, "rejected");
             free(e);
         }
-        moderation_send_lobby(f, r, NULL);
         break;
     }
     default:

@@ -142,15 +142,70 @@ void negotiation_on_allocated(focus *f, participant *p, json_t *msg)
         negotiation_send_constraints(f, p);
 }
 
+/* Whether a participant of r other than self sends under ssrc (media or
+ * RTX, declared or made up for a simulcast camera). */
+static bool ssrc_owned_by_other(const room *r, const participant *self, uint32_t ssrc)
+{
+    for (const participant *o = r->participants; o; o = o->next)
+        for (int k = 0; o != self && k < SOURCE_COUNT; k++)
+            if (o->own_ssrc[k] == ssrc || o->own_rtx[k] == ssrc)
+                return true;
+    return false;
+}
+
+static bool is_own_mid(const char *mid)
+{
+    for (int k = 0; k < SOURCE_COUNT; k++)
+        if (strcmp(mid, media_source_own_mid((media_source)k)) == 0)
+            return true;
+    return false;
+}
+
+/* Whether the answer's own sections declare ssrc (skipping section `skip`). */
+static bool answer_declares(const sdp_answer *a, uint32_t ssrc, size_t skip)
+{
+    for (size_t i = 0; i < a->n_media; i++) {
+        const sdp_answer_media *m = &a->media[i];
+        if (i == skip || !is_own_mid(m->mid))
+            continue;
+        if (m->rtx_ssrc == ssrc)
+            return true;
+        for (size_t j = 0; j < m->n_ssrcs; j++)
+            if (m->ssrcs[j] == ssrc)
+                return true;
+    }
+    return false;
+}
+
+/* An SSRC the answer's own sections declare that is not p's to use: one
+ * another participant of the room sends under, or one two of its sections
+ * both declare. 0 when there is none. A newcomer reads the others' SSRCs in
+ * its offer; declaring one would let it take over that stream's feedback
+ * and inject media into it. */
+static uint32_t ssrc_conflict(const participant *p, const sdp_answer *a)
+{
+    for (size_t i = 0; i < a->n_media; i++) {
+        const sdp_answer_media *m = &a->media[i];
+        if (!is_own_mid(m->mid))
+            continue;
+        for (size_t j = 0; j <= m->n_ssrcs; j++) {
+            uint32_t ssrc = j < m->n_ssrcs ? m->ssrcs[j] : m->rtx_ssrc;
+            if (ssrc && (ssrc_owned_by_other(p->room, p, ssrc) || answer_declares(a, ssrc, i)))
+                return ssrc;
+        }
+    }
+    return 0;
+}
+
 /* A made-up SSRC for the stream receivers get from a simulcast camera:
- * nonzero and, in practice, unique (a collision with a browser's random
- * SSRC is as unlikely as between two browsers). */
-static uint32_t made_up_ssrc(void)
+ * nonzero, used by nobody else in the room, declared nowhere in the answer
+ * and not `also_not` (the other one made up with it). */
+static uint32_t made_up_ssrc(const participant *p, const sdp_answer *a, uint32_t also_not)
 {
     uint32_t v;
     do
         v = random_u32();
-    while (v == 0);
+    while (v == 0 || v == also_not || ssrc_owned_by_other(p->room, p, v) || answer_declares(a, v, SIZE_MAX));
     return v;
 }
 
@@ -175,8 +230,13 @@ static uint32_t own_ssrc(participant *p, const sdp_answer *a, media_source sourc
             memcpy(p->camera_rids, m->rids, sizeof m->rids);
             p->n_camera_rids = m->n_rids;
             bool had = p->own_ssrc[source] && p->own_rtx[source];
-            *rtx = had ? p->own_rtx[source] : made_up_ssrc();
-            return had ? p->own_ssrc[source] : made_up_ssrc();
+            if (had) {
+                *rtx = p->own_rtx[source];
+                return p->own_ssrc[source];
+            }
+            uint32_t ssrc = made_up_ssrc(p, a, 0);
+            *rtx = made_up_ssrc(p, a, ssrc);
+            return ssrc;
         }
         if (m->n_ssrcs == 0)
             return 0;
@@ -235,6 +295,13 @@ void negotiation_on_answer(focus *f, focus_session *s, const signal_msg *msg)
         problem = "the answer must say a=setup:active";
     else if (!answer_matches_offer(p, a))
         problem = "the answer's m= sections do not match the offer's";
+    uint32_t taken = problem ? 0 : ssrc_conflict(p, a);
+    if (taken) {
+        snprintf(err, sizeof err, "SSRC %u is already in use in this room", (unsigned)taken);
+        problem = err;
+        refusal_note(f->refused, REFUSED_SSRC_IN_USE, "focus", "%s/%s answered with SSRC %u, already in use in the room",
+                     p->room->name, p->id, (unsigned)taken);
+    }
     if (problem) {
         focus_send_error(f, s, "bad-answer", problem, "answer");
         free(a);

@@ -4,13 +4,23 @@
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "core/log.h"
 #include "focus/room_name.h"
 #include "focus/signal_msg.h"
+#include "http/conn_limits.h"
 
 #define WS_MAX_QUEUED (4 * 1024 * 1024)   /* bytes queued for a client that does not read */
+/* Request limits: longer URIs get 414, a longer header 431; lws keeps at
+ * most HTTP_HEADER_DATA bytes of one request's headers. */
+#define HTTP_URI_MAX 2048
+#define HTTP_HEADER_VALUE_MAX 4096
+#define HTTP_HEADER_DATA 8192
+/* Descriptors kept free for the bridge and for served files: a connection
+ * that would take one of them is refused. */
+#define DESCRIPTORS_KEPT_FREE 128
 
 typedef struct out_msg {
     struct out_msg *next;
@@ -36,6 +46,13 @@ struct http_server {
     focus *focus;
     http_server_config cfg;
     int connections;
+    conn_limits *limits;
+    /* The address of the connection lws is adopting: FILTER_NETWORK_CONNECTION
+     * counted it, SERVER_NEW_CLIENT_INSTANTIATED (which follows at once for
+     * that connection) binds it to the wsi. */
+    char adopting[CONN_ADDRESS_MAX];
+    rlim_t descriptors;            /* the soft RLIMIT_NOFILE */
+    struct lws_token_limits token_limits;
 };
 
 static const char *mime_type(const char *path)
@@ -71,7 +88,23 @@ static int http_status(struct lws *wsi, unsigned status)
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
-static int serve_file(struct lws *wsi, http_server *s, const char *relative)
+/* Writes a response's headers and no body: content_length is what the body
+ * would be (HEAD) or 0; allow, when set, becomes the Allow header. */
+static int respond_headers_only(struct lws *wsi, unsigned status, const char *mime, size_t content_length,
+                                const char *allow)
+{
+    unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+    if (lws_add_http_common_headers(wsi, status, mime, content_length, &p, end) ||
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
+                                    (const unsigned char *)"nosniff", 7, &p, end) ||
+        (allow && lws_add_http_header_by_name(wsi, (const unsigned char *)"allow:", (const unsigned char *)allow,
+                                              (int)strlen(allow), &p, end)) ||
+        lws_finalize_write_http_header(wsi, start, &p, end))
+        return -1;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int serve_file(struct lws *wsi, http_server *s, const char *relative, bool head)
 {
     const char *mime = mime_type(relative);
     char path[1024];
@@ -79,6 +112,8 @@ static int serve_file(struct lws *wsi, http_server *s, const char *relative)
     int n = snprintf(path, sizeof path, "%s/%s", s->cfg.web_root, relative);
     if (!mime || n < 0 || (size_t)n >= sizeof path || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
         return http_status(wsi, HTTP_STATUS_NOT_FOUND);
+    if (head)
+        return respond_headers_only(wsi, HTTP_STATUS_OK, mime, (size_t)st.st_size, NULL);
     static const char headers[] = "Cache-Control: no-cache\x0d\x0a"
                                   "X-Content-Type-Options: nosniff\x0d\x0a";
     int rc = lws_serve_http_file(wsi, path, mime, headers, (int)strlen(headers));
@@ -93,12 +128,16 @@ typedef struct http_reply {
     size_t len;
 } http_reply;
 
-static int serve_metrics(struct lws *wsi, http_server *s, http_reply *reply)
+static int serve_metrics(struct lws *wsi, http_server *s, http_reply *reply, bool head)
 {
     char *text = s->cfg.metrics ? s->cfg.metrics(s->cfg.user) : NULL;
     if (!text)
         return http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE);
     size_t len = strlen(text);
+    if (head) {
+        free(text);
+        return respond_headers_only(wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8", len, NULL);
+    }
     reply->body = malloc(LWS_PRE + len);
     if (!reply->body) {
         free(text);
@@ -117,17 +156,134 @@ static int serve_metrics(struct lws *wsi, http_server *s, http_reply *reply)
     return 0;
 }
 
+/* lws stops storing a header at its token limit: one that reached it was
+ * (at least) that long. */
+static bool header_too_large(struct lws *wsi)
+{
+    for (int t = 0; t < WSI_TOKEN_COUNT; t++)
+        if (lws_hdr_total_length(wsi, (enum lws_token_indexes)t) >= HTTP_HEADER_VALUE_MAX)
+            return true;
+    return false;
+}
+
+static bool uri_too_long(struct lws *wsi)
+{
+    return lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > HTTP_URI_MAX ||
+           lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > HTTP_URI_MAX ||
+           lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS) > HTTP_URI_MAX;
+}
+
+/* Refuses a request whose method, URI or headers are not served; returns
+ * true when it answered. */
+static bool refuse_request(struct lws *wsi, http_server *s, int *rc)
+{
+    bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
+    bool head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
+    if (!get && !head) {
+        refusal_note(s->cfg.refused, REFUSED_HTTP_METHOD, "http", "a method other than GET and HEAD");
+        /* Whatever body follows is not read: the connection ends here. */
+        respond_headers_only(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL, 0, "GET, HEAD");
+        *rc = -1;
+        return true;
+    }
+    if (uri_too_long(wsi)) {
+        refusal_note(s->cfg.refused, REFUSED_URI_TOO_LONG, "http", "a URI of more than %d bytes", HTTP_URI_MAX);
+        respond_headers_only(wsi, 414, NULL, 0, NULL);
+        *rc = -1;
+        return true;
+    }
+    if (header_too_large(wsi)) {
+        refusal_note(s->cfg.refused, REFUSED_HEADERS_TOO_LARGE, "http", "a header of %d bytes or more",
+                     HTTP_HEADER_VALUE_MAX);
+        respond_headers_only(wsi, 431, NULL, 0, NULL);
+        *rc = -1;
+        return true;
+    }
+    return false;
+}
+
 static int handle_http(struct lws *wsi, http_server *s, const char *uri, http_reply *reply)
 {
+    int rc;
+    if (refuse_request(wsi, s, &rc))
+        return rc;
+    bool head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
     if (strcmp(uri, "/metrics") == 0)
-        return serve_metrics(wsi, s, reply);
+        return serve_metrics(wsi, s, reply, head);
     if (strncmp(uri, "/_/", 3) == 0)
-        return safe_relative_path(uri + 3) ? serve_file(wsi, s, uri + 3)
+        return safe_relative_path(uri + 3) ? serve_file(wsi, s, uri + 3, head)
                                            : http_status(wsi, HTTP_STATUS_NOT_FOUND);
     char room[ROOM_NAME_MAX + 1];
     if (strcmp(uri, "/") == 0 || (uri[0] == '/' && room_name_canonical(uri + 1, room)))
-        return serve_file(wsi, s, "index.html");
+        return serve_file(wsi, s, "index.html", head);
     return http_status(wsi, HTTP_STATUS_NOT_FOUND);
+}
+
+/* Counts an accepted connection against the budgets; nonzero refuses it
+ * (lws closes the socket before reading anything). */
+static int admit_connection(http_server *s, const struct lws_filter_network_conn_args *filt)
+{
+    char key[CONN_ADDRESS_MAX];
+    conn_address_key((const struct sockaddr *)&filt->cli_addr, key);
+    if (s->adopting[0]) {          /* the previous adoption failed before it was bound */
+        conn_limits_release(s->limits, s->adopting);
+        s->adopting[0] = '\0';
+    }
+    if ((rlim_t)filt->accept_fd + DESCRIPTORS_KEPT_FREE >= s->descriptors) {
+        refusal_note(s->cfg.refused, REFUSED_DESCRIPTORS, "http", "descriptor %d is too close to the limit of %llu",
+                     (int)filt->accept_fd, (unsigned long long)s->descriptors);
+        return 1;
+    }
+    switch (conn_limits_admit(s->limits, key)) {
+    case CONN_OVER_TOTAL:
+        refusal_note(s->cfg.refused, REFUSED_CONNECTIONS, "http", "%d connections are open, the most allowed",
+                     s->cfg.max_connections);
+        return 1;
+    case CONN_OVER_ADDRESS:
+        refusal_note(s->cfg.refused, REFUSED_CONNECTIONS_PER_ADDRESS, "http", "%s has %d connections open already",
+                     key, s->cfg.max_connections_per_address);
+        return 1;
+    case CONN_ADMITTED:
+        break;
+    }
+    snprintf(s->adopting, sizeof s->adopting, "%s", key);
+    return 0;
+}
+
+/* The wsi lws created for the admitted connection carries its address key. */
+static void bind_connection(http_server *s, struct lws *wsi)
+{
+    if (!s->adopting[0])
+        return;                    /* the listener, or a wsi of lws's own */
+    char *key = strdup(s->adopting);
+    if (key)
+        lws_set_opaque_user_data(wsi, key);
+    else
+        conn_limits_release(s->limits, s->adopting);
+    s->adopting[0] = '\0';
+}
+
+static void release_connection(http_server *s, struct lws *wsi)
+{
+    char *key = lws_get_opaque_user_data(wsi);
+    if (!key)
+        return;
+    conn_limits_release(s->limits, key);
+    lws_set_opaque_user_data(wsi, NULL);
+    free(key);
+}
+
+/* lws turns CONNECT into a raw socket (it would tunnel): answer 405 and
+ * close rather than hold it open. */
+static int refuse_tunnel(struct lws *wsi, http_server *s)
+{
+    static const char reply[] = "HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\n"
+                                "Content-Length: 0\r\nConnection: close\r\n\r\n";
+    unsigned char buf[LWS_PRE + sizeof reply];
+    memcpy(buf + LWS_PRE, reply, sizeof reply - 1);
+    refusal_note(s->cfg.refused, REFUSED_HTTP_METHOD, "http", "a CONNECT request");
+    lws_write(wsi, buf + LWS_PRE, sizeof reply - 1, LWS_WRITE_RAW);
+    return -1;
 }
 
 static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -135,6 +291,20 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
     struct lws_context *ctx = lws_get_context(wsi);
     http_server *s = ctx ? lws_context_user(ctx) : NULL;
     switch (reason) {
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        return s ? admit_connection(s, user) : 0;
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        if (s)
+            bind_connection(s, wsi);
+        return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (s)
+            release_connection(s, wsi);
+        return 0;
+    case LWS_CALLBACK_RAW_ADOPT:
+        return s ? refuse_tunnel(wsi, s) : -1;
+    case LWS_CALLBACK_RAW_RX:
+        return -1;
     case LWS_CALLBACK_HTTP:
         return handle_http(wsi, s, (const char *)in, user);
     case LWS_CALLBACK_HTTP_WRITEABLE: {
@@ -189,7 +359,8 @@ void http_ws_send(void *conn, const char *text, size_t len)
     if (c->close_requested)
         return;
     if (c->queued + len > WS_MAX_QUEUED) {
-        log_warn("http", "closing a signalling connection that does not read its messages");
+        refusal_note(c->server->cfg.refused, REFUSED_SEND_QUEUE, "http",
+                     "closing a signalling connection that does not read its messages");
         http_ws_close(c);
         return;
     }
@@ -206,6 +377,11 @@ void http_ws_send(void *conn, const char *text, size_t len)
     c->tail = m;
     c->queued += len;
     lws_callback_on_writable(c->wsi);
+}
+
+size_t http_ws_queued(void *conn)
+{
+    return ((ws_conn *)conn)->queued;
 }
 
 void http_ws_close(void *conn)
@@ -295,7 +471,14 @@ static int callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *
         c->session = focus_connect(s->focus, c);
         if (!c->session)
             return -1;
+        if (lws_get_opaque_user_data(wsi))
+            focus_set_session_address(s->focus, c->session, lws_get_opaque_user_data(wsi));
         s->connections++;
+        lws_set_timer_usecs(wsi, (lws_usec_t)s->cfg.join_timeout_s * LWS_US_PER_SEC);
+        return 0;
+    case LWS_CALLBACK_TIMER:
+        if (c->session)
+            focus_join_timeout(s->focus, c->session);
         return 0;
     case LWS_CALLBACK_RECEIVE:
         if (!c->session || c->close_requested)
@@ -327,6 +510,10 @@ static const struct lws_protocols protocols[] = {
     { NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
+/* lws logs what clients make happen (bad requests, and "accept: errno 24"
+ * thousands of times a second when descriptors run out): rate-limited. */
+static log_limit lws_log_limit;
+
 static void lws_log_to_ours(int level, const char *line)
 {
     char copy[512];
@@ -334,8 +521,15 @@ static void lws_log_to_ours(int level, const char *line)
     size_t n = strlen(copy);
     while (n > 0 && (copy[n - 1] == '\n' || copy[n - 1] == '\r'))
         copy[--n] = '\0';
-    log_msg(level == LLL_ERR ? LOG_ERROR : LOG_WARN, "lws", "%s", copy);
+    log_limited(&lws_log_limit, level == LLL_ERR ? LOG_ERROR : LOG_WARN, "lws", "%s", copy);
 }
+
+/* Idle signalling WebSockets are pinged after 30 s without traffic and
+ * closed 15 s later if nothing came back. */
+static const lws_retry_bo_t ws_idle_policy = {
+    .secs_since_valid_ping = 30,
+    .secs_since_valid_hangup = 45,
+};
 
 http_server *http_server_new(const http_server_config *cfg)
 {
@@ -343,6 +537,19 @@ http_server *http_server_new(const http_server_config *cfg)
     if (!s)
         return NULL;
     s->cfg = *cfg;
+    s->limits = conn_limits_new(cfg->max_connections, cfg->max_connections_per_address);
+    if (!s->limits) {
+        free(s);
+        return NULL;
+    }
+    struct rlimit rl;
+    s->descriptors = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
+    for (int t = 0; t < WSI_TOKEN_COUNT; t++)
+        s->token_limits.token_limit[t] = HTTP_HEADER_VALUE_MAX;
+    /* One more than allowed, so that a longer URI is recognised as such. */
+    s->token_limits.token_limit[WSI_TOKEN_GET_URI] = HTTP_URI_MAX + 1;
+    s->token_limits.token_limit[WSI_TOKEN_HEAD_URI] = HTTP_URI_MAX + 1;
+    s->token_limits.token_limit[WSI_TOKEN_HTTP_URI_ARGS] = HTTP_URI_MAX + 1;
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_to_ours);
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
@@ -352,6 +559,14 @@ http_server *http_server_new(const http_server_config *cfg)
     info.count_threads = 1;
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
     info.vhost_name = "stoa";
+    info.token_limits = &s->token_limits;
+    info.max_http_header_data = HTTP_HEADER_DATA;
+    /* A connection that sends nothing useful is not held: 10 s for a
+     * request's headers and other round trips, 5 s idle between requests. */
+    info.timeout_secs = 10;
+    info.timeout_secs_ah_idle = 10;
+    info.keepalive_timeout = 5;
+    info.retry_and_idle_policy = &ws_idle_policy;
     if (cfg->tls_cert) {
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.ssl_cert_filepath = cfg->tls_cert;
@@ -363,6 +578,7 @@ http_server *http_server_new(const http_server_config *cfg)
     s->ctx = lws_create_context(&info);
     if (!s->ctx) {
         log_error("http", "cannot listen on port %d", cfg->port);
+        conn_limits_free(s->limits);
         free(s);
         return NULL;
     }
@@ -384,5 +600,6 @@ void http_server_free(http_server *s)
     if (!s)
         return;
     lws_context_destroy(s->ctx);
+    conn_limits_free(s->limits);
     free(s);
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "focus/focus.h"
+#include "focus/refusals.h"
 
 typedef struct http_server http_server;
 
@@ -22,7 +23,17 @@ typedef struct http_server_config {
      * (the server frees it); NULL: 503. */
     char *(*metrics)(void *user);
     void *user;
+    int max_connections;           /* HTTP and WebSocket at once */
+    int max_connections_per_address;
+    int join_timeout_s;            /* a WebSocket that has not joined by then is closed */
+    refusals *refused;             /* where refusals are counted (required) */
 } http_server_config;
+
+/* Raises the soft RLIMIT_NOFILE to what max_connections needs (up to the
+ * hard limit) and returns how many connections the descriptors allow: the
+ * configured number, or fewer (warned) when the hard limit is lower. Call
+ * before http_server_new. */
+int http_reserve_descriptors(int max_connections);
 
 /* Listens on the port. Returns NULL on failure (logged). */
 http_server *http_server_new(const http_server_config *cfg);
@@ -33,6 +44,8 @@ int http_server_service(http_server *s);
 /* Thread-safe (and safe from a signal handler): makes the loop return and
  * call on_wake. */
 void http_server_wake(http_server *s);
+/* Bytes queued for a signalling connection and not yet written. */
+size_t http_ws_queued(void *conn);
 /* Number of open signalling connections. */
 int http_server_connections(const http_server *s);
 /* Closes every connection (the focus hears of each) and frees the server. */

@@ -1,5 +1,5 @@
 /* SDP offers as Stoa writes them (see sdp.h and docs/protocol.md, "The
- * offers Stoa makes"): always the offerer, BUNDLE, ICE-lite, DTLS passive. */
+ * offers Stoa makes"): always the offerer, BUNDLE, ICE-lite, DTLS server (setup actpass, answered active). */
 #include "webrtc/sdp.h"
 
 #include <arpa/inet.h>
@@ -171,7 +171,10 @@ static void write_media(outbuf *b, const sdp_offer *o, const sdp_offer_media *m)
     put(b, "a=ice-ufrag:%s\r\n", o->ice_ufrag);
     put(b, "a=ice-pwd:%s\r\n", o->ice_pwd);
     put(b, "a=fingerprint:%s\r\n", o->fingerprint);
-    put(b, "a=setup:passive\r\n");
+    /* RFC 5763 section 5 and JSEP: an offer says actpass; the answer must
+     * then say active (the focus refuses anything else), so the bridge is
+     * always the DTLS server. */
+    put(b, "a=setup:actpass\r\n");
     for (size_t i = 0; i < o->n_candidates; i++) {
         const sdp_candidate *c = &o->candidates[i];
         put(b, "a=candidate:%s 1 %s %" PRIu32 " %s %u typ host%s\r\n", c->foundation,

@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <arpa/inet.h>
 #include <string.h>
 
 #include <srtp2/srtp.h>
@@ -78,7 +79,10 @@ static int create_session(srtp_t *out, const stoa_srtp_keys *keys, const uint8_t
     policy.ssrc.value = 0;
     policy.key = material;
     policy.window_size = REPLAY_WINDOW;
-    policy.allow_repeat_tx = type == ssrc_any_outbound ? 1 : 0;
+    /* Never: a repeated index under one SSRC with another payload reuses
+     * the AES-GCM nonce (or the CTR key stream) towards the receiver. The
+     * bridge retransmits on RTX streams, each packet a new index. */
+    policy.allow_repeat_tx = 0;
     policy.next = NULL;
 
     srtp_err_status_t st = srtp_create(out, &policy);
@@ -193,4 +197,10 @@ int stoa_srtp_unprotect_rtcp(stoa_srtp *s, uint8_t *buf, size_t *len)
         return -1;
     *len = (size_t)n;
     return 0;
+}
+
+void stoa_srtp_forget_inbound(stoa_srtp *s, uint32_t ssrc)
+{
+    if (s && s->in)
+        (void)srtp_remove_stream((srtp_t)s->in, htonl(ssrc));   /* libsrtp keys streams in network order */
 }

@@ -32,8 +32,7 @@ typedef struct stoa_srtp {
  * before threads start. Returns 0 or -1. */
 int stoa_srtp_global_init(void);
 /* Creates both contexts from keys (replay window 1024; the outbound context
- * allows repeated sequence numbers, since forwarded retransmissions repeat
- * them). Returns 0, or -1 (nothing to free then). */
+ * refuses to protect an index twice). Returns 0, or -1 (nothing to free then). */
 int stoa_srtp_init(stoa_srtp *s, const stoa_srtp_keys *keys);
 void stoa_srtp_free(stoa_srtp *s);
 /* In place. *len is updated. protect needs cap >= *len + STOA_SRTP_MAX_TRAILER.
@@ -42,5 +41,9 @@ int stoa_srtp_protect_rtp(stoa_srtp *s, uint8_t *buf, size_t *len, size_t cap);
 int stoa_srtp_unprotect_rtp(stoa_srtp *s, uint8_t *buf, size_t *len);
 int stoa_srtp_protect_rtcp(stoa_srtp *s, uint8_t *buf, size_t *len, size_t cap);
 int stoa_srtp_unprotect_rtcp(stoa_srtp *s, uint8_t *buf, size_t *len);
+/* Forgets the inbound state libsrtp made for ssrc at its first
+ * authenticated packet (each new SSRC costs memory): for SSRCs that turned
+ * out to be of no use. Harmless when there is none. */
+void stoa_srtp_forget_inbound(stoa_srtp *s, uint32_t ssrc);
 
 #endif

@@ -270,6 +270,21 @@ static int next_symbol(chunk_walk *w)
     return sym == SYM_RESERVED ? -1 : sym;
 }
 
+/* Like next_symbol, but a run-length chunk yields up to max statuses at
+ * once (their number in *n): a count of 65535 costs one step per chunk,
+ * not per status. */
+static int next_symbols(chunk_walk *w, size_t max, size_t *n)
+{
+    int sym = next_symbol(w);
+    *n = 1;
+    if (sym < 0 || (w->chunk & 0x8000))
+        return sym;
+    size_t more = w->left < max - 1 ? w->left : max - 1;
+    w->left -= more;
+    *n += more;
+    return sym;
+}
+
 int twcc_parse(const rtcp_packet *p, twcc_feedback *fb, twcc_entry *entries, size_t cap)
 {
     rtcp_fb f;
@@ -283,12 +298,12 @@ int twcc_parse(const rtcp_packet *p, twcc_feedback *fb, twcc_entry *entries, siz
     /* First pass: where the chunks end and how many delta bytes follow. */
     chunk_walk w = { .fci = fci, .len = f.fci_len, .pos = FCI_HDR_LEN };
     size_t dbytes = 0, received = 0;
-    for (size_t i = 0; i < count; i++) {
-        int sym = next_symbol(&w);
+    for (size_t i = 0, n; i < count; i += n) {
+        int sym = next_symbols(&w, count - i, &n);
         if (sym < 0)
             return -1;
-        dbytes += (size_t)sym;
-        received += sym != SYM_LOST;
+        dbytes += (size_t)sym * n;
+        received += sym != SYM_LOST ? n : 0;
     }
     /* Symbols of the last chunk beyond the count are ignored; the deltas
      * follow the chunks, then at most 3 bytes of zero padding. */

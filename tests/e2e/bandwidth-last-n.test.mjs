@@ -85,23 +85,31 @@ describe('bandwidth sets a Last-N of its own', { timeout: 240000, skip: netnsSki
     }, { timeoutMs: 40000, intervalMs: 500, what: `the bridge to hold back some of ${SENDERS} cameras under ${CAP_KBIT} kbit/s` });
     await sleep(3000);
     const a = await view(receiver.page, ids);
-    // The estimate wavers around the cap: a camera may come back for a
-    // while and be held back again. Only one held back at every look during
-    // the window must not decode in it.
+    // The estimate wavers around the cap (and on a busy machine the senders'
+    // own rates waver with their CPU): a camera may come back for a while
+    // and be held back again. So the test asserts on what the bridge
+    // decided at each look: the looks that hold cameras back must mark
+    // exactly those tiles; a camera held back at every look must not
+    // decode; and some look in the window must hold one back.
     const heldThroughout = new Set(ids);
-    for (let t = 0; t < 12; t++) {
+    const holding = [];
+    for (let t = 0; t < 16; t++) {
       await sleep(250);
       const v = await view(receiver.page, ids);
       for (const id of v.forwarded ?? ids) heldThroughout.delete(id);
+      if (v.forwarded && v.forwarded.length >= 1 && v.forwarded.length < SENDERS) holding.push(v);
     }
     const b = await view(receiver.page, ids);
     for (const id of b.forwarded ?? ids) heldThroughout.delete(id);
-    console.log(`# under the cap: forwarded ${JSON.stringify(b.forwarded)}, marked not forwarded ${JSON.stringify(b.unmarked)}, ` +
+    console.log(`# under the cap: ${holding.length}/16 looks held cameras back; last forwarded ${JSON.stringify(b.forwarded)}, ` +
       `decoding ${JSON.stringify(decoding(a, b))}, held back all along ${JSON.stringify([...heldThroughout])}`);
-    assert.ok(b.forwarded && b.forwarded.length >= 1 && b.forwarded.length < SENDERS,
-      `some but not all cameras forwarded (${JSON.stringify(b.forwarded)})`);
-    const notForwarded = ids.filter((id) => !b.forwarded.includes(id));
-    assert.deepEqual([...b.unmarked].sort(), [...notForwarded].sort(), 'the tiles of the held-back cameras are marked');
+    assert.ok(holding.length >= 1, 'the bridge held back some but not all cameras during the window');
+    // The app marks the tiles in the same turn as it takes a forwarded
+    // message, so each look is consistent.
+    for (const v of holding) {
+      const notForwarded = ids.filter((id) => !v.forwarded.includes(id));
+      assert.deepEqual([...v.unmarked].sort(), [...notForwarded].sort(), 'the tiles of the held-back cameras are marked');
+    }
     for (const id of heldThroughout)
       assert.ok(!decoding(a, b).includes(id), `a camera held back all along (${id}) is not decoded`);
     assert.ok(decoding(a, b).length >= 1, 'at least one camera still decodes');

@@ -120,6 +120,7 @@ typedef struct fake_conn {
     json_t *inbox;          /* every message sent to this connection, parsed */
     size_t seen;            /* how many the test has looked at */
     int closes;             /* close requests */
+    size_t queued;          /* what the fake transport says is queued */
     focus_session *s;
     char id[32];            /* participant id from "joined" (or the lobby) */
     answer_spec spec;       /* how settle() answers this browser's offers */
@@ -149,6 +150,11 @@ static void fake_close(void *conn)
     ((fake_conn *)conn)->closes++;
 }
 
+static size_t fake_queued(void *conn)
+{
+    return ((fake_conn *)conn)->queued;
+}
+
 static void fake_bridge_send(void *user, json_t *request)
 {
     CHECK(user == (void *)&g_requests);
@@ -156,11 +162,26 @@ static void fake_bridge_send(void *user, json_t *request)
     json_array_append_new(g_requests, request);
 }
 
+/* The focus's clock: tests move it on with tick(). */
+static int64_t g_now_ms = 1000000;
+static int64_t fake_clock(void)
+{
+    return g_now_ms;
+}
+
+static void tick(int64_t ms)
+{
+    g_now_ms += ms;
+}
+
 static focus *new_focus(void)
 {
-    focus_callbacks cb = { fake_send, fake_close, fake_bridge_send, &g_requests };
+    focus_callbacks cb = { fake_send, fake_close, fake_bridge_send, &g_requests, fake_queued };
     focus *f = focus_new(&cb);
     CHECK(f != NULL);
+    focus_set_clock(f, fake_clock);
+    tick(3600 * 1000);          /* every budget of an earlier test is spent or forgotten */
+    g_requests_seen = json_array_size(g_requests);   /* what an earlier focus asked at its end */
     return f;
 }
 
@@ -558,7 +579,7 @@ typedef struct parsed_offer {
     char bundle[1024];      /* the mids after a=group:BUNDLE, space separated */
     bool has_bundle;
     bool ice_lite;
-    bool setup_passive_everywhere;
+    bool setup_actpass_everywhere;
     bool end_of_candidates;
 } parsed_offer;
 
@@ -620,7 +641,7 @@ static void parse_offer(const char *sdp, parsed_offer *o)
                 copy_field(cur->msid_track, sizeof cur->msid_track, sp + 1, n - (size_t)(sp + 1 - p));
         } else if (starts(p, n, "a=ssrc:")) {
             cur->ssrc = (uint32_t)strtoul(p + 7, NULL, 10);
-        } else if (starts(p, n, "a=setup:passive")) {
+        } else if (starts(p, n, "a=setup:actpass")) {
             setups++;
         } else if (starts(p, n, "a=end-of-candidates")) {
             o->end_of_candidates = true;
@@ -630,7 +651,7 @@ static void parse_offer(const char *sdp, parsed_offer *o)
         }
         p = next;
     }
-    o->setup_passive_everywhere = enabled > 0 && setups == enabled;
+    o->setup_actpass_everywhere = enabled > 0 && setups == enabled;
 }
 
 static const offer_section *section(const parsed_offer *o, const char *mid)
@@ -967,6 +988,26 @@ static void expect_room_updated_(fake_conn *c, bool locked, bool lobby, int line
                     line);
 }
 
+/* lobby-added naming one newcomer (the id the lobby gave it). */
+#define EXPECT_LOBBY_ADDED(c, w, name) expect_lobby_delta_((c), "lobby-added", (w), (name), __LINE__)
+/* lobby-removed naming one newcomer. */
+#define EXPECT_LOBBY_REMOVED(c, w) expect_lobby_delta_((c), "lobby-removed", (w), NULL, __LINE__)
+static void expect_lobby_delta_(fake_conn *c, const char *type, const fake_conn *w, const char *name, int line)
+{
+    json_t *m = expect_(c, type, line);
+    if (!m)
+        return;
+    bool ok = str(m, "id") && strcmp(str(m, "id"), w->id) == 0 && json_object_size(m) == (name ? 3u : 2u) &&
+              (!name || (str(m, "name") && strcmp(str(m, "name"), name) == 0));
+    if (!ok) {
+        char *d = json_dumps(m, JSON_COMPACT);
+        fail_at(line, "%s: %.300s, expected %s of %s (%s)", c->label, d ? d : "?", type, w->id, name ? name : "-");
+        free(d);
+    } else {
+        check_passed++;
+    }
+}
+
 /* lobby-changed listing these waiting ids (a JSON array of {id, name}, taken). */
 #define EXPECT_LOBBY(c, waiting) expect_lobby_((c), (waiting), __LINE__)
 static void expect_lobby_(fake_conn *c, json_t *waiting, int line)
@@ -1290,7 +1331,7 @@ static void test_one_room(void)
     parsed_offer *po = malloc(sizeof *po);
     parse_offer(sdp, po);
     CHECK(strstr(sdp, "a=ice-lite\r\n") != NULL);
-    CHECK(strstr(sdp, "a=setup:passive\r\n") != NULL);
+    CHECK(strstr(sdp, "a=setup:actpass\r\n") != NULL);
     CHECK(strstr(sdp, "a=candidate:1 1 udp 2130706431 127.0.0.1 10001 typ host\r\n") != NULL);
     CHECK(strstr(sdp, "a=end-of-candidates") != NULL);
     char line[300];
@@ -1300,7 +1341,7 @@ static void test_one_room(void)
     CHECK(strstr(sdp, line) != NULL);
     snprintf(line, sizeof line, "a=fingerprint:%s\r\n", t1.fingerprint);
     CHECK(strstr(sdp, line) != NULL);
-    CHECK(po->ice_lite && po->setup_passive_everywhere);
+    CHECK(po->ice_lite && po->setup_actpass_everywhere);
     /* Three own sections: mic, camera, screen, all received by the bridge. */
     CHECK_EQ_INT(po->n, 3);
     CHECK_EQ_STR(po->s[0].mid, "0");
@@ -2172,7 +2213,7 @@ static void test_shutdown(void)
     SKIP_EMPTY_LOBBY(a);
     send_join(f, e, "lab", "E");
     EXPECT(e, "lobby-waiting");
-    EXPECT(a, "lobby-changed");
+    EXPECT(a, "lobby-added");
     EXPECT_NOTHING(a);
     EXPECT_NOTHING(c);
     EXPECT_NO_REQ();
@@ -2781,11 +2822,10 @@ static void lobby_join(focus *f, fake_conn *w, const char *room, const char *nam
     EXPECT(w, "lobby-waiting");
     EXPECT_NOTHING(w);
     json_t *m = unread(mod) > 0 ? json_array_get(mod->inbox, json_array_size(mod->inbox) - 1) : NULL;
-    json_t *waiting = json_object_get(m, "waiting");
-    json_t *lastw = json_array_get(waiting, json_array_size(waiting) - 1);
-    snprintf(w->id, sizeof w->id, "%s", str(lastw, "id") ? str(lastw, "id") : "none");
+    CHECK_EQ_STR(str(m, "type"), "lobby-added");
+    snprintf(w->id, sizeof w->id, "%s", str(m, "id") ? str(m, "id") : "none");
     CHECK(is_hex_id(w->id));
-    CHECK_EQ_STR(str(lastw, "name"), name);
+    CHECK_EQ_STR(str(m, "name"), name);
 }
 
 static void test_lobby(void)
@@ -2815,7 +2855,7 @@ static void test_lobby(void)
     /* Newcomers wait: no allocation, no participant-joined; only the
      * moderator sees the queue, oldest first. */
     lobby_join(f, w[1], "hall", "Wes", a);
-    EXPECT_LOBBY(a, waiting_list(1, w[1], "Wes"));
+    EXPECT_LOBBY_ADDED(a, w[1], "Wes");
     EXPECT_NOTHING(a);
     EXPECT_NOTHING(b);
     EXPECT_NO_REQ();
@@ -2830,7 +2870,7 @@ static void test_lobby(void)
     EXPECT_ALIVE(f, w[1]);
     CHECK_EQ_INT(focus_room_count(f), 1);
     lobby_join(f, w[2], "hall", "Wil", a);
-    EXPECT_LOBBY(a, waiting_list(2, w[1], "Wes", w[2], "Wil"));
+    EXPECT_LOBBY_ADDED(a, w[2], "Wil");
     EXPECT_NOTHING(b);
     /* Waiters are not in the room. */
     sendf(f, a, "{\"type\":\"kick\",\"id\":\"%s\"}", w[2]->id);
@@ -2851,9 +2891,9 @@ static void test_lobby(void)
     CHECK_EQ_STR(w[1]->id, lobby_id);
     EXPECT_REQ("allocate", "hall", w[1]->id);
     EXPECT_NO_REQ();
+    EXPECT_LOBBY_REMOVED(a, w[1]);
     json_t *pj = EXPECT(a, "participant-joined");
     CHECK_PARTICIPANT(json_object_get(pj, "participant"), w[1]->id, "Wes", "participant", true, true);
-    EXPECT_LOBBY(a, waiting_list(1, w[2], "Wil"));
     EXPECT(b, "participant-joined");
     EXPECT_NOTHING(a);
     EXPECT_NOTHING(b);
@@ -2863,7 +2903,7 @@ static void test_lobby(void)
     /* Rejected: bye rejected, the connection closes. */
     sendf(f, a, "{\"type\":\"lobby-reject\",\"id\":\"%s\"}", w[2]->id);
     EXPECT_BYE(w[2], "rejected");
-    EXPECT_LOBBY(a, json_array());
+    EXPECT_LOBBY_REMOVED(a, w[2]);
     EXPECT_NOTHING(a);
     EXPECT_NOTHING(b);
     EXPECT_NOTHING(w[1]);
@@ -2875,11 +2915,11 @@ static void test_lobby(void)
 
     /* A waiter whose socket closes leaves the queue. */
     lobby_join(f, w[3], "hall", "Xia", a);
-    EXPECT_LOBBY(a, waiting_list(1, w[3], "Xia"));
+    EXPECT_LOBBY_ADDED(a, w[3], "Xia");
     lobby_join(f, w[4], "hall", "Yan", a);
-    EXPECT_LOBBY(a, waiting_list(2, w[3], "Xia", w[4], "Yan"));
+    EXPECT_LOBBY_ADDED(a, w[4], "Yan");
     conn_gone(f, w[3]);
-    EXPECT_LOBBY(a, waiting_list(1, w[4], "Yan"));
+    EXPECT_LOBBY_REMOVED(a, w[3]);
     EXPECT_NOTHING(a);
     EXPECT_NOTHING(b);
     EXPECT_NOTHING(w[1]);
@@ -2892,8 +2932,8 @@ static void test_lobby(void)
     EXPECT_UPDATED(w[1], b->id, "Ben", "moderator", true, true, false);
     EXPECT_LOBBY(b, waiting_list(1, w[4], "Yan"));
     lobby_join(f, w[5], "hall", "Zed", a);
-    EXPECT_LOBBY(a, waiting_list(2, w[4], "Yan", w[5], "Zed"));
-    EXPECT_LOBBY(b, waiting_list(2, w[4], "Yan", w[5], "Zed"));
+    EXPECT_LOBBY_ADDED(a, w[5], "Zed");
+    EXPECT_LOBBY_ADDED(b, w[5], "Zed");
     EXPECT_NOTHING(w[1]);
 
     /* Turning the lobby off admits everyone waiting, oldest first. */
@@ -2910,15 +2950,18 @@ static void test_lobby(void)
     EXPECT_NO_REQ();
     fake_conn *in[] = { a, b, w[1] };
     for (size_t i = 0; i < 3; i++) {
+        bool moderator = in[i] != w[1];
         EXPECT_ROOM_UPDATED(in[i], false, false);
+        if (moderator)
+            EXPECT_LOBBY_REMOVED(in[i], w[4]);
         pj = EXPECT(in[i], "participant-joined");
         CHECK_EQ_STR(str(json_object_get(pj, "participant"), "id"), w[4]->id);
+        if (moderator)
+            EXPECT_LOBBY_REMOVED(in[i], w[5]);
         pj = EXPECT(in[i], "participant-joined");
         CHECK_EQ_STR(str(json_object_get(pj, "participant"), "id"), w[5]->id);
     }
     EXPECT(w[4], "participant-joined");
-    EXPECT_LOBBY(a, json_array());
-    EXPECT_LOBBY(b, json_array());
     EXPECT_NOTHING_ALL(in, 3);
     EXPECT_NOTHING(w[4]);
     EXPECT_NOTHING(w[5]);
@@ -2934,8 +2977,8 @@ static void test_lobby(void)
     drain(a);
     drain(b);
     lobby_join(f, w[6], "hall", "Ole", a);
-    EXPECT_LOBBY(a, waiting_list(1, w[6], "Ole"));
-    EXPECT_LOBBY(b, waiting_list(1, w[6], "Ole"));
+    EXPECT_LOBBY_ADDED(a, w[6], "Ole");
+    EXPECT_LOBBY_ADDED(b, w[6], "Ole");
     conn_gone(f, a);
     conn_gone(f, b);
     EXPECT_LEFT(w[1], a->id, "disconnected");
@@ -3086,6 +3129,7 @@ static void test_chat(void)
         char text[16];
         snprintf(text, sizeof text, "m%d", i);
         send_chat(f, i % 2 ? a : d, text, NULL);
+        tick(1000);             /* within the chat rate */
     }
     drain_all(all, 4);
     j = join_plain(f, e, "chat", "Eve");
@@ -3969,6 +4013,295 @@ static void test_last_n(void)
     free_all(f, room2, 3);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* Budgets (docs/security.md, "Signalling and HTTP limits")            */
+/* ------------------------------------------------------------------ */
+
+static uint64_t refused(const focus *f, enum refusal reason)
+{
+    return focus_refusals(f)->count[reason];
+}
+
+/* Answers offer with a, expecting bad-answer naming ssrc. */
+static void expect_ssrc_refused_(focus *f, fake_conn *c, const json_t *offer, const answer_spec *a, uint32_t ssrc,
+                                 int line)
+{
+    char *sdp = build_answer(str(offer, "sdp"), a);
+    send_answer(f, c, sdp, version_of(offer));
+    free(sdp);
+    json_t *err = expect_(c, "error", line);
+    char want[64];
+    snprintf(want, sizeof want, "SSRC %u is already in use in this room", (unsigned)ssrc);
+    if (!err || strcmp(str(err, "code"), "bad-answer") != 0 || !str(err, "message") ||
+        !strstr(str(err, "message"), want))
+        fail_at(line, "%s: expected bad-answer \"%s\"", c->label, want);
+    else
+        check_passed++;
+    expect_no_req_(line);
+}
+#define EXPECT_SSRC_REFUSED(f, c, offer, a, ssrc) expect_ssrc_refused_((f), (c), (offer), (a), (ssrc), __LINE__)
+
+/* Hole 4: a newcomer reads the others' SSRCs in its offer; an answer that
+ * declares one of them (or one SSRC twice) is refused, never configured. */
+static void test_ssrc_unique(void)
+{
+    focus *f = new_focus();
+    fake_conn *a = conn_open(f, "ua"), *b = conn_open(f, "ub");
+    fake_conn *all[] = { a, b };
+    a->spec = spec3("uaaa", 70, 5001u, 5002u, 5003u);
+    join_media(f, a, "uniq", "Ann", 70, all, 1);
+    drain(a);
+    json_t *offer = join_allocated(f, b, "uniq", "Bob", 71);
+    uint64_t before = refused(f, REFUSED_SSRC_IN_USE);
+    answer_spec stolen_mic = spec("ubbb", 71, 5001u, 6002u);
+    EXPECT_SSRC_REFUSED(f, b, offer, &stolen_mic, 5001u);
+    answer_spec stolen_screen = spec("ubbb", 71, 6001u, 5003u);
+    EXPECT_SSRC_REFUSED(f, b, offer, &stolen_screen, 5003u);
+    answer_spec twice = spec("ubbb", 71, 6001u, 6001u);
+    EXPECT_SSRC_REFUSED(f, b, offer, &twice, 6001u);
+    CHECK_EQ_INT(refused(f, REFUSED_SSRC_IN_USE), before + 3);
+    /* Ann heard of none of it. */
+    EXPECT(a, "participant-joined");
+    EXPECT_NOTHING(a);
+    /* The offer still waits for an answer: one with Bob's own SSRCs is taken. */
+    answer_spec own = spec("ubbb", 71, 6001u, 6002u);
+    answer_offer(f, b, "uniq", offer, &own);
+    free_all(f, all, 2);
+}
+
+/* --max-rooms and the lobby's length. */
+static void test_rooms_and_lobby_caps(void)
+{
+    focus *f = new_focus();
+    focus_set_max_rooms(f, 2);
+    fake_conn *c[3 + 52];
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        char label[16];
+        snprintf(label, sizeof label, "rc%zu", i);
+        c[i] = conn_open(f, label);
+    }
+    join_plain(f, c[0], "one", "A");
+    join_plain(f, c[1], "two", "B");
+    send_join(f, c[2], "three", "C");
+    EXPECT_ERROR(c[2], "too-many-rooms", "join");
+    EXPECT_ALIVE(f, c[2]);
+    CHECK_EQ_INT(refused(f, REFUSED_ROOMS), 1);
+    CHECK_EQ_INT(focus_room_count(f), 2);
+    /* Joining a room that exists is not limited; a closed room frees its place. */
+    join_plain(f, c[2], "two", "C");
+    conn_gone(f, c[0]);
+    skip_requests();
+    fake_conn *late = conn_open(f, "rclate");
+    join_plain(f, late, "three", "D");
+    CHECK_EQ_INT(focus_room_count(f), 2);
+
+    /* At most FOCUS_LOBBY_CAPACITY (50) wait in one lobby. */
+    send_text(f, c[1], "{\"type\":\"lobby\",\"enabled\":true}");
+    drain(c[1]);
+    for (size_t i = 3; i < 3 + 50; i++) {
+        send_join(f, c[i], "two", "W");
+        EXPECT(c[i], "lobby-waiting");
+    }
+    send_join(f, c[53], "two", "W");
+    EXPECT_ERROR(c[53], "lobby-full", "join");
+    EXPECT_ALIVE(f, c[53]);
+    CHECK_EQ_INT(refused(f, REFUSED_LOBBY_FULL), 1);
+    /* Each knock reached the moderator as one delta, not the whole list. */
+    CHECK_EQ_INT(inbox_count(c[1], "lobby-added"), 50);
+    CHECK_EQ_INT(inbox_count(c[1], "lobby-changed"), 0);
+    /* One leaving makes room for the next. */
+    conn_gone(f, c[3]);
+    send_join(f, c[53], "two", "W");
+    EXPECT(c[53], "lobby-waiting");
+    free_all(f, c, sizeof c / sizeof c[0]);
+    conn_free(late);
+}
+
+/* Passwords: compared whole, 5 wrong ones per connection, and an address's
+ * budget that survives reconnecting. */
+static void test_password_budget(void)
+{
+    focus *f = new_focus();
+    fake_conn *m = conn_open(f, "pm");
+    join_plain(f, m, "safe", "Mod");
+    send_text(f, m, "{\"type\":\"lock\",\"password\":\"s3cret\"}");
+    drain(m);
+    fake_conn *c[8];
+    for (size_t i = 0; i < 8; i++) {
+        char label[16];
+        snprintf(label, sizeof label, "pw%zu", i);
+        c[i] = conn_open(f, label);
+        focus_set_session_address(f, c[i]->s, i < 6 ? "198.51.100.7" : "203.0.113.9");
+    }
+    /* A prefix, a longer one, another case: all wrong. The fifth closes. */
+    const char *wrong[5] = { "s3cre", "s3cret!", "S3CRET", "x", "s3cres" };
+    for (int k = 0; k < 4; k++) {
+        send_join_pw(f, c[0], "safe", "X", wrong[k]);
+        EXPECT_ERROR(c[0], "wrong-password", "join");
+    }
+    CHECK_EQ_INT(c[0]->closes, 0);
+    send_join_pw(f, c[0], "safe", "X", wrong[4]);
+    EXPECT_ERROR(c[0], "too-many-attempts", "join");
+    CHECK_EQ_INT(c[0]->closes, 1);
+    CHECK_EQ_INT(refused(f, REFUSED_WRONG_PASSWORD), 5);
+    CHECK_EQ_INT(refused(f, REFUSED_PASSWORD_ATTEMPTS), 1);
+    /* Three more connections from that address spend its free tries (20)... */
+    for (size_t i = 1; i < 4; i++) {
+        for (int k = 0; k < 5; k++)
+            send_join_pw(f, c[i], "safe", "X", "guess");
+        CHECK_EQ_INT(c[i]->closes, 1);
+    }
+    /* ...so the next wrong one makes it wait, even with the right password. */
+    send_join_pw(f, c[4], "safe", "X", "guess");
+    EXPECT_ERROR(c[4], "wrong-password", "join");
+    send_join_pw(f, c[4], "safe", "X", "s3cret");
+    EXPECT_ERROR(c[4], "too-many-attempts", "join");
+    EXPECT_ALIVE(f, c[4]);
+    /* Another address is not held back. */
+    send_join_pw(f, c[6], "safe", "Y", "s3cret");
+    EXPECT_JOINED(c[6], "safe", "Y", "participant", 1, true, false);
+    /* The wait passes. */
+    tick(1000);
+    send_join_pw(f, c[4], "safe", "X", "s3cret");
+    EXPECT_JOINED(c[4], "safe", "X", "participant", 2, true, false);
+    EXPECT_NOTHING(c[7]);
+    skip_requests();
+    fake_conn *all[] = { m, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7] };
+    free_all(f, all, 9);
+}
+
+/* Sends text `allowed` times from c, then once more: that one is refused
+ * with rate-limited and reaches nobody (other included). */
+static void expect_rate_limited_(focus *f, fake_conn *c, const char *text, const char *re, int allowed,
+                                 fake_conn *other, int line)
+{
+    for (int i = 0; i < allowed; i++)
+        send_text(f, c, text);
+    drain(c);
+    if (other)
+        drain(other);
+    send_text(f, c, text);
+    expect_error_(c, "rate-limited", re, line);
+    expect_nothing_(c, line);
+    if (other)
+        expect_nothing_(other, line);
+}
+#define EXPECT_RATE_LIMITED(f, c, text, re, allowed, other) \
+    expect_rate_limited_((f), (c), (text), (re), (allowed), (other), __LINE__)
+
+/* Messages that reach everyone (or renegotiate) have per-participant rates. */
+static void test_rate_limits(void)
+{
+    focus *f = new_focus();
+    fake_conn *a = conn_open(f, "ra"), *b = conn_open(f, "rb");
+    fake_conn *all[] = { a, b };
+    join_plain(f, a, "busy", "Ann");
+    join_plain(f, b, "busy", "Ben");
+    drain_all(all, 2);
+    uint64_t before = refused(f, REFUSED_RATE_LIMITED);
+    EXPECT_RATE_LIMITED(f, b, "{\"type\":\"chat\",\"text\":\"spam\"}", "chat", 10, a);
+    /* A second later one more passes. */
+    tick(1000);
+    send_chat(f, b, "again", NULL);
+    EXPECT(a, "chat");
+    EXPECT(b, "chat");
+    /* The raised hand up and down, media-state, renegotiate. */
+    for (int i = 0; i < 5; i++)
+        sendf(f, b, "{\"type\":\"hand\",\"raised\":%s}", i % 2 ? "false" : "true");
+    drain_all(all, 2);
+    send_text(f, b, "{\"type\":\"hand\",\"raised\":true}");
+    EXPECT_ERROR(b, "rate-limited", "hand");
+    EXPECT_NOTHING(a);
+    for (int i = 0; i < 10; i++)
+        send_media_state(f, b, i % 2 == 0, true, false);
+    drain_all(all, 2);
+    send_media_state(f, b, true, true, false);
+    EXPECT_ERROR(b, "rate-limited", "media-state");
+    EXPECT_NOTHING(a);
+    EXPECT_RATE_LIMITED(f, b, "{\"type\":\"renegotiate\"}", "renegotiate", 5, a);
+    EXPECT_RATE_LIMITED(f, b, "{\"type\":\"receiver-constraints\",\"last_n\":1}", "receiver-constraints", 20, a);
+    /* A moderator's commands too (each would reach someone or everyone). */
+    char ask[96];
+    snprintf(ask, sizeof ask, "{\"type\":\"ask-unmute\",\"id\":\"%s\"}", b->id);
+    EXPECT_RATE_LIMITED(f, a, ask, "ask-unmute", 20, b);
+    CHECK_EQ_INT(refused(f, REFUSED_RATE_LIMITED), before + 6);
+    /* Limits are per participant: Ann may still chat. */
+    send_chat(f, a, "hello", NULL);
+    EXPECT(a, "chat");
+    EXPECT(b, "chat");
+    skip_requests();
+    free_all(f, all, 2);
+}
+
+/* A flood cannot get a slow reader disconnected: chat to a receiver with
+ * much queued is dropped for it (it stays in the history). */
+static void test_chat_to_slow_receiver(void)
+{
+    focus *f = new_focus();
+    fake_conn *a = conn_open(f, "sa"), *b = conn_open(f, "sb"), *c = conn_open(f, "sc");
+    fake_conn *all[] = { a, b, c };
+    join_plain(f, a, "slow", "Ann");
+    join_plain(f, b, "slow", "Ben");
+    join_plain(f, c, "slow", "Cat");
+    drain_all(all, 3);
+    b->queued = 2 * 1024 * 1024;
+    send_chat(f, a, "hi", NULL);
+    EXPECT(a, "chat");
+    EXPECT(c, "chat");
+    EXPECT_NOTHING(b);
+    CHECK_EQ_INT(b->closes, 0);
+    CHECK_EQ_INT(refused(f, REFUSED_SLOW_RECEIVER), 1);
+    b->queued = 0;
+    send_chat(f, a, "again", NULL);
+    EXPECT(b, "chat");
+    skip_requests();
+    free_all(f, all, 3);
+}
+
+/* A connection that never joins is closed at its join timeout; one in a room
+ * or a lobby is not. */
+static void test_join_timeout(void)
+{
+    focus *f = new_focus();
+    fake_conn *idle = conn_open(f, "ji"), *in = conn_open(f, "jj"), *refusedc = conn_open(f, "jr");
+    join_plain(f, in, "room", "In");
+    send_text(f, refusedc, "{\"type\":\"join\",\"room\":\"..\"}");
+    drain(refusedc);
+    drain(in);
+    CHECK(!focus_join_timeout(f, in->s));
+    EXPECT_NOTHING(in);
+    CHECK(focus_join_timeout(f, idle->s));
+    EXPECT_BYE(idle, "join-timeout");
+    CHECK(focus_join_timeout(f, refusedc->s));
+    EXPECT_BYE(refusedc, "join-timeout");
+    CHECK_EQ_INT(refused(f, REFUSED_JOIN_TIMEOUT), 2);
+    skip_requests();
+    fake_conn *all[] = { idle, in, refusedc };
+    free_all(f, all, 3);
+}
+
+/* --room-capacity stops at 64 (the bridge forwards at most 64 endpoints to
+ * a receiver; three sections each must fit 128 m= sections). */
+static void test_room_capacity_cap(void)
+{
+    focus *f = new_focus();
+    focus_set_room_capacity(f, 1000);
+    fake_conn *c[65];
+    for (size_t i = 0; i < 65; i++) {
+        char label[16];
+        snprintf(label, sizeof label, "cc%zu", i);
+        c[i] = conn_open(f, label);
+    }
+    for (size_t i = 0; i < 64; i++)
+        join_plain(f, c[i], "huge", "P");
+    send_join(f, c[64], "huge", "P");
+    EXPECT_ERROR(c[64], "room-full", "join");
+    CHECK_EQ_INT(focus_participant_count(f), 64);
+    skip_requests();
+    free_all(f, c, 65);
+}
+
 int main(void)
 {
     log_set_level(LOG_ERROR);
@@ -3998,6 +4331,13 @@ int main(void)
     test_simulcast_camera();
     test_last_n();
     test_turn();
+    test_ssrc_unique();
+    test_rooms_and_lobby_caps();
+    test_password_budget();
+    test_rate_limits();
+    test_chat_to_slow_receiver();
+    test_join_timeout();
+    test_room_capacity_cap();
 
     CHECK_EQ_INT(g_invalid_sends, 0);
     json_decref(g_requests);

@@ -348,26 +348,22 @@ static void test_many_ssrcs(int profile)
     pair_free(&p);
 }
 
-/* Forwarded retransmissions repeat sequence numbers on the way out. */
-static void test_repeat_tx(int profile)
+/* An index is never protected twice on the way out: under AES-GCM a second
+ * payload would reuse the nonce. */
+static void test_no_repeat_tx(int profile)
 {
     struct pair p;
     CHECK_EQ_INT(pair_init(&p, profile), 0);
-    uint8_t first[12 + 60 + STOA_SRTP_MAX_TRAILER], second[sizeof(first)];
+    uint8_t first[12 + 60 + STOA_SRTP_MAX_TRAILER], second[sizeof(first)], later[sizeof(first)];
     size_t len1 = make_rtp(first, 3000, 9, 60);
     size_t len2 = make_rtp(second, 3000, 9, 60);
-    CHECK_EQ_INT(stoa_srtp_protect_rtp(&p.a, first, &len1, sizeof(first)), 0);
-    /* A later packet, then the old one again. */
-    uint8_t later[sizeof(first)];
+    second[20] ^= 0x01;                     /* another payload under the same index */
     size_t len3 = make_rtp(later, 3001, 9, 60);
+    CHECK_EQ_INT(stoa_srtp_protect_rtp(&p.a, first, &len1, sizeof(first)), 0);
     CHECK_EQ_INT(stoa_srtp_protect_rtp(&p.a, later, &len3, sizeof(later)), 0);
-    CHECK_EQ_INT(stoa_srtp_protect_rtp(&p.a, second, &len2, sizeof(second)), 0);
-    CHECK_EQ_INT(len1, len2);
-    CHECK_MEM(first, second, len1); /* same key, index and payload */
-    /* The receiver takes one copy. */
+    CHECK_EQ_INT(stoa_srtp_protect_rtp(&p.a, second, &len2, sizeof(second)), -1);
     CHECK_EQ_INT(stoa_srtp_unprotect_rtp(&p.b, first, &len1), 0);
     CHECK_EQ_INT(stoa_srtp_unprotect_rtp(&p.b, later, &len3), 0);
-    CHECK_EQ_INT(stoa_srtp_unprotect_rtp(&p.b, second, &len2), -1);
     pair_free(&p);
 }
 
@@ -402,7 +398,7 @@ int main(void)
         test_replay(profiles[i]);
         test_small_cap(profiles[i]);
         test_many_ssrcs(profiles[i]);
-        test_repeat_tx(profiles[i]);
+        test_no_repeat_tx(profiles[i]);
     }
     test_bad_keys();
     return check_report("srtp");

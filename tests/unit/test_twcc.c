@@ -5,6 +5,7 @@
 #include "webrtc/twcc.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 
@@ -567,6 +568,59 @@ static void test_large_gaps(void)
 
 /* Recorder bookkeeping: duplicates, late packets, the window, fb count wrap,
  * splitting by cap and the chunk kinds chosen. */
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+/* A feedback counting 65535 statuses in run-length chunks: the length of
+ * the packet built into buf. */
+static size_t long_run_feedback(uint8_t *buf)
+{
+    memset(buf, 0, 64);
+    buf[0] = 0x80 | RTCP_FMT_TWCC;
+    buf[1] = RTCP_RTPFB;
+    buf[7] = 1;                               /* sender SSRC 1, media SSRC 2 */
+    buf[11] = 2;
+    put16(buf + 12, 100);                     /* base sequence */
+    put16(buf + 14, 65535);                   /* status count; reference time 0 */
+    size_t len = 20, left = 65535;
+    for (int chunk = 0; left > 0; chunk++, len += 2) {
+        /* All lost but for one run of two received with small deltas. */
+        uint16_t run = chunk == 3 ? 2 : left > 8191 ? 8191 : (uint16_t)left;
+        left -= run;
+        put16(buf + len, (uint16_t)((chunk == 3 ? 1 : 0) << 13 | run));
+    }
+    buf[len++] = 4;                           /* the two deltas: 1 ms each */
+    buf[len++] = 4;
+    len = (len + 3) / 4 * 4;
+    put16(buf + 2, (uint16_t)(len / 4 - 1));
+    return len;
+}
+
+/* The most statuses a feedback can count, in run-length chunks: parsed run
+ * by run (a receiver could send these to cost the bridge 65535 steps
+ * each), counted right at the edges of the runs. */
+static void test_long_runs(void)
+{
+    uint8_t buf[64];
+    twcc_entry e[64];
+    twcc_feedback fb;
+    size_t len = long_run_feedback(buf);
+    CHECK_EQ_INT(parse_buf(buf, len, &fb, e, N(e)), 0);
+    CHECK_EQ_INT(fb.status_count, 65535);
+    CHECK_EQ_INT(fb.received, 2);
+    CHECK_EQ_INT(fb.n, N(e));
+    CHECK(!e[0].received && !e[N(e) - 1].received);
+    /* Past the runs' end the deltas would be read as chunks: a count the
+     * bytes cannot describe is refused. */
+    buf[len - 4] = 0xFF;                      /* a reserved symbol where the deltas were */
+    buf[len - 3] = 0xFF;
+    put16(buf + 20, 8190);                    /* the first run one short: the next chunk is 0xFFFF */
+    CHECK_EQ_INT(parse_buf(buf, len, &fb, e, N(e)), -1);
+}
+
 static void test_recorder(void)
 {
     static twcc_recorder r;
@@ -672,6 +726,7 @@ int main(void)
     test_malformed();
     test_round_trips();
     test_large_gaps();
+    test_long_runs();
     test_recorder();
     return check_report("twcc");
 }

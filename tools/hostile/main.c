@@ -72,7 +72,8 @@ static int parse_args(int argc, char **argv, load_config *c)
     };
     g_opts = (hostile_opts){ .host = "127.0.0.1", .seconds = 3, .rate = -1, .size = 60000, .probe_ip = "127.0.0.2" };
     *c = (load_config){ .rooms = 1, .participants = 1, .publishers = 1, .seconds = 1, .video_kbps = 300, .fps = 15,
-                        .join_interval_ms = 0, .join_timeout_s = 20, .media_threads = 1, .bind_ip = "127.0.0.1" };
+                        .join_interval_ms = 0, .join_timeout_s = 20, .media_threads = 1, .bind_ip = "127.0.0.1",
+                        .audio_ptime_ms = 20 };
     const char *sc = NULL;
     int o;
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {

@@ -51,6 +51,8 @@ typedef struct load_config {
     char bind_ip[64];
     char room_prefix[48];                /* rooms are "<prefix>-<n>"; default "load-<pid>" */
     bool ice_tcp;                        /* media over ICE-TCP (RFC 6544, RFC 4571 framing) */
+    int audio_ptime_ms;                  /* Opus packet interval (20 ms; 60 for big rooms) */
+    int source_addresses;                /* >0: participant i signals from 127.0.1.(1 + i % N) */
 } load_config;
 
 struct participant;

@@ -40,6 +40,7 @@ static void usage(FILE *out)
         "  --video-kbps K       video bitrate per publisher (default 500)\n"
         "  --fps N              video frames per second (default 30)\n"
         "  --audio-only         publish no video\n"
+        "  --audio-ptime MS     Opus packet interval, 10..120 (default 20)\n"
         "  --simulcast          publish video as three layers named by rid (1/8, 1/4, 5/8\n"
         "                       of --video-kbps; Stoa only): each subscriber gets one\n"
         "  --server-pid PID     report this process's CPU time and peak memory\n"
@@ -53,6 +54,8 @@ static void usage(FILE *out)
         "  --bind-ip A          local IPv4 address of the media sockets (default 127.0.0.1)\n"
         "  --room-prefix P      rooms are named P-0, P-1, ... (default load-<pid>)\n"
         "  --ice-tcp            media over ICE-TCP (the server's passive TCP candidate)\n"
+        "  --source-addresses N signal from N loopback addresses, 127.0.1.1 up (a server\n"
+        "                       caps connections per address)\n"
         "  -v, --verbose        print failures as they happen\n"
         "  -h, --help           this text\n");
 }
@@ -99,7 +102,7 @@ static int parse_url(load_config *c, const char *url)
 static int parse_args(load_config *c, int argc, char **argv)
 {
     enum { O_URL = 256, O_JANUS, O_ROOMS, O_PARTS, O_PUBS, O_SECS, O_VKBPS, O_FPS, O_AUDIO, O_SIMULCAST, O_PID, O_JSON,
-           O_EXPECT, O_JOINI, O_JOINT, O_THREADS, O_JROOM, O_BIND, O_ROOMP, O_ICETCP };
+           O_EXPECT, O_JOINI, O_JOINT, O_THREADS, O_JROOM, O_BIND, O_ROOMP, O_ICETCP, O_SRCADDR, O_PTIME };
     static const struct option opts[] = {
         { "url", required_argument, NULL, O_URL },
         { "janus", no_argument, NULL, O_JANUS },
@@ -121,13 +124,15 @@ static int parse_args(load_config *c, int argc, char **argv)
         { "bind-ip", required_argument, NULL, O_BIND },
         { "room-prefix", required_argument, NULL, O_ROOMP },
         { "ice-tcp", no_argument, NULL, O_ICETCP },
+        { "source-addresses", required_argument, NULL, O_SRCADDR },
+        { "audio-ptime", required_argument, NULL, O_PTIME },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     *c = (load_config){ .rooms = 1, .participants = 3, .publishers = -1, .seconds = 10, .video_kbps = 500,
                         .fps = 30, .join_interval_ms = 10, .join_timeout_s = 20, .media_threads = 1,
-                        .bind_ip = "127.0.0.1" };
+                        .bind_ip = "127.0.0.1", .audio_ptime_ms = 20 };
     bool url_given = false;
     const char *url = "ws://127.0.0.1:8080/ws";
     int o, r = 0;
@@ -153,6 +158,8 @@ static int parse_args(load_config *c, int argc, char **argv)
         case O_BIND: snprintf(c->bind_ip, sizeof c->bind_ip, "%s", optarg); break;
         case O_ROOMP: snprintf(c->room_prefix, sizeof c->room_prefix, "%s", optarg); break;
         case O_ICETCP: c->ice_tcp = true; break;
+        case O_PTIME: r |= parse_int("--audio-ptime", optarg, 10, 120, &c->audio_ptime_ms); break;
+        case O_SRCADDR: r |= parse_int("--source-addresses", optarg, 1, 254, &c->source_addresses); break;
         case 'v': c->verbose = true; break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return -1;

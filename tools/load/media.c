@@ -29,7 +29,6 @@
 
 #define MEDIA_MTU_PAYLOAD 1100
 #define AUDIO_PAYLOAD 120                /* bytes: ~48 kbit/s Opus */
-#define AUDIO_INTERVAL_NS 20000000LL
 #define CHECK_INTERVAL_NS 50000000LL     /* until the first success */
 #define CONSENT_INTERVAL_NS 2500000000LL
 #define MAX_CATCH_UP_NS 200000000LL      /* after a stall, skip rather than burst */
@@ -280,7 +279,7 @@ static void handle_dtls(pc *c, const uint8_t *buf, size_t len)
         atomic_fetch_add(&c->p->connected_pcs, 1);
         int64_t now = mono_ns();
         /* Spread the senders over the packet interval. */
-        c->next_audio_ns = now + (int64_t)(random_u32() % (uint32_t)AUDIO_INTERVAL_NS);
+        c->next_audio_ns = now + (int64_t)(random_u32() % (uint32_t)(g_run->cfg.audio_ptime_ms * 1000000));
         c->next_video_ns = now + (int64_t)(random_u32() % 33000000u);
     }
 }
@@ -524,8 +523,8 @@ static void publish(media_worker *w, pc *c, int64_t now)
         c->next_audio_ns = now;
     while (now >= c->next_audio_ns) {
         send_rtp(w, c, STAMP_AUDIO, false, false, 0, AUDIO_PAYLOAD, now);
-        c->rtp_ts[STAMP_AUDIO] += 960;
-        c->next_audio_ns += AUDIO_INTERVAL_NS;
+        c->rtp_ts[STAMP_AUDIO] += (uint32_t)(48 * cfg->audio_ptime_ms);
+        c->next_audio_ns += (int64_t)cfg->audio_ptime_ms * 1000000;
     }
     if (cfg->audio_only || cfg->video_kbps <= 0)
         return;

@@ -196,6 +196,13 @@ int sig_connect(load_run *run, participant *p, const sig_proto *proto, struct lw
     ci.protocol = proto->name;
     ci.local_protocol_name = proto->name;
     ci.opaque_user_data = s;
+    /* Many people come from as many addresses: a server's per-address
+     * connection cap must not be what a big loopback run measures. */
+    char iface[32];
+    if (run->cfg.source_addresses > 0) {
+        snprintf(iface, sizeof iface, "127.0.1.%d", 1 + p->index % run->cfg.source_addresses);
+        ci.iface = iface;
+    }
     ci.pwsi = &s->wsi;
     if (!lws_client_connect_via_info(&ci)) {
         participant_fail(p, "cannot start the WebSocket connection");

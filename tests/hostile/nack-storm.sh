@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# NACK storm: a receiver in a room with three video publishers sends NACK
+# NACK storm: a receiver in a room with three simulcast publishers (their
+# cameras reach receivers with an RTX stream, so the bridge answers NACKs
+# from its cache rather than passing them on) sends NACK
 # compounds naming 1500 packets of each camera, 10 compounds a second.
 # Budget: what the bridge resends to it is bounded by what it is forwarded
 # (the fix: at most half of the last second's bytes plus a small burst; the
@@ -9,7 +11,7 @@
 name=nack-storm
 . "$(dirname "$0")/lib.sh"
 stoa_start --workers 1
-victims_start "$workdir/victims.json" "nack-$$" 3 8 --video-kbps 300 --fps 15
+victims_start "$workdir/victims.json" "nack-$$" 3 8 --video-kbps 600 --fps 15 --simulcast
 wait_participants 3 45 || verdict 0 "victims did not join"
 snapshot "$workdir/before"
 hostile_run --scenario nack-storm --room-prefix "nack-$$" --seconds 4 --rate 10

@@ -47,7 +47,7 @@ void config_usage(FILE *out)
         "  --max-rooms N      rooms open at once (default 1000)\n"
         "  --max-connections N  HTTP and WebSocket connections at once (default 4096)\n"
         "  --max-connections-per-address N  of those from one IPv4 address or IPv6 /64\n"
-        "                     (default 32: a whole NAT may share one address)\n"
+        "                     (default 256: a whole NAT may share one address)\n"
         "  --join-timeout SECS  close a WebSocket that has not joined a room by then\n"
         "                     (default 30)\n"
         "  --simulcast on|off ask browsers to send their camera in three sizes so that\n"
@@ -118,7 +118,7 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
     cfg->simulcast = 1;
     cfg->max_rooms = 1000;
     cfg->max_connections = 4096;
-    cfg->max_connections_per_address = 32;
+    cfg->max_connections_per_address = 256;
     cfg->join_timeout = 30;
 
     static const struct option options[] = {

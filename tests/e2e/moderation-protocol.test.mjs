@@ -15,7 +15,7 @@ const T = { timeoutMs: 3000 };
 
 /** Every message that only a moderator's command can cause. */
 const MODERATION_EFFECT = (m) =>
-  ['muted', 'unmute-request', 'bye', 'room-updated', 'participant-left', 'lobby-changed'].includes(m.type) ||
+  ['muted', 'unmute-request', 'bye', 'room-updated', 'participant-left', 'lobby-changed', 'lobby-added', 'lobby-removed'].includes(m.type) ||
   (m.type === 'participant-updated' && (m.participant?.role === 'moderator' || m.participant?.audio === false || m.participant?.video === false)) ||
   (m.type === 'joined');
 
@@ -111,16 +111,16 @@ describe('moderation protocol', { timeout: 60000 }, () => {
     a.send({ type: 'lobby', enabled: true });
     await expectAll([a, b, c, d], (m) => m.type === 'room-updated' && m.room_state?.lobby === true);
     const k = await pool.join('no-power', 'Kit', { expect: 'lobby-waiting' });
-    const waiting = await a.expect((m) => m.type === 'lobby-changed' && m.waiting?.length === 1, T);
-    const kid = waiting.waiting[0].id;
-    assert.equal(waiting.waiting[0].name, 'Kit');
+    const waiting = await a.expect((m) => m.type === 'lobby-added', T);
+    const kid = waiting.id;
+    assert.equal(waiting.name, 'Kit');
     const marks2 = mark([a, b, c, d, k]);
     await refused(b, { type: 'lobby-admit', id: kid }, 'not-moderator');
     await refused(b, { type: 'lobby-reject', id: kid }, 'not-moderator');
     await refused(b, { type: 'lobby', enabled: false }, 'not-moderator');
-    await expectNone(marks2, (m) => m.type === 'joined' || m.type === 'bye' || m.type === 'lobby-changed' || m.type === 'room-updated' || m.type === 'participant-joined', { what: 'a lobby change' });
+    await expectNone(marks2, (m) => m.type === 'joined' || m.type === 'bye' || m.type.startsWith('lobby-') || m.type === 'room-updated' || m.type === 'participant-joined', { what: 'a lobby change' });
     assert.ok(k.isOpen, 'Kit still waits');
-    assert.deepEqual(since(marks, b).filter((m) => m.type === 'lobby-changed'), [], 'a participant is not told who waits in the lobby');
+    assert.deepEqual(since(marks, b).filter((m) => m.type.startsWith('lobby-')), [], 'a participant is not told who waits in the lobby');
   });
 
   test('malformed commands get bad-message or unknown-type and the connection survives', async () => {
@@ -277,9 +277,9 @@ describe('moderation protocol', { timeout: 60000 }, () => {
     await expectAll([a, b], (m) => m.type === 'room-updated' && m.room_state?.lobby === true);
 
     const k1 = await pool.join('foyer', 'Kim', { expect: 'lobby-waiting' });
-    let lc = await a.expect((m) => m.type === 'lobby-changed' && m.waiting?.length === 1, T);
-    assert.equal(lc.waiting[0].name, 'Kim');
-    const k1id = lc.waiting[0].id;
+    // Moderators hear of the lobby one change at a time (lobby-added, lobby-removed).
+    let lc = await a.expect((m) => m.type === 'lobby-added' && m.name === 'Kim', T);
+    const k1id = lc.id;
     assert.ok(!b.received.some((m) => m.type === 'participant-joined'), 'nobody is announced while waiting');
     k1.send({ type: 'join', room: 'foyer', name: 'Kim' });
     await k1.expectError('already-joined', 'join', T);
@@ -289,25 +289,26 @@ describe('moderation protocol', { timeout: 60000 }, () => {
     assert.equal(j1.id, k1id, 'the id shown in the lobby is the participant id');
     assert.equal(j1.role, 'participant');
     assert.equal(j1.room_state.lobby, true);
-    await a.expect((m) => m.type === 'lobby-changed' && m.waiting?.length === 0, T);
+    await a.expect((m) => m.type === 'lobby-removed' && m.id === k1id, T);
     await expectAll([a, b], (m) => m.type === 'participant-joined' && m.participant?.id === k1id);
 
     const k2 = await pool.join('foyer', 'Kai', { expect: 'lobby-waiting' });
-    lc = await a.expect((m) => m.type === 'lobby-changed' && m.waiting?.length === 1, T);
-    a.send({ type: 'lobby-reject', id: lc.waiting[0].id });
+    lc = await a.expect((m) => m.type === 'lobby-added' && m.name === 'Kai', T);
+    a.send({ type: 'lobby-reject', id: lc.id });
     const bye = await k2.expect('bye', T);
     assert.equal(bye.reason, 'rejected');
     await within(k2.closed, 3000, 'the rejected socket is closed');
-    await a.expect((m) => m.type === 'lobby-changed' && m.waiting?.length === 0, T);
+    await a.expect((m) => m.type === 'lobby-removed' && m.id === lc.id, T);
 
     const k3 = await pool.join('foyer', 'Lou', { expect: 'lobby-waiting' });
-    await a.expect((m) => m.type === 'lobby-changed' && m.waiting?.length === 1, T);
+    const lou = await a.expect((m) => m.type === 'lobby-added' && m.name === 'Lou', T);
     const k4 = await pool.join('foyer', 'Mo', { expect: 'lobby-waiting' });
-    lc = await a.expect((m) => m.type === 'lobby-changed' && m.waiting?.length === 2, T);
-    assert.deepEqual(lc.waiting.map((w) => w.name), ['Lou', 'Mo'], 'oldest first');
+    const mo = await a.expect((m) => m.type === 'lobby-added' && m.name === 'Mo', T);
+    const added = a.received.filter((m) => m.type === 'lobby-added').map((m) => m.name);
+    assert.deepEqual(added.slice(-2), ['Lou', 'Mo'], 'in the order they knocked');
     a.send({ type: 'lobby', enabled: false });
     const [j3, j4] = await expectAll([k3, k4], (m) => m.type === 'joined');
-    assert.deepEqual([j3.id, j4.id], lc.waiting.map((w) => w.id));
+    assert.deepEqual([j3.id, j4.id], [lou.id, mo.id]);
     await expectAll([a, b], (m) => m.type === 'room-updated' && m.room_state?.lobby === false);
     await b.expect((m) => m.type === 'participant-joined' && m.participant?.id === j4.id, T);
     await pool.join('foyer', 'Ned'); // no lobby any more

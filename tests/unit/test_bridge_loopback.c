@@ -1852,7 +1852,7 @@ static void scenario_last_n(harness *h)
     h->next_id = base + 5;
 
     /* Without constraints everything flows and nobody hears of Last-N. */
-    pump(h, 400);                      /* also lets the connection PLIs pass */
+    pump(h, 1000);                     /* also past R's key-frame budget from its connection */
     for (int i = 0; i < LN_PEERS; i++)
         CHECK(find_event(h, "forwarded", ids[i]) == NULL);
     ln_clear(s);
@@ -1973,8 +1973,9 @@ static void scenario_last_n(harness *h)
         CHECK(find_event(h, "forwarded", ids[i]) == NULL);
 
     /* last_n -1: every camera again, each newly forwarded sender asked for
-     * a keyframe, and R told that it now gets all three. */
-    pump(h, 350);
+     * a keyframe, and R told that it now gets all three (a second after
+     * R's last requests: its key-frame budget is one per second per source). */
+    pump(h, 1000);
     ln_clear(s);
     id = ++h->next_id;
     resp = ln_constraints(h, s[LN_R].p, id, json_pack("{s:i}", "last_n", -1));
@@ -1991,7 +1992,7 @@ static void scenario_last_n(harness *h)
     resp = ln_constraints(h, s[LN_R].p, id, json_pack("{s:i}", "last_n", 1));
     CHECK(is_response(resp, "constraints-ok", id));
     ln_expect_forwarded(h, "LR", 1, (const char *const[]){ "LX" }, "last_n 1 again");
-    pump(h, 350);
+    pump(h, 1000);                     /* past R's key-frame budget (one per second per source) */
     ln_clear(s);
     uint8_t buf[PKT_MAX];
     static const uint8_t talk[5] = { 0x94, 0x9E, 0x8F, 0xA3, 0x46 };   /* -20..-35 dBov, one quiet packet */
@@ -2250,7 +2251,7 @@ static void scenario_simulcast(harness *h)
 
     /* R's PLI for SIM_V asks SA for a key frame of layer 0 only. */
     inbox_clear(&s.p->rtcp);
-    pump(h, 350);                                             /* past the rate limit */
+    pump(h, 1000);                         /* past R's key-frame budget for layer 0 (one per second) */
     inbox_clear(&s.p->rtcp);
     n = rtcp_build_pli(fb, sizeof fb, 0x5151u, SIM_V);
     peer_send_rtcp(r, pkt, rr_plus(pkt, sizeof pkt, 0x5151u, fb, n));

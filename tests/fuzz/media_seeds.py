@@ -22,6 +22,9 @@ BAD_PWD, UNKNOWN, USE_CAND, STUN_TCP, CORRUPT, OTHER = 1, 2, 4, 8, 16, 32
 T_AUDIO, T_CAM, T_CAM_RTX, T_SCREEN, T_GROUP0, T_GROUP1, T_LAYER, T_BRIDGE = range(8)
 
 
+ALL_SIM = 0xFF   # every endpoint sends simulcast
+
+
 def header(n, sim=0, f=0):
     b = n - 1 if n <= 6 else 0xC0 + n - 1
     return bytes([b, sim, f])
@@ -129,8 +132,8 @@ SEEDS = {
            + rtcp(1, rr([(0, T_AUDIO), (0, T_CAM)])) + tick(50) + rtcp(1, sr(AUDIO, [(0, T_AUDIO)])),
     # A large conference, below the 32 simulcast cameras a receiver can
     # take in: 24 endpoints with a camera each; and 16 with two each.
-    'big_conference': header(24, 24, 0x01) + everyone(0x0B) + tick(1) + everyone(0x0A) + tick(10),
-    'big_two_cams': header(16, 16, 0x05) + everyone(0x0B) + tick(1) + everyone(0x0A) + tick(10),
+    'big_conference': header(24, ALL_SIM, 0x01) + everyone(0x0B) + tick(1) + everyone(0x0A) + tick(10),
+    'big_two_cams': header(16, ALL_SIM, 0x05) + everyone(0x0B) + tick(1) + everyone(0x0A) + tick(10),
 }
 
 

@@ -871,10 +871,12 @@ static void reset(void)
     }
     if (debug && *debug) {
         worker_counters *k = &w->counters;
-        fprintf(stderr, "fuzz_media: rx %llu forwarded %llu malformed %llu unknown %llu auth %llu nacks %llu/%llu "
-                "resent %llu twcc %llu probes %llu\n", (unsigned long long)k->rx_datagrams,
-                (unsigned long long)k->rtp_forwarded, (unsigned long long)k->dropped_malformed,
-                (unsigned long long)k->dropped_unknown, (unsigned long long)k->dropped_auth,
+        fprintf(stderr, "fuzz_media: rx %llu forwarded %llu dropped", (unsigned long long)k->rx_datagrams,
+                (unsigned long long)k->rtp_forwarded);
+        for (int r = 0; r < MEDIA_DROP_REASONS; r++)
+            if (k->dropped[r])
+                fprintf(stderr, " %s %llu", media_drop_names[r], (unsigned long long)k->dropped[r]);
+        fprintf(stderr, "; nacks %llu/%llu resent %llu twcc %llu probes %llu\n",
                 (unsigned long long)k->nacks_received, (unsigned long long)k->nacks_sent,
                 (unsigned long long)k->retransmitted, (unsigned long long)k->twcc_feedback_sent,
                 (unsigned long long)k->probe_packets);

@@ -151,7 +151,7 @@ describe('signalling robustness', { timeout: 90000 }, () => {
     assert.equal(offer.version, 1, 'first offer has version 1');
     assert.match(offer.sdp, /^v=0\r\n/);
     assert.match(offer.sdp, /a=ice-lite/);
-    assert.match(offer.sdp, /a=setup:passive/);
+    assert.match(offer.sdp, /a=setup:actpass/);
     const mids = JSON.stringify(offer.mids);
     assert.deepEqual(offer.mids['0'], { participant: joined.id, kind: 'audio', source: 'mic' }, mids);
     assert.deepEqual(offer.mids['1'], { participant: joined.id, kind: 'video', source: 'camera' }, mids);

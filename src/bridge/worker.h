@@ -209,6 +209,9 @@ struct ice_origin;
 /* Handles one received datagram or ICE-TCP frame (buf may be modified) as
  * the loop does; exposed for the stateful media fuzzer. */
 void worker_handle_datagram(worker *w, uint8_t *buf, size_t len, const struct ice_origin *o, int64_t now);
+/* Handles one SRTP or SRTCP packet (buf modified in place) from ep
+ * (media_input.c). */
+void worker_handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64_t now);
 /* Runs the periodic work (reports, timeouts, allocation) as the loop does
  * every 20 ms. */
 void worker_tick(worker *w, int64_t now);

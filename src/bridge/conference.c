@@ -149,14 +149,13 @@ void conference_request_source_keyframe(conference *conf, endpoint *owner, sourc
  * most one request per ENDPOINT_KEYFRAME_INTERVAL_MS per source and
  * receiver (sources sharing a slot share it), so that no receiver can keep
  * senders sending key frames. Counts a refusal. */
-static bool keyframe_allowed(conference *conf, endpoint *receiver, uint32_t ssrc, bool count, int64_t now)
+static bool keyframe_allowed(conference *conf, endpoint *receiver, uint32_t ssrc, int64_t now)
 {
     unsigned slot = (ssrc * 2654435761u) >> 27;   /* 32 slots */
     _Static_assert(ENDPOINT_KEYFRAME_SLOTS == 32, "slot hash takes 5 bits");
     if (receiver->keyframe_asked[slot].ssrc == ssrc &&
         now - receiver->keyframe_asked[slot].at_ms < ENDPOINT_KEYFRAME_INTERVAL_MS) {
-        if (count)
-            worker_refuse(conf->worker, MEDIA_DROP_KEYFRAME_BUDGET, receiver, "key-frame requests too often");
+        worker_refuse(conf->worker, MEDIA_DROP_KEYFRAME_BUDGET, receiver, "key-frame requests too often");
         return false;
     }
     receiver->keyframe_asked[slot].ssrc = ssrc;
@@ -165,9 +164,9 @@ static bool keyframe_allowed(conference *conf, endpoint *receiver, uint32_t ssrc
 }
 
 void conference_request_keyframe_for(conference *conf, endpoint *receiver, endpoint *owner, source *src,
-                                     bool retry, int64_t now)
+                                     int64_t now)
 {
-    if (keyframe_allowed(conf, receiver, src->ssrc, !retry, now))
+    if (keyframe_allowed(conf, receiver, src->ssrc, now))
         conference_request_source_keyframe(conf, owner, src, now);
 }
 
@@ -180,7 +179,7 @@ void conference_request_keyframes(conference *conf, endpoint *receiver, int64_t 
             /* Simulcast layers: each receiver's switch asks for the one it needs. */
             if (ep->sources[i].video && ep->sources[i].n_layers == 0 && ep->sources[i].group < 0 &&
                 ep->sources[i].bound)
-                conference_request_keyframe_for(conf, receiver, ep, &ep->sources[i], false, now);
+                conference_request_source_keyframe(conf, ep, &ep->sources[i], now);
     }
 }
 
@@ -226,7 +225,7 @@ bool conference_update_forwarded(conference *conf, endpoint *receiver, int64_t n
             for (int k = 0; ep->serial == next[i] && k < ep->n_sources; k++)
                 if (ep->sources[k].video && !ep->sources[k].screen && ep->sources[k].n_layers == 0 &&
                     ep->sources[k].group < 0 && ep->sources[k].bound && ep->state == ENDPOINT_CONNECTED)
-                    conference_request_keyframe_for(conf, receiver, ep, &ep->sources[k], false, now);
+                    conference_request_source_keyframe(conf, ep, &ep->sources[k], now);
     }
     memcpy(receiver->forwarded, next, sizeof next[0] * (size_t)n);
     receiver->n_forwarded = n;
@@ -373,7 +372,7 @@ static void request_for(conference *conf, endpoint *from, uint32_t media_ssrc, i
             !(src = endpoint_source(owner, layer_ssrc)))
             return;
     }
-    conference_request_keyframe_for(conf, from, owner, src, false, now);
+    conference_request_keyframe_for(conf, from, owner, src, now);
 }
 
 static void handle_keyframe_request(conference *conf, endpoint *from, const rtcp_packet *p, int64_t now)

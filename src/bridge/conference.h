@@ -56,14 +56,16 @@ void conference_send_media(conference *conf, endpoint *receiver, struct worker_o
 void conference_handle_rtcp(conference *conf, endpoint *from, const uint8_t *buf, size_t len, int64_t now_ms);
 /* Receiver needs a key frame of every video source it gets (it connected,
  * renegotiated, or its Last-N limit was lifted): their senders are asked,
- * within the receiver's key-frame budget and each source's rate limit. */
+ * within each source's rate limit. */
 void conference_request_keyframes(conference *conf, endpoint *receiver, int64_t now_ms);
-/* Receiver needs a key frame of owner's src: asked within the receiver's
- * key-frame budget (one per second per source; a retry of a request is not
- * counted as a refusal when the budget holds it back) and src's rate
- * limit. */
+/* Receiver asked (PLI, FIR) for a key frame of owner's src: passed on
+ * within the receiver's key-frame budget (one per second per source) and
+ * src's rate limit. The bridge's own requests (a receiver connected or
+ * renegotiated, a Last-N admission, a simulcast switch) are not charged to
+ * the receiver: they are driven by messages the focus rate-limits, and
+ * charging them would hold back the receiver's first PLI. */
 void conference_request_keyframe_for(conference *conf, endpoint *receiver, endpoint *owner, source *src,
-                                     bool retry, int64_t now);
+                                     int64_t now);
 /* Asks owner for a keyframe of src, within the rate limit. */
 void conference_request_source_keyframe(conference *conf, endpoint *owner, source *src, int64_t now);
 /* Asks sender for count packets from first_seq on that never arrived. */

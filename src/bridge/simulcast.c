@@ -396,7 +396,7 @@ static uint32_t assign_layer(conference *conf, endpoint *r, camera *c, uint64_t 
         return rate;
     if (switching && pending == layers[pick]->ssrc) {
         /* Still waiting for its key frame: ask again (rate-limited). */
-        conference_request_keyframe_for(conf, r, c->sender, layers[pick], true, now);
+        conference_request_source_keyframe(conf, c->sender, layers[pick], now);
         return rate;
     }
     if (pick > current && current >= 0)
@@ -406,7 +406,7 @@ static uint32_t assign_layer(conference *conf, endpoint *r, camera *c, uint64_t 
               r->bwe ? bwe_estimate(r->bwe) / 1000 : 0);
     os->target_layer = layers[pick]->layer;
     if (stream_rewrite_switch(&os->rewrite, layers[pick]->ssrc) == 0)
-        conference_request_keyframe_for(conf, r, c->sender, layers[pick], false, now);
+        conference_request_source_keyframe(conf, c->sender, layers[pick], now);
     return rate;
 }
 

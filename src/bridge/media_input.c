@@ -108,7 +108,8 @@ void worker_handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64
         return;
     }
     uint32_t wire_ssrc = read32(buf + 8);
-    bool declared = endpoint_source(ep, wire_ssrc) || endpoint_source_by_rtx(ep, wire_ssrc);
+    source *src = endpoint_source(ep, wire_ssrc);   /* the SSRC is in clear: one lookup serves both */
+    bool declared = src || endpoint_source_by_rtx(ep, wire_ssrc);
     if (!declared && !admit_unknown_ssrc(w, ep, now))
         return;
     if (stoa_srtp_unprotect_rtp(&ep->srtp, buf, &len) < 0) {
@@ -128,7 +129,6 @@ void worker_handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64
     if (twcc_ext_read(buf, &h, SDP_EXT_TRANSPORT_CC, &tw_seq) == 0 &&
         (ep->twcc || (ep->twcc = calloc(1, sizeof *ep->twcc)) != NULL))
         twcc_recorder_on_packet(ep->twcc, tw_seq, w->batch_us);
-    source *src = endpoint_source(ep, h.ssrc);
     if (!declared) {
         bool learned_rtx = false;
         uint32_t replaced = 0;

@@ -148,7 +148,8 @@ void conference_request_source_keyframe(conference *conf, endpoint *owner, sourc
 /* Whether receiver may make the sender of ssrc send a key frame now: at
  * most one request per ENDPOINT_KEYFRAME_INTERVAL_MS per source and
  * receiver (sources sharing a slot share it), so that no receiver can keep
- * senders sending key frames. Counts a refusal. */
+ * senders sending key frames. A refused request is counted and deferred:
+ * any number of them inside one interval cost one request at its end. */
 static bool keyframe_allowed(conference *conf, endpoint *receiver, uint32_t ssrc, int64_t now)
 {
     unsigned slot = (ssrc * 2654435761u) >> 27;   /* 32 slots */
@@ -156,10 +157,12 @@ static bool keyframe_allowed(conference *conf, endpoint *receiver, uint32_t ssrc
     if (receiver->keyframe_asked[slot].ssrc == ssrc &&
         now - receiver->keyframe_asked[slot].at_ms < ENDPOINT_KEYFRAME_INTERVAL_MS) {
         worker_refuse(conf->worker, MEDIA_DROP_KEYFRAME_BUDGET, receiver, "key-frame requests too often");
+        receiver->keyframe_asked[slot].deferred = true;
         return false;
     }
     receiver->keyframe_asked[slot].ssrc = ssrc;
     receiver->keyframe_asked[slot].at_ms = now;
+    receiver->keyframe_asked[slot].deferred = false;
     return true;
 }
 
@@ -168,6 +171,23 @@ void conference_request_keyframe_for(conference *conf, endpoint *receiver, endpo
 {
     if (keyframe_allowed(conf, receiver, src->ssrc, now))
         conference_request_source_keyframe(conf, owner, src, now);
+}
+
+/* Sends receiver's deferred key-frame requests whose interval is over. */
+static void flush_deferred_requests(conference *conf, endpoint *receiver, int64_t now)
+{
+    for (int i = 0; i < ENDPOINT_KEYFRAME_SLOTS; i++) {
+        if (!receiver->keyframe_asked[i].deferred ||
+            now - receiver->keyframe_asked[i].at_ms < ENDPOINT_KEYFRAME_INTERVAL_MS)
+            continue;
+        source *src;
+        endpoint *owner = owner_of(conf, receiver->keyframe_asked[i].ssrc, &src);
+        receiver->keyframe_asked[i].deferred = false;
+        if (owner && owner != receiver) {
+            receiver->keyframe_asked[i].at_ms = now;
+            conference_request_source_keyframe(conf, owner, src, now);
+        }
+    }
 }
 
 void conference_request_keyframes(conference *conf, endpoint *receiver, int64_t now)
@@ -237,6 +257,7 @@ void conference_flush_keyframe_requests(conference *conf, int64_t now)
     for (endpoint *ep = conf->endpoints; ep; ep = ep->next) {
         if (ep->state != ENDPOINT_CONNECTED)
             continue;
+        flush_deferred_requests(conf, ep, now);
         for (int i = 0; i < ep->n_sources; i++) {
             source *src = &ep->sources[i];
             if (src->keyframe_pending && now - src->last_keyframe_request_ms >= KEYFRAME_MIN_INTERVAL_MS)

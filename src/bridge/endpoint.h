@@ -213,7 +213,10 @@ typedef struct endpoint {
     int n_rtcp_ssrcs;
     credit rtx_credit;             /* retransmission bytes it may still be sent */
     budget nacks_passed_on;        /* its NACKs the bridge passes on to senders */
-    struct { uint32_t ssrc; int64_t at_ms; } keyframe_asked[ENDPOINT_KEYFRAME_SLOTS];
+    /* Its last key-frame request per source; one refused inside the
+     * interval is deferred to the interval's end, not lost (a decoder that
+     * asked still needs the frame). */
+    struct { uint32_t ssrc; int64_t at_ms; bool deferred; } keyframe_asked[ENDPOINT_KEYFRAME_SLOTS];
 
     int64_t created_ms;
     int64_t last_check_ms;         /* last valid ICE check: consent (RFC 7675) */

@@ -1056,8 +1056,17 @@ static void scenario_keyframes(harness *h, peer *a, peer *b)
     counters(h, &after);
     CHECK_EQ_INT(after.dropped[MEDIA_DROP_KEYFRAME_BUDGET] - before.dropped[MEDIA_DROP_KEYFRAME_BUDGET], 4);
 
+    /* The four refused ones were deferred, not lost: together they make one
+     * more PLI when B's second is over. */
+    inbox_clear(&a->rtcp);
+    WAIT_FOR(h, ok, count_pli(&a->rtcp, SSRC_A_VIDEO, NULL, &at) > 0, 1000);
+    CHECK(ok);
+    CHECK(at - sent_at >= 950);
+    pump(h, 500);
+    CHECK_EQ_INT(count_pli(&a->rtcp, SSRC_A_VIDEO, NULL, NULL), 1);
+
     /* A FIR becomes a PLI too (a second after B's last). */
-    pump(h, 400);
+    pump(h, 600);
     inbox_clear(&a->rtcp);
     size_t n = rtcp_build_fir(fb, sizeof fb, SSRC_B_AUDIO, SSRC_A_VIDEO, 1);
     peer_send_rtcp(b, pkt, rr_plus(pkt, sizeof pkt, SSRC_B_AUDIO, fb, n));

@@ -12,7 +12,9 @@
 #include "webrtc/twcc.h"
 
 /* About 1.3 s of video at 200 packets/s: enough for NACKs a round trip late. */
+#ifndef WORKER_VIDEO_CACHE_PACKETS
 #define WORKER_VIDEO_CACHE_PACKETS 256
+#endif
 
 static size_t cache_packets(const source *src)
 {

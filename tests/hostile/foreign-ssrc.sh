@@ -9,15 +9,7 @@
 # what it sent is dropped (reason foreign-ssrc or unknown).
 name=foreign-ssrc
 . "$(dirname "$0")/lib.sh"
-stoa_start --workers 1
-victims_start "$workdir/victims.json" "foreign-$$" 3 7 --video-kbps 200 --fps 15
-wait_participants 3 45 || verdict 0 "victims did not join"
-snapshot "$workdir/before"
-hostile_run --scenario foreign-ssrc --room-prefix "foreign-$$" --seconds 4
-snapshot "$workdir/after"
-victims_wait
-ok=1
-stoa_check || ok=0
+attack_in_room foreign-ssrc "foreign-$$" 3 7 "--video-kbps 200 --fps 15" --seconds 4
 [ "$(hv victim_video)" != 0 ] && [ -n "$(hv victim_video)" ] || { ok=0; why="${why:+$why; }found no victim SSRC to take"; }
 [ "$(hv error_re)" = answer ] || ok=0
 victims_whole "$workdir/victims.json" || ok=0

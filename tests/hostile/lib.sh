@@ -193,3 +193,23 @@ hv() {   # key: a value of the hostile line
 delay_budget_ok() {   # quiet_ms attack_ms
     awk -v q="$1" -v a="$2" 'BEGIN { lim = 5 * q; if (lim < 20) lim = 20; exit !(a != "inf" && a <= lim) }'
 }
+
+# An attack from inside the victims' room: stoa with one worker, N victims
+# (stoa-load) in room PREFIX for S seconds, then stoa-hostile joining the
+# same room; leaves /metrics in $workdir/before and after, victims.json and
+# ok=1 unless the server itself failed.
+# usage: attack_in_room SCENARIO PREFIX N S "VICTIM_OPTIONS" [HOSTILE_OPTIONS...]
+attack_in_room() {
+    local scenario=$1 prefix=$2 n=$3 secs=$4 victim_opts=$5
+    shift 5
+    stoa_start --workers 1
+    # shellcheck disable=SC2086   # the victims' options are words
+    victims_start "$workdir/victims.json" "$prefix" "$n" "$secs" $victim_opts
+    wait_participants "$n" 45 || verdict 0 "victims did not join"
+    snapshot "$workdir/before"
+    hostile_run --scenario "$scenario" --room-prefix "$prefix" "$@"
+    snapshot "$workdir/after"
+    victims_wait
+    ok=1
+    stoa_check || ok=0
+}

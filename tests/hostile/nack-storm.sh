@@ -10,15 +10,7 @@
 # stays whole (no loss, every stream).
 name=nack-storm
 . "$(dirname "$0")/lib.sh"
-stoa_start --workers 1
-victims_start "$workdir/victims.json" "nack-$$" 3 8 --video-kbps 600 --fps 15 --simulcast
-wait_participants 3 45 || verdict 0 "victims did not join"
-snapshot "$workdir/before"
-hostile_run --scenario nack-storm --room-prefix "nack-$$" --seconds 4 --rate 10
-snapshot "$workdir/after"
-victims_wait
-ok=1
-stoa_check || ok=0
+attack_in_room nack-storm "nack-$$" 3 8 "--video-kbps 600 --fps 15 --simulcast" --seconds 4 --rate 10
 media_b=$(hv media_bytes); rtx_b=$(hv rtx_bytes); secs=$(hv attack_s)
 resent=$(( $(mval "$workdir/after" stoa_retransmitted_packets_total) - $(mval "$workdir/before" stoa_retransmitted_packets_total) ))
 budget_drops=$(dropped_delta "$workdir/before" "$workdir/after" rtx-budget)

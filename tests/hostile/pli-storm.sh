@@ -8,15 +8,7 @@
 # attacker joined); their room stays whole.
 name=pli-storm
 . "$(dirname "$0")/lib.sh"
-stoa_start --workers 1
-victims_start "$workdir/victims.json" "pli-$$" 2 8 --video-kbps 200 --fps 15
-wait_participants 2 45 || verdict 0 "victims did not join"
-snapshot "$workdir/before"
-hostile_run --scenario pli-storm --room-prefix "pli-$$" --seconds 6 --rate 50
-snapshot "$workdir/after"
-victims_wait
-ok=1
-stoa_check || ok=0
+attack_in_room pli-storm "pli-$$" 2 8 "--video-kbps 200 --fps 15" --seconds 6 --rate 50
 cams=$(hv video_streams); secs=$(hv attack_s)
 got=$(field "$workdir/victims.json" window_keyframe_requests)
 allowed=$(awk -v c="${cams:-0}" -v s="${secs:-0}" 'BEGIN { printf "%d", c * (s * 1 + 4) }')

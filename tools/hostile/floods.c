@@ -129,6 +129,42 @@ static void close_all(int *fds, int n)
             close(fds[i]);
 }
 
+/* Connections that are sent one more header line every round, and never
+ * the blank line that would end the request. */
+typedef struct slow_headers { int *fds; int n; int line; } slow_headers;
+
+static void send_one_more_header(slow_headers *slow)
+{
+    char more[32];
+    int len = snprintf(more, sizeof more, "X-Slow-%d: 1\r\n", slow->line++);
+    for (int i = 0; i < slow->n; i++)
+        if (slow->fds[i] >= 0)
+            (void)send(slow->fds[i], more, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/* Probes the server every PROBE_INTERVAL_MS until end, feeding slow (if
+ * any) one more header line each round. */
+static void probe_until(int64_t end, probe_tally *t, slow_headers *slow)
+{
+    while (now_ms() < end) {
+        int64_t next = now_ms() + PROBE_INTERVAL_MS;
+        if (slow)
+            send_one_more_header(slow);
+        probe_once(t);
+        while (now_ms() < next && now_ms() < end)
+            sleep_ms(20);
+    }
+}
+
+/* How many of the connections the server closed; then closes and frees all. */
+static int finish(int *fds, int n)
+{
+    int closed = closed_by_server(fds, n);
+    close_all(fds, n);
+    free(fds);
+    return closed;
+}
+
 int flood_connections(FILE *out)
 {
     int n = g_opts.count > 0 ? g_opts.count : 1000;
@@ -144,15 +180,8 @@ int flood_connections(FILE *out)
     int opened = open_many(fds, n, request);
     int64_t opened_at = now_ms(), end = opened_at + (int64_t)(g_opts.seconds * 1000);
     probe_tally t = { 0 };
-    while (now_ms() < end) {
-        int64_t next = now_ms() + PROBE_INTERVAL_MS;
-        probe_once(&t);
-        while (now_ms() < next && now_ms() < end)
-            sleep_ms(20);
-    }
-    int closed = closed_by_server(fds, n);
-    close_all(fds, n);
-    free(fds);
+    probe_until(end, &t, NULL);
+    int closed = finish(fds, n);
     fprintf(out, " connections=%d opened=%d closed_by_server=%d open_ms=%lld", n, opened, closed,
             (long long)(opened_at - start));
     report_probes(out, &t);
@@ -170,22 +199,9 @@ int flood_slow_http(FILE *out)
     int opened = open_many(fds, n, request);
     int64_t end = now_ms() + (int64_t)(g_opts.seconds * 1000);
     probe_tally t = { 0 };
-    int line = 0;
-    while (now_ms() < end) {
-        int64_t next = now_ms() + PROBE_INTERVAL_MS;
-        /* Another header line on every connection, and never the blank one. */
-        char more[32];
-        int len = snprintf(more, sizeof more, "X-Slow-%d: 1\r\n", line++);
-        for (int i = 0; i < n; i++)
-            if (fds[i] >= 0)
-                (void)send(fds[i], more, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
-        probe_once(&t);
-        while (now_ms() < next && now_ms() < end)
-            sleep_ms(20);
-    }
-    int closed = closed_by_server(fds, n);
-    close_all(fds, n);
-    free(fds);
+    slow_headers slow = { fds, n, 0 };
+    probe_until(end, &t, &slow);
+    int closed = finish(fds, n);
     fprintf(out, " connections=%d opened=%d closed_by_server=%d", n, opened, closed);
     report_probes(out, &t);
     return 0;

@@ -110,7 +110,8 @@ void conference_forward_rtp(conference *conf, endpoint *sender, source *src,
 endpoint *conference_ssrc_user(conference *conf, uint32_t ssrc, const endpoint *except)
 {
     for (endpoint *ep = conf->endpoints; ep; ep = ep->next)
-        if (ep != except && (endpoint_source(ep, ssrc) || endpoint_source_by_rtx(ep, ssrc)))
+        if (ep != except && (endpoint_source(ep, ssrc) || endpoint_source_by_rtx(ep, ssrc) ||
+                             endpoint_declares_layer_ssrc(ep, ssrc)))
             return ep;
     return NULL;
 }

@@ -315,19 +315,50 @@ static void handle_allocate(bridge *b, json_t *req, json_int_t id, const char *c
  * the others' and the learned ones). */
 static bool distinct_ssrcs(const worker_cmd *cmd)
 {
-    uint32_t seen[2 * ENDPOINT_MAX_SOURCES];
+    uint32_t all[2 * ENDPOINT_MAX_SOURCES + 2 * SOURCE_MAX_LAYERS];
     int n = 0;
     for (int i = 0; i < cmd->n_sources; i++) {
-        uint32_t both[2] = { cmd->ssrcs[i], cmd->source_rtx[i] };
-        for (int k = 0; k < 2; k++) {
-            if (both[k] == 0)
-                continue;
-            for (int j = 0; j < n; j++)
-                if (seen[j] == both[k])
-                    return false;
-            seen[n++] = both[k];
-        }
+        all[n++] = cmd->ssrcs[i];
+        all[n++] = cmd->source_rtx[i];
     }
+    for (int i = 0; i < cmd->n_layer_rtx; i++) {
+        all[n++] = cmd->layer_rtx[i].ssrc;
+        all[n++] = cmd->layer_rtx[i].rtx;
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = 0; all[i] && j < i; j++)
+            if (all[j] == all[i])
+                return false;
+    return true;
+}
+
+static bool ssrc_value(json_t *v, uint32_t *out)
+{
+    if (!json_is_integer(v) || json_integer_value(v) <= 0 || json_integer_value(v) > 0xFFFFFFFFll)
+        return false;
+    *out = (uint32_t)json_integer_value(v);
+    return true;
+}
+
+/* A simulcast source's optional "layer_rtx": [{ssrc, rtx}, ...], the FID
+ * pairs its layers were declared with. Absent is fine. */
+static bool parse_layer_rtx(worker_cmd *cmd, json_t *list, bool has_rids)
+{
+    if (!list)
+        return true;
+    if (!has_rids || !json_is_array(list) || json_array_size(list) > SOURCE_MAX_LAYERS)
+        return false;
+    size_t i;
+    json_t *pair;
+    json_array_foreach(list, i, pair) {
+        uint32_t ssrc, rtx;
+        if (!ssrc_value(json_object_get(pair, "ssrc"), &ssrc) || !ssrc_value(json_object_get(pair, "rtx"), &rtx) ||
+            ssrc == rtx)
+            return false;
+        cmd->layer_rtx[i].ssrc = ssrc;
+        cmd->layer_rtx[i].rtx = rtx;
+    }
+    cmd->n_layer_rtx = (int)json_array_size(list);
     return true;
 }
 
@@ -409,6 +440,12 @@ static void handle_configure(bridge *b, json_t *req, json_int_t id, reg_conferen
             return;
         }
         cmd->source_n_rids[cmd->n_sources] = rids ? (int)json_array_size(rids) : 0;
+        if (!parse_layer_rtx(cmd, json_object_get(s, "layer_rtx"), rids != NULL)) {
+            free(cmd);
+            respond_error(b, id, "bad-request",
+                          "layer_rtx: up to 3 {ssrc, rtx} pairs (1..2^32-1, distinct), on a source with rids");
+            return;
+        }
         cmd->n_sources++;
     }
     if (!distinct_ssrcs(cmd)) {

@@ -84,6 +84,22 @@ source *endpoint_source_by_rtx(endpoint *ep, uint32_t rtx_ssrc)
     return NULL;
 }
 
+uint32_t endpoint_declared_layer_rtx(const endpoint *ep, uint32_t ssrc)
+{
+    for (int i = 0; i < ep->n_layer_rtx; i++)
+        if (ep->layer_rtx[i].ssrc == ssrc)
+            return ep->layer_rtx[i].rtx;
+    return 0;
+}
+
+bool endpoint_declares_layer_ssrc(const endpoint *ep, uint32_t ssrc)
+{
+    for (int i = 0; i < ep->n_layer_rtx; i++)
+        if (ep->layer_rtx[i].ssrc == ssrc || ep->layer_rtx[i].rtx == ssrc)
+            return true;
+    return false;
+}
+
 source *endpoint_source(endpoint *ep, uint32_t ssrc)
 {
     for (int i = 0; i < ep->n_sources; i++)

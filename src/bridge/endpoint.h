@@ -150,6 +150,12 @@ typedef struct endpoint {
     uint32_t bridge_ssrc;          /* our SSRC in RTCP towards this endpoint */
     source sources[ENDPOINT_MAX_SOURCES];
     int n_sources;
+    /* SSRCs its simulcast layers were declared under, each with its RTX
+     * SSRC (FID groups; Firefox declares them, Chromium does not): a layer
+     * learned under one gets that RTX stream even if its retransmissions
+     * carry no repaired-rid. */
+    struct { uint32_t ssrc, rtx; } layer_rtx[SOURCE_MAX_LAYERS];
+    int n_layer_rtx;
 
     /* Last-N: the receiver wants camera video of at most last_n others
      * (-1: all), the selected ones first, then the recent speakers. */
@@ -249,5 +255,10 @@ source *endpoint_source_by_rtx(endpoint *ep, uint32_t rtx_ssrc);
 /* Finds the source with this SSRC, or NULL (layers whose SSRC is not yet
  * known are never found). Linear: an endpoint has few. */
 source *endpoint_source(endpoint *ep, uint32_t ssrc);
+/* The RTX SSRC ep declared for a simulcast layer under ssrc (layer_rtx),
+ * 0 when none. */
+uint32_t endpoint_declared_layer_rtx(const endpoint *ep, uint32_t ssrc);
+/* Whether ep declared ssrc for a simulcast layer or its RTX. */
+bool endpoint_declares_layer_ssrc(const endpoint *ep, uint32_t ssrc);
 
 #endif

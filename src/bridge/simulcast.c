@@ -39,6 +39,9 @@ source *simulcast_learn(endpoint *ep, const uint8_t *buf, const rtp_header *h, b
              * its sequence numbers start afresh. */
             s->ssrc = h->ssrc;
             s->bound = true;
+            uint32_t declared_rtx = endpoint_declared_layer_rtx(ep, h->ssrc);
+            if (declared_rtx)
+                s->rtx_ssrc = declared_rtx;
             memset(&s->stats, 0, sizeof s->stats);
             if (s->cache)
                 packet_cache_clear(s->cache);

@@ -331,6 +331,24 @@ static void apply_configure(worker *w, endpoint *ep, const worker_cmd *cmd, int6
             source_release(&ep->sources[i]);
     memcpy(ep->sources, next, sizeof next[0] * (size_t)n);
     ep->n_sources = n;
+    ep->n_layer_rtx = 0;
+    for (int i = 0; i < cmd->n_layer_rtx; i++) {
+        if (conference_ssrc_user(ep->conf, cmd->layer_rtx[i].ssrc, ep) ||
+            conference_ssrc_user(ep->conf, cmd->layer_rtx[i].rtx, ep)) {
+            worker_refuse(w, MEDIA_DROP_FOREIGN_SSRC, ep, "a simulcast layer declared under another endpoint's SSRC");
+            continue;
+        }
+        ep->layer_rtx[ep->n_layer_rtx].ssrc = cmd->layer_rtx[i].ssrc;
+        ep->layer_rtx[ep->n_layer_rtx].rtx = cmd->layer_rtx[i].rtx;
+        ep->n_layer_rtx++;
+    }
+    /* Layers learned before (a renegotiation) get their declared RTX now. */
+    for (int i = 0; i < ep->n_sources; i++) {
+        source *layer = &ep->sources[i];
+        uint32_t rtx = layer->group >= 0 && layer->bound ? endpoint_declared_layer_rtx(ep, layer->ssrc) : 0;
+        if (rtx)
+            layer->rtx_ssrc = rtx;
+    }
     if (!ep->bwe)
         ep->bwe = bwe_new(WORKER_BWE_START_BPS, WORKER_BWE_MIN_BPS, WORKER_BWE_MAX_BPS);
     /* After a renegotiation the endpoint may receive sources it did not

@@ -57,6 +57,8 @@ typedef struct worker_cmd {
     char source_rids[ENDPOINT_MAX_SOURCES][SOURCE_MAX_LAYERS][SOURCE_RID_MAX];  /* simulcast layers, lowest first */
     int source_n_rids[ENDPOINT_MAX_SOURCES];
     int n_sources;
+    struct { uint32_t ssrc, rtx; } layer_rtx[SOURCE_MAX_LAYERS];   /* of the simulcast source */
+    int n_layer_rtx;
     bool paused;                   /* WORKER_PAUSE */
     int last_n;                    /* WORKER_CONSTRAINTS */
     char selected[ENDPOINT_MAX_SELECTED][ENDPOINT_ID_MAX];

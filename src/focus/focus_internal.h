@@ -64,6 +64,13 @@ struct participant {
      * focus made up, of the one stream each receiver gets. */
     char camera_rids[SDP_MAX_RIDS][SDP_RID_MAX];
     size_t n_camera_rids;
+    /* What a simulcast answer declares besides (Firefox: every layer's SSRC
+     * and its RTX SSRC, in FID pairs; Chromium nothing): the participant's
+     * own too, and the bridge pairs each layer with its RTX by them. */
+    uint32_t camera_layer_ssrcs[SDP_MAX_SSRCS];
+    size_t n_camera_layer_ssrcs;
+    struct { uint32_t primary, repair; } camera_layer_fids[SDP_MAX_FIDS];
+    size_t n_camera_layer_fids;
     int last_n;                    /* cameras it wants at most (-1: all) */
     char selected[SIGNAL_MAX_SELECTED][PARTICIPANT_ID_MAX];   /* to see first */
     int n_selected;

@@ -146,10 +146,16 @@ void negotiation_on_allocated(focus *f, participant *p, json_t *msg)
  * RTX, declared or made up for a simulcast camera). */
 static bool ssrc_owned_by_other(const room *r, const participant *self, uint32_t ssrc)
 {
-    for (const participant *o = r->participants; o; o = o->next)
-        for (int k = 0; o != self && k < SOURCE_COUNT; k++)
+    for (const participant *o = r->participants; o; o = o->next) {
+        if (o == self)
+            continue;
+        for (int k = 0; k < SOURCE_COUNT; k++)
             if (o->own_ssrc[k] == ssrc || o->own_rtx[k] == ssrc)
                 return true;
+        for (size_t i = 0; i < o->n_camera_layer_ssrcs; i++)
+            if (o->camera_layer_ssrcs[i] == ssrc)
+                return true;
+    }
     return false;
 }
 
@@ -173,6 +179,9 @@ static bool answer_declares(const sdp_answer *a, uint32_t ssrc, size_t skip)
         for (size_t j = 0; j < m->n_ssrcs; j++)
             if (m->ssrcs[j] == ssrc)
                 return true;
+        for (size_t j = 0; j < m->n_fids; j++)
+            if (m->fids[j].primary == ssrc || m->fids[j].repair == ssrc)
+                return true;
     }
     return false;
 }
@@ -188,11 +197,17 @@ static uint32_t ssrc_conflict(const participant *p, const sdp_answer *a)
         const sdp_answer_media *m = &a->media[i];
         if (!is_own_mid(m->mid))
             continue;
-        for (size_t j = 0; j <= m->n_ssrcs; j++) {
-            uint32_t ssrc = j < m->n_ssrcs ? m->ssrcs[j] : m->rtx_ssrc;
-            if (ssrc && (ssrc_owned_by_other(p->room, p, ssrc) || answer_declares(a, ssrc, i)))
-                return ssrc;
+        uint32_t declared[SDP_MAX_SSRCS + 2 * SDP_MAX_FIDS];
+        size_t n = 0;
+        for (size_t j = 0; j < m->n_ssrcs; j++)
+            declared[n++] = m->ssrcs[j];
+        for (size_t j = 0; j < m->n_fids; j++) {
+            declared[n++] = m->fids[j].primary;
+            declared[n++] = m->fids[j].repair;
         }
+        for (size_t j = 0; j < n; j++)
+            if (ssrc_owned_by_other(p->room, p, declared[j]) || answer_declares(a, declared[j], i))
+                return declared[j];
     }
     return 0;
 }
@@ -223,12 +238,17 @@ static uint32_t own_ssrc(participant *p, const sdp_answer *a, media_source sourc
         bool sending = m->dir == SDP_SENDONLY || m->dir == SDP_SENDRECV;
         bool right_kind = m->kind == media_source_kind(source);
         if (source == SOURCE_CAMERA)
-            p->n_camera_rids = 0;
+            p->n_camera_rids = p->n_camera_layer_ssrcs = p->n_camera_layer_fids = 0;
         if (m->rejected || !sending || !right_kind)
             return 0;
         if (source == SOURCE_CAMERA && m->n_rids > 0 && p->slots.simulcast) {
             memcpy(p->camera_rids, m->rids, sizeof m->rids);
             p->n_camera_rids = m->n_rids;
+            memcpy(p->camera_layer_ssrcs, m->ssrcs, sizeof m->ssrcs);
+            p->n_camera_layer_ssrcs = m->n_ssrcs;
+            _Static_assert(sizeof p->camera_layer_fids == sizeof m->fids, "one FID pair each");
+            memcpy(p->camera_layer_fids, m->fids, sizeof m->fids);
+            p->n_camera_layer_fids = m->n_fids;
             bool had = p->own_ssrc[source] && p->own_rtx[source];
             if (had) {
                 *rtx = p->own_rtx[source];
@@ -271,6 +291,14 @@ static json_t *sources_json(const participant *p)
             for (size_t i = 0; i < p->n_camera_rids; i++)
                 json_array_append_new(rids, json_string(p->camera_rids[i]));
             json_object_set_new(src, "rids", rids);
+            if (p->n_camera_layer_fids > 0) {
+                json_t *fids = json_array();
+                for (size_t i = 0; i < p->n_camera_layer_fids; i++)
+                    json_array_append_new(fids, json_pack("{s:I, s:I}", "ssrc",
+                                                          (json_int_t)p->camera_layer_fids[i].primary, "rtx",
+                                                          (json_int_t)p->camera_layer_fids[i].repair));
+                json_object_set_new(src, "layer_rtx", fids);
+            }
         }
         json_array_append_new(sources, src);
     }
@@ -303,6 +331,9 @@ void negotiation_on_answer(focus *f, focus_session *s, const signal_msg *msg)
                      p->room->name, p->id, (unsigned)taken);
     }
     if (problem) {
+        /* Bounded by the offers the focus makes: one answer each. */
+        log_warn("focus", "%s/%s: answer to offer %u refused: %s", p->room->name, p->id, (unsigned)p->version,
+                 problem);
         focus_send_error(f, s, "bad-answer", problem, "answer");
         free(a);
         return;

@@ -23,7 +23,9 @@
 
 #define SDP_MAX_MEDIA 128
 #define SDP_MAX_CANDIDATES 8
-#define SDP_MAX_SSRCS 4
+/* Per section: a stream and its RTX, or (Firefox) each simulcast layer and its RTX. */
+#define SDP_MAX_SSRCS (2 * SDP_MAX_RIDS + 2)
+#define SDP_MAX_FIDS (SDP_MAX_RIDS + 1)
 #define SDP_MAX_PTS 16
 #define SDP_MID_MAX 16            /* bytes including NUL */
 #define SDP_ID_MAX 64             /* msid / cname strings, bytes including NUL */
@@ -96,8 +98,12 @@ typedef struct sdp_answer_media {
     sdp_dir dir;                  /* as the browser wrote it */
     bool rejected;                /* port 0 */
     uint32_t ssrcs[SDP_MAX_SSRCS];/* a=ssrc values in order of first appearance (the first is the media SSRC) */
-    uint32_t rtx_ssrc;            /* the second SSRC of an a=ssrc-group:FID, 0 when none */
+    uint32_t rtx_ssrc;            /* the second SSRC of the first a=ssrc-group:FID, 0 when none */
     size_t n_ssrcs;
+    /* Every a=ssrc-group:FID, in order: a stream and its retransmissions.
+     * Firefox lists one per simulcast layer (Chromium none). */
+    struct { uint32_t primary, repair; } fids[SDP_MAX_FIDS];
+    size_t n_fids;
     char cname[SDP_ID_MAX];
     uint8_t pts[SDP_MAX_PTS];     /* payload types on the m= line */
     size_t n_pts;

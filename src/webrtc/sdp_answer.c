@@ -70,9 +70,6 @@ typedef struct parser {
     sdp_dir session_dir;
     bool dir_set;             /* the current section has a direction attribute */
     bool in_media;
-    bool has_fid;
-    uint32_t fid_primary;
-    uint32_t fid_repair;
     bool chosen;              /* credentials taken from a section already */
     level_attrs creds;        /* the ones the answer reports */
 } parser;
@@ -208,8 +205,8 @@ static int parse_ssrc(parser *ps, sdp_answer_media *m, span v)
 }
 
 /* a=ssrc-group:<semantics> <ssrc-id> ... (RFC 5576); only FID matters:
- * its first SSRC is the media SSRC, the second its retransmissions. */
-static int parse_ssrc_group(parser *ps, span v)
+ * its first SSRC is a stream, the second that stream's retransmissions. */
+static int parse_ssrc_group(parser *ps, sdp_answer_media *m, span v)
 {
     span sem = span_word(&v);
     if (sem.n == 0)
@@ -230,13 +227,13 @@ static int parse_ssrc_group(parser *ps, span v)
             second = id;
         count++;
     }
-    if (count < 2)
+    if (count < 2 || first == second)
         return fail(ps, "malformed a=ssrc-group");
-    if (!ps->has_fid) {
-        ps->has_fid = true;
-        ps->fid_primary = first;
-        ps->fid_repair = second;
-    }
+    if (m->n_fids == SDP_MAX_FIDS)
+        return fail(ps, "more than %d a=ssrc-group:FID in one section", SDP_MAX_FIDS);
+    m->fids[m->n_fids].primary = first;
+    m->fids[m->n_fids].repair = second;
+    m->n_fids++;
     return 0;
 }
 
@@ -340,11 +337,10 @@ static int end_media(parser *ps)
     }
     if (!ps->dir_set)
         m->dir = ps->session_dir;
-    if (ps->has_fid)
-        m->rtx_ssrc = ps->fid_repair;
-    if (ps->has_fid) {
+    if (m->n_fids > 0) {
+        m->rtx_ssrc = m->fids[0].repair;
         for (size_t i = 1; i < m->n_ssrcs; i++) {
-            if (m->ssrcs[i] == ps->fid_primary) {
+            if (m->ssrcs[i] == m->fids[0].primary) {
                 uint32_t primary = m->ssrcs[i];
                 memmove(&m->ssrcs[1], &m->ssrcs[0], i * sizeof m->ssrcs[0]);
                 m->ssrcs[0] = primary;
@@ -388,7 +384,6 @@ static int begin_media(parser *ps, span v)
     memset(&ps->media, 0, sizeof ps->media);
     ps->in_media = true;
     ps->dir_set = false;
-    ps->has_fid = false;
     return parse_m_line(ps, m, v);
 }
 
@@ -437,7 +432,7 @@ static int parse_attr(parser *ps, span v)
     } else if (span_is(name, "ssrc")) {
         return parse_ssrc(ps, m, value);
     } else if (span_is(name, "ssrc-group")) {
-        return parse_ssrc_group(ps, value);
+        return parse_ssrc_group(ps, m, value);
     } else if (span_is(name, "simulcast")) {
         return parse_simulcast(ps, m, value);
     }

@@ -18,7 +18,9 @@
  *                    (all of them when s >= 128)
  *           f        bits 0-1 layers per camera (0: 3), bit 2 two cameras each,
  *                    bit 3 two conferences (even/odd endpoints), bit 4 a screen
- *                    share on the others, bit 5 their camera has no RTX stream,
+ *                    share on the others, bit 5 their camera has no RTX stream
+ *                    (simulcast ones: their first camera's layers and RTX
+ *                    SSRCs are declared, layer_rtx),
  *                    bit 6 the last endpoint joins but is not connected,
  *                    bit 7 SRTP with AES-CM/HMAC-SHA1-80 (else AES-GCM)
  *   then ops, each an op byte (% 8) and its fields:
@@ -309,6 +311,13 @@ static void configure(int i)
         cmd->source_n_rids[n] = c->layers;
         for (int l = 0; l < c->layers; l++)
             snprintf(cmd->source_rids[n][l], SOURCE_RID_MAX, "%s", rids[l]);
+        /* "No RTX" on a simulcast sender: it declares its layers' SSRCs and
+         * RTX SSRCs instead (as Firefox does), for the first camera. */
+        for (int l = 0; k == 0 && c->no_rtx && l < c->layers; l++) {
+            cmd->layer_rtx[l].ssrc = ssrc_of(i, ST_LAYER + l, false);
+            cmd->layer_rtx[l].rtx = ssrc_of(i, ST_LAYER + l, true);
+            cmd->n_layer_rtx = l + 1;
+        }
     }
     if (c->cams == 0 && n < ENDPOINT_MAX_SOURCES) {
         cmd->ssrcs[n] = ssrc_of(i, ST_CAM, false);

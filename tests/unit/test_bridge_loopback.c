@@ -2052,6 +2052,8 @@ static void scenario_last_n(harness *h)
 #define SIM_V 0x71000001u              /* the made-up SSRCs receivers know */
 #define SIM_VR 0x71000002u
 #define SIM_AUDIO_R 0x71000010u
+#define SIM_LAYER0_RTX 0x72000011u             /* declared for layer 0 (layer_rtx) */
+#define SIM_LAYER2_RTX 0x72000013u
 
 static const char *const sim_rids[3] = { "l", "m", "h" };
 static const uint16_t sim_heights[3] = { 180, 360, 720 };
@@ -2257,6 +2259,52 @@ static void scenario_simulcast(harness *h)
         }
     }
     CHECK(got_rtx);
+
+    /* Layer RTX streams declared as FID pairs (Firefox's answer; configure's
+     * layer_rtx): SA resends a layer-0 packet the bridge never got, on the
+     * RTX SSRC declared for layer 0 and without repaired-rid: restored, it
+     * reaches R under SIM_V. An RTX SSRC another endpoint uses is refused. */
+    bridge_counters declared_before, declared_after;
+    counters(h, &declared_before);
+    id = ++h->next_id;
+    resp = configure(h, s.p, id, dtls_ctx_fingerprint(s.p->ctx),
+                     json_pack("[{s:I, s:s, s:I, s:[s,s,s], s:[{s:I, s:I}, {s:I, s:I}, {s:I, s:I}]}]", "ssrc",
+                               (json_int_t)SIM_V, "kind", "video", "rtx", (json_int_t)SIM_VR, "rids", "l", "m", "h",
+                               "layer_rtx", "ssrc", (json_int_t)s.ssrc[0], "rtx", (json_int_t)SIM_LAYER0_RTX, "ssrc",
+                               (json_int_t)s.ssrc[1], "rtx", (json_int_t)SIM_AUDIO_R, "ssrc", (json_int_t)s.ssrc[2],
+                               "rtx", (json_int_t)SIM_LAYER2_RTX));
+    CHECK(is_response(resp, "configure-ok", id));
+    id = ++h->next_id;
+    resp = configure(h, s.p, id, dtls_ctx_fingerprint(s.p->ctx),
+                     json_pack("[{s:I, s:s, s:[s], s:[{s:I, s:I}]}]", "ssrc", (json_int_t)SIM_V, "kind", "video",
+                               "rids", "l", "layer_rtx", "ssrc", (json_int_t)5, "rtx", (json_int_t)5));
+    CHECK_EQ_STR(error_code(resp), "bad-request");
+    uint8_t lost[PKT_MAX], rtx_pkt[PKT_MAX];
+    size_t lost_len = sim_packet(&s, 0, false, lost);   /* never reaches the bridge */
+    uint16_t lost_seq = (uint16_t)(s.seq[0] - 1);
+    lost[16] = lost[17] = 0;                            /* no rid: padding bytes in its place */
+    size_t rtx_len = 0;
+    CHECK_EQ_INT(rtx_build(lost, lost_len, SIM_LAYER0_RTX, SDP_PT_VP8_RTX, 9, rtx_pkt, sizeof rtx_pkt, &rtx_len),
+                 RTX_OK);
+    sim_round(&s, 0);
+    pump(h, 40);
+    inbox_clear(&r->rtp);
+    peer_send_rtp(s.p, rtx_pkt, rtx_len, NULL);
+    bool restored = false;
+    for (int i = 0; i < 30 && !restored; i++) {
+        pump(h, 10);
+        for (size_t j = 0; j < r->rtp.n && !restored; j++) {
+            rtp_header hd;
+            if (rtp_parse(r->rtp.items[j].data, r->rtp.items[j].len, &hd) < 0 || hd.ssrc != SIM_V ||
+                hd.payload_len < 9)
+                continue;
+            const uint8_t *pl = r->rtp.items[j].data + hd.header_len;
+            restored = pl[7] == 'A' && pl[8] == (uint8_t)lost_seq;
+        }
+    }
+    CHECK(restored);
+    counters(h, &declared_after);
+    CHECK_EQ_INT(declared_after.dropped[MEDIA_DROP_FOREIGN_SSRC] - declared_before.dropped[MEDIA_DROP_FOREIGN_SSRC], 1);
 
     /* R's PLI for SIM_V asks SA for a key frame of layer 0 only. */
     inbox_clear(&s.p->rtcp);

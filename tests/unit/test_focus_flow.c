@@ -98,11 +98,13 @@ typedef struct answer_spec {
     const char *setup;          /* "active" unless testing a bad one */
     unsigned paused;            /* expected in configure: bit 1 << MIC / CAMERA / SCREEN */
     bool simulcast;             /* the camera as three layers named by rid, no SSRC */
+    bool layer_ssrcs;           /* simulcast as Firefox answers it: each layer's SSRC (ssrc[1] + 2k)
+                                 * and its RTX (+ 1) listed, in three FID groups */
 } answer_spec;
 
 static answer_spec spec3(const char *ufrag, unsigned seed, uint32_t audio, uint32_t video, uint32_t screen)
 {
-    answer_spec a = { ufrag, "browserPassword0123456789", seed, NULL, { audio, video, screen }, "active", 0, false };
+    answer_spec a = { ufrag, "browserPassword0123456789", seed, NULL, { audio, video, screen }, "active", 0, false, false };
     return a;
 }
 
@@ -769,9 +771,16 @@ static char *build_answer(const char *offer_sdp, const answer_spec *a)
         uint32_t ssrc = own >= 0 ? a->ssrc[own] : 0;
         if (disabled)
             append(&out, &len, &cap, "a=inactive\r\n");
-        else if (own == 1 && a->simulcast)
+        else if (own == 1 && a->simulcast) {
             append(&out, &len, &cap, "a=sendonly\r\na=rid:l send\r\na=rid:m send\r\na=rid:h send\r\n"
                                      "a=simulcast:send l;m;h\r\n");
+            for (unsigned k = 0; a->layer_ssrcs && k < 3; k++)
+                append(&out, &len, &cap, "a=ssrc:%u cname:{x}\r\na=ssrc:%u cname:{x}\r\n", (unsigned)ssrc + 2 * k,
+                       (unsigned)ssrc + 2 * k + 1);
+            for (unsigned k = 0; a->layer_ssrcs && k < 3; k++)
+                append(&out, &len, &cap, "a=ssrc-group:FID %u %u\r\n", (unsigned)ssrc + 2 * k,
+                       (unsigned)ssrc + 2 * k + 1);
+        }
         else if (own >= 0 && ssrc)
             append(&out, &len, &cap, "a=sendonly\r\na=ssrc:%u cname:x\r\n", (unsigned)ssrc);
         else if (own >= 0)
@@ -4070,6 +4079,49 @@ static void test_ssrc_unique(void)
     free_all(f, all, 2);
 }
 
+/* Firefox answers a simulcast camera listing each layer's SSRC and its
+ * RTX in FID groups: the focus tells the bridge the pairs (layer_rtx),
+ * still makes up the stream receivers get, and counts the layers' SSRCs as
+ * the participant's own in the room. */
+static void test_simulcast_layer_ssrcs(void)
+{
+    focus *f = new_focus();
+    fake_conn *c = conn_open(f, "simc"), *d = conn_open(f, "simd");
+    fake_conn *room[] = { c, d };
+    c->spec = spec("simC", 123, 7001u, 7100u);
+    c->spec.simulcast = c->spec.layer_ssrcs = true;
+    json_t *oc = join_allocated(f, c, "simff", "Cat", 123);
+    char *ans = build_answer(oc ? str(oc, "sdp") : "", &c->spec);
+    send_answer(f, c, ans, version_of(oc));
+    free(ans);
+    json_t *cfg = EXPECT_REQ("configure", "simff", c->id);
+    json_t *cam = camera_source(cfg);
+    json_t *pairs = cam ? json_object_get(cam, "layer_rtx") : NULL;
+    CHECK_EQ_INT(json_array_size(pairs), 3);
+    for (size_t k = 0; k < 3 && json_array_size(pairs) == 3; k++) {
+        json_t *pair = json_array_get(pairs, k);
+        CHECK_EQ_INT(json_integer_value(json_object_get(pair, "ssrc")), 7100 + 2 * (int)k);
+        CHECK_EQ_INT(json_integer_value(json_object_get(pair, "rtx")), 7101 + 2 * (int)k);
+    }
+    /* No layer SSRC is a source of its own, nor the made-up one. */
+    size_t i;
+    json_t *src;
+    json_array_foreach(json_object_get(cfg, "sources"), i, src) {
+        json_int_t v = json_integer_value(json_object_get(src, "ssrc"));
+        json_int_t r = json_integer_value(json_object_get(src, "rtx"));
+        CHECK(!(v >= 7100 && v <= 7105) && !(r >= 7100 && r <= 7105));
+    }
+    reply_ok(f, cfg);
+    json_t *od = join_allocated(f, d, "simff", "Dan", 124);
+    uint64_t before = refused(f, REFUSED_SSRC_IN_USE);
+    answer_spec takes_layer = spec("simD", 124, 8001u, 7103u);
+    EXPECT_SSRC_REFUSED(f, d, od, &takes_layer, 7103u);
+    CHECK_EQ_INT(refused(f, REFUSED_SSRC_IN_USE), before + 1);
+    answer_spec own = spec("simD", 124, 8001u, 8002u);
+    answer_offer(f, d, "simff", od, &own);
+    free_all(f, room, 2);
+}
+
 /* --max-rooms and the lobby's length. */
 static void test_rooms_and_lobby_caps(void)
 {
@@ -4332,6 +4384,7 @@ int main(void)
     test_last_n();
     test_turn();
     test_ssrc_unique();
+    test_simulcast_layer_ssrcs();
     test_rooms_and_lobby_caps();
     test_password_budget();
     test_rate_limits();

@@ -620,6 +620,57 @@ static void test_parse_chromium(void)
                   "62:85:CF:61:D1:86:CF:A2:92:3C:7E:56:D3:94:12:D0", e, 2);
 }
 
+/* Firefox's answers to the same offers (tools/capture-sdp-answer
+ * --firefox): every one parses, and its simulcast camera lists each
+ * layer's SSRC and RTX SSRC in three FID groups. */
+static void test_parse_firefox(void)
+{
+    static const struct { const char *name; size_t n_media; } files[] = {
+        { "firefox-answer-1-own.sdp", 2 },      { "firefox-answer-2-others.sdp", 6 },
+        { "firefox-answer-3-disabled.sdp", 6 }, { "firefox-answer-4-audio-only.sdp", 2 },
+        { "firefox-answer-5-gathered.sdp", 2 }, { "firefox-answer-6-simulcast.sdp", 2 },
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        size_t len = 0;
+        char *text = load_fixture(files[i].name, &len);
+        CHECK(text != NULL);
+        if (!text)
+            continue;
+        int r = parse(text, len);
+        if (r != 0)
+            fprintf(stderr, "%s: %s\n", files[i].name, err);
+        CHECK_EQ_INT(r, 0);
+        CHECK_EQ_STR(ans.setup, "active");
+        CHECK_EQ_INT(ans.n_media, files[i].n_media);
+        CHECK(ans.ice_ufrag[0] != '\0' && ans.ice_pwd[0] != '\0');
+        CHECK(strncmp(ans.fingerprint, "sha-256 ", 8) == 0);
+        free(text);
+    }
+    size_t len = 0;
+    char *text = load_fixture("firefox-answer-6-simulcast.sdp", &len);
+    if (text && parse(text, len) == 0) {
+        const sdp_answer_media *cam = &ans.media[1];
+        CHECK_EQ_STR(cam->mid, "1");
+        CHECK_EQ_INT(cam->dir, SDP_SENDONLY);
+        CHECK_EQ_INT(cam->n_rids, 3);
+        CHECK_EQ_STR(cam->rids[0], "l");
+        CHECK_EQ_STR(cam->rids[2], "h");
+        CHECK_EQ_INT(cam->n_ssrcs, 6);
+        CHECK_EQ_INT(cam->n_fids, 3);
+        static const uint32_t pairs[3][2] = {
+            { 2602916835u, 1462815868u }, { 608653199u, 8630355u }, { 903163733u, 2866248676u } };
+        for (size_t k = 0; k < 3 && cam->n_fids == 3; k++) {
+            CHECK_EQ_INT(cam->fids[k].primary, pairs[k][0]);
+            CHECK_EQ_INT(cam->fids[k].repair, pairs[k][1]);
+        }
+        CHECK_EQ_INT(ans.media[0].n_ssrcs, 1);
+        CHECK_EQ_INT(ans.media[0].ssrcs[0], 3636817240u);
+    } else {
+        CHECK(false);
+    }
+    free(text);
+}
+
 /* ------------------------------------------------------------------ */
 /* Parser: edited and hand-written answers                             */
 /* ------------------------------------------------------------------ */
@@ -862,15 +913,34 @@ static void test_parse_synthetic(void)
     CHECK_EQ_INT(ans.media[1].dir, SDP_RECVONLY);
     CHECK_EQ_INT(ans.media[1].kind, SDP_VIDEO);
 
-    /* Five distinct SSRCs in a section: more than Stoa keeps. */
+    /* Eight distinct SSRCs in a section (three simulcast layers and their
+     * RTX, as Firefox lists them, and two to spare) are kept; a ninth is
+     * more than Stoa keeps. Four FID groups are kept, a fifth refused. */
     char many[2048];
     snprintf(many, sizeof many, "%s", sess_dir);
-    strcat(many, "a=ssrc:1 cname:x\na=ssrc:2 cname:x\na=ssrc:3 cname:x\na=ssrc:4 cname:x\n"
-                 "a=ssrc:4 msid:- t\n");
+    for (int i = 1; i <= 8; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "a=ssrc:%d cname:x\n", i);
+        strcat(many, line);
+    }
+    strcat(many, "a=ssrc:8 msid:- t\n");
     CHECK_EQ_INT(parse_str(many), 0);
-    CHECK_EQ_INT(ans.media[1].n_ssrcs, 4);
-    strcat(many, "a=ssrc:5 cname:x\n");
-    expect_fail(parse_str(many), "more than 4 SSRCs", "five SSRCs");
+    CHECK_EQ_INT(ans.media[1].n_ssrcs, 8);
+    char groups[2048];
+    snprintf(groups, sizeof groups, "%sa=ssrc-group:FID 1 2\na=ssrc-group:FID 3 4\na=ssrc-group:FID 5 6\n"
+             "a=ssrc-group:FID 7 8\n", many);
+    CHECK_EQ_INT(parse_str(groups), 0);
+    CHECK_EQ_INT(ans.media[1].n_fids, 4);
+    CHECK_EQ_INT(ans.media[1].fids[2].primary, 5);
+    CHECK_EQ_INT(ans.media[1].fids[2].repair, 6);
+    CHECK_EQ_INT(ans.media[1].rtx_ssrc, 2);
+    strcat(groups, "a=ssrc-group:FID 1 3\n");
+    expect_fail(parse_str(groups), "more than 4 a=ssrc-group:FID", "five FID groups");
+    char self_fid[2048];
+    snprintf(self_fid, sizeof self_fid, "%sa=ssrc-group:FID 4 4\n", many);
+    expect_fail(parse_str(self_fid), "malformed a=ssrc-group", "FID of one SSRC with itself");
+    strcat(many, "a=ssrc:9 cname:x\n");
+    expect_fail(parse_str(many), "more than 8 SSRCs", "nine SSRCs");
 }
 
 static void test_parse_hostile(void)
@@ -1075,6 +1145,7 @@ int main(int argc, char **argv)
     test_write_invalid();
     test_write_fixture_offers();
     test_parse_chromium();
+    test_parse_firefox();
     test_simulcast();
     test_parse_edited();
     test_parse_synthetic();

@@ -1,18 +1,22 @@
-// Captures the SDP answers a real Chromium gives to Stoa's offers, and so
-// checks that Chromium accepts those offers at all.
+// Captures the SDP answers real browsers give to Stoa's offers, and so
+// checks that they accept those offers at all: Chromium (playwright-core)
+// and Firefox (puppeteer-core over WebDriver BiDi).
 //
 // The offers are tests/fixtures/sdp/offer-*.sdp, written by sdp_write_offer:
 //   ./build/tests/unit/test_sdp --write-offers tests/fixtures/sdp
 // then, in this folder:
-//   npm ci && node capture.mjs [--check] [--only=NAME] [path/to/chromium]
-// writes tests/fixtures/sdp/chromium-answer-*.sdp (--only=NAME: just those whose
-// file name contains NAME; with --check it only
-// negotiates and reports, e.g. to see that Chromium still takes the offers
-// without changing the fixtures the unit tests assert on). The browser is Debian's
-// (/usr/bin/chromium by default); nothing is downloaded.
+//   npm ci && node capture.mjs [--firefox] [--check] [--only=NAME] [path/to/browser]
+// writes tests/fixtures/sdp/chromium-answer-*.sdp, or with --firefox
+// firefox-answer-*.sdp (--only=NAME: just those whose file name contains
+// NAME; with --check it only negotiates and reports, e.g. to see that the
+// browser still takes the offers without changing the fixtures the unit
+// tests assert on). The browser is Debian's (/usr/bin/chromium, or
+// /usr/bin/firefox-esr with --firefox); nothing is downloaded.
 //
-// The page is an empty document served by Playwright's request interception
-// (about:blank is not a secure context, so it has no getUserMedia).
+// The page is an empty document at http://localhost/ (about:blank is not a
+// secure context, so it has no getUserMedia): served by Playwright's
+// request interception for Chromium, by a loopback HTTP server of this
+// script for Firefox.
 //
 // Each scenario plays the client side of docs/protocol.md ("The offers Stoa
 // makes"): setRemoteDescription(offer), attach the fake microphone and camera
@@ -21,9 +25,11 @@
 // which has no candidates (Stoa reads none), except for the 'gathered' one.
 
 import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, '..', '..', 'tests', 'fixtures', 'sdp');
@@ -31,7 +37,9 @@ const args = process.argv.slice(2);
 const checkOnly = args.includes('--check');    // negotiate and report, write nothing
 const onlyArg = args.find((a) => a.startsWith('--only='));
 const only = onlyArg ? onlyArg.slice('--only='.length) : null;   // write only fixtures whose name contains this
-const executablePath = args.find((a) => !a.startsWith('--')) || '/usr/bin/chromium';
+const firefox = args.includes('--firefox');
+const engine = firefox ? 'firefox' : 'chromium';
+const executablePath = args.find((a) => !a.startsWith('--')) || (firefox ? '/usr/bin/firefox-esr' : '/usr/bin/chromium');
 
 async function readOffer(name) {
   const text = await readFile(join(fixtures, name), 'latin1');
@@ -109,61 +117,86 @@ const scenarios = [
   {
     media: { audio: true, video: true },
     steps: [
-      { offer: 'offer-1.sdp', out: 'chromium-answer-1-own.sdp',
+      { offer: 'offer-1.sdp', out: 'answer-1-own.sdp',
         what: 'first offer: only the participant\'s own sections (mids 0, 1)' },
-      { offer: 'offer-2.sdp', out: 'chromium-answer-2-others.sdp',
+      { offer: 'offer-2.sdp', out: 'answer-2-others.sdp',
         what: 'renegotiation after the first: own sections + two other participants\' audio/video (mids 2-5 sendonly)' },
-      { offer: 'offer-3.sdp', out: 'chromium-answer-3-disabled.sdp',
+      { offer: 'offer-3.sdp', out: 'answer-3-disabled.sdp',
         what: 'renegotiation after the second: participant b7c2e91d left, mids 2 and 3 disabled (port 0)' },
     ],
   },
   {
     media: { audio: true, video: false },
     steps: [
-      { offer: 'offer-1.sdp', out: 'chromium-answer-4-audio-only.sdp',
+      { offer: 'offer-1.sdp', out: 'answer-4-audio-only.sdp',
         what: 'first offer, participant without a camera: mid 1 set inactive' },
     ],
   },
   {
     media: { audio: true, video: true },
     steps: [
-      { offer: 'offer-1.sdp', out: 'chromium-answer-5-gathered.sdp', gathered: true,
+      { offer: 'offer-1.sdp', out: 'answer-5-gathered.sdp', gathered: true,
         what: 'first offer, sent after ICE gathering completed (pc.localDescription with the browser\'s host candidates)' },
     ],
   },
   {
     media: { audio: true, video: { width: 1280, height: 720 } },
     steps: [
-      { offer: 'offer-4.sdp', out: 'chromium-answer-6-simulcast.sdp',
-        what: 'first offer asking for simulcast on the camera (rids l;m;h recv): three layers, no SSRCs in the SDP' },
+      { offer: 'offer-4.sdp', out: 'answer-6-simulcast.sdp',
+        what: 'first offer asking for simulcast on the camera (rids l;m;h recv): three layers (Chromium lists no SSRCs for them; Firefox lists each layer\'s and its RTX\'s)' },
     ],
   },
 ];
 
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--use-fake-device-for-media-stream',
-    '--use-fake-ui-for-media-stream',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
-let failed = false;
-try {
-  const version = browser.version();
+/** { version, page, close }: one page of the browser, at a secure empty document. */
+async function openChromium() {
+  const browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
   const page = await browser.newPage();
-  // getUserMedia needs a secure context, which about:blank is not here; an
-  // empty page answered by Playwright itself at http://localhost/ is one
-  // (nothing listens there and no request leaves the browser).
+  // Answered by Playwright itself: nothing listens there and no request
+  // leaves the browser.
   await page.route('http://localhost/capture', (route) =>
     route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>capture</title>' }));
   await page.goto('http://localhost/capture');
+  return { version: `Chromium ${browser.version()}`, page, close: () => browser.close() };
+}
+
+async function openFirefox() {
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end('<!doctype html><title>capture</title>');
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath,
+    headless: true,
+    extraPrefsFirefox: {
+      'media.navigator.streams.fake': true,
+      'media.navigator.permission.disabled': true,
+    },
+  });
+  const page = await browser.newPage();
+  await page.goto(`http://localhost:${server.address().port}/capture`);
+  const version = (await browser.version()).replace(/^firefox\//i, 'Firefox ');
+  return { version, page, close: async () => { await browser.close(); server.close(); } };
+}
+
+const { version, page, close } = firefox ? await openFirefox() : await openChromium();
+let failed = false;
+try {
   for (const sc of scenarios) {
     const steps = [];
     for (const s of sc.steps)
@@ -178,17 +211,18 @@ try {
     }
     for (let i = 0; i < results.length; i++) {
       const s = sc.steps[i];
+      const out = `${engine}-${s.out}`;
       const header =
-        `# Captured from Chromium ${version} (Debian, ${executablePath}) by\n` +
+        `# Captured from ${version} (Debian, ${executablePath}) by\n` +
         `# tools/capture-sdp-answer/capture.mjs: the answer to ${s.offer},\n` +
         `# ${s.what}.\n`;
-      if (!checkOnly && (!only || s.out.includes(only)))
-        await writeFile(join(fixtures, s.out), header + results[i].sdp, 'latin1');
-      console.log(`${s.out}: ${results[i].sdp.length} bytes; transceivers ${results[i].mids}` +
+      if (!checkOnly && (!only || out.includes(only)))
+        await writeFile(join(fixtures, out), header + results[i].sdp, 'latin1');
+      console.log(`${out}: ${results[i].sdp.length} bytes; transceivers ${results[i].mids}` +
         (results[i].tracks ? `; new remote tracks ${results[i].tracks}` : ''));
     }
   }
 } finally {
-  await browser.close();
+  await close();
 }
 process.exit(failed ? 1 : 0);

@@ -56,6 +56,14 @@ static int set_crypto_policy(srtp_policy_t *p, const stoa_srtp_keys *keys)
         srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtp);
         srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtcp);
         return 0;
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+    case STOA_SRTP_NULL_FOR_FUZZING:
+        if (keys->key_len != 16 || keys->salt_len != 14)
+            return -1;
+        srtp_crypto_policy_set_null_cipher_hmac_null(&p->rtp);
+        srtp_crypto_policy_set_null_cipher_hmac_null(&p->rtcp);
+        return 0;
+#endif
     default:
         return -1;
     }

@@ -10,6 +10,12 @@
 /* DTLS-SRTP protection profile ids (RFC 5764, RFC 7714). */
 #define STOA_SRTP_AES128_CM_SHA1_80 0x0001
 #define STOA_SRTP_AEAD_AES_128_GCM 0x0007
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+/* Fuzz builds only: no encryption and no authentication (keys as for
+ * AES-CM), so that a stateful fuzzer spends its time in Stoa's code rather
+ * than in AES. Never negotiated: DTLS offers only the two above. */
+#define STOA_SRTP_NULL_FOR_FUZZING 0xF0F0
+#endif
 
 /* Room a buffer needs after the packet for protect: auth tag / GCM tag plus
  * the SRTCP index. */

@@ -22,7 +22,10 @@
  *                    (simulcast ones: their first camera's layers and RTX
  *                    SSRCs are declared, layer_rtx),
  *                    bit 6 the last endpoint joins but is not connected,
- *                    bit 7 SRTP with AES-CM/HMAC-SHA1-80 (else AES-GCM)
+ *                    bit 7 real SRTP: AES-CM/HMAC-SHA1-80 when bit 6 of s is set,
+ *                    else AES-GCM; without it, SRTP without crypto (fuzz builds
+ *                    only, webrtc/srtp.h): half the inputs spend no time in AES,
+ *                    and a packet the harness did not protect passes as genuine
  *   then ops, each an op byte (% 8) and its fields:
  *   0 RTP     ep stream flags flags2 seqdelta count len16 fill
  *             stream % 8: audio, camera, screen, cam0 layer 0/1/2, cam1 layer
@@ -152,14 +155,15 @@ static uint32_t group_ssrc(int i, int cam, bool rtx) { return 0x10000000u + (uin
 static void ep_id(int i, char out[ENDPOINT_ID_MAX]) { snprintf(out, ENDPOINT_ID_MAX, "ep%02d", i); }
 static void conf_name(int i, char out[CONFERENCE_NAME_MAX]) { snprintf(out, CONFERENCE_NAME_MAX, "room%d", cl[i].conf); }
 
-static bool aes_cm;                /* header bit 7: AES-CM + HMAC-SHA1-80, else AES-GCM */
+/* The SRTP profile of every endpoint of the input (see the header). */
+static int profile;
 
 static void keys_for(int i, bool bridge_side, stoa_srtp_keys *k)
 {
     memset(k, 0, sizeof *k);
-    k->profile = aes_cm ? STOA_SRTP_AES128_CM_SHA1_80 : STOA_SRTP_AEAD_AES_128_GCM;
+    k->profile = profile;
     k->key_len = 16;
-    k->salt_len = aes_cm ? 14 : 12;
+    k->salt_len = profile == STOA_SRTP_AEAD_AES_128_GCM ? 12 : 14;
     for (int b = 0; b < 30; b++) {
         uint8_t client_key = (uint8_t)(i * 31 + b + 1), bridge_key = (uint8_t)(client_key ^ 0x5A);
         k->local[b] = bridge_side ? bridge_key : client_key;
@@ -364,12 +368,15 @@ static void client_srtp(int i)
     keys_for(i, false, &k);
     srtp_policy_t policy;
     memset(&policy, 0, sizeof policy);
-    if (aes_cm) {
+    if (profile == STOA_SRTP_AES128_CM_SHA1_80) {
         srtp_crypto_policy_set_rtp_default(&policy.rtp);
         srtp_crypto_policy_set_rtcp_default(&policy.rtcp);
-    } else {
+    } else if (profile == STOA_SRTP_AEAD_AES_128_GCM) {
         srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp);
         srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtcp);
+    } else {
+        srtp_crypto_policy_set_null_cipher_hmac_null(&policy.rtp);
+        srtp_crypto_policy_set_null_cipher_hmac_null(&policy.rtcp);
     }
     policy.ssrc.type = ssrc_any_outbound;
     policy.key = k.local;
@@ -846,6 +853,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
      * process makes every input's contexts cheap. */
     static stoa_srtp keep_nss_loaded;
     stoa_srtp_keys k;
+    profile = STOA_SRTP_AEAD_AES_128_GCM;
     keys_for(0, true, &k);
     if (stoa_srtp_init(&keep_nss_loaded, &k) < 0)
         abort();
@@ -924,7 +932,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     b = u8(&in);
     int n_sim = b & 0x80 ? n_eps : b % (n_eps + 1);
     uint8_t f = u8(&in);
-    aes_cm = f & 0x80;
+    profile = !(f & 0x80) ? STOA_SRTP_NULL_FOR_FUZZING
+            : b & 0x40    ? STOA_SRTP_AES128_CM_SHA1_80
+                          : STOA_SRTP_AEAD_AES_128_GCM;
     for (int i = 0; i < n_eps; i++) {
         cl[i].conf = f & 8 ? i % 2 : 0;
         set_profile(i, f, i < n_sim);

@@ -544,6 +544,9 @@ static void on_participant_message(focus *f, focus_session *s, const signal_msg 
     case SIGNAL_ANSWER:
         negotiation_on_answer(f, s, msg);
         break;
+    case SIGNAL_OFFER_FAILED:
+        negotiation_on_offer_failed(f, s, msg);
+        break;
     case SIGNAL_RENEGOTIATE:
         if (!focus_rate_ok(f, p, RATE_RENEGOTIATE, "renegotiate"))
             break;

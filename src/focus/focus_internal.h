@@ -24,6 +24,8 @@
 #define FOCUS_REACTION_WINDOW_MS 10000
 #define FOCUS_MAX_ROOMS 1000          /* default; --max-rooms changes it */
 #define FOCUS_LOBBY_CAPACITY 50       /* newcomers waiting in one room's lobby */
+#define FOCUS_NEGOTIATION_ATTEMPTS 3  /* offers in a row a client may fail to apply */
+#define FOCUS_BAD_ANSWERS 10          /* unusable answers to one offer before the session ends */
 /* Chat to a receiver with more than this queued is dropped for it, so that a
  * flood cannot push it to the transport's cap and get it disconnected. */
 #define FOCUS_CHAT_RECEIVER_QUEUE_MAX (1024 * 1024)
@@ -54,6 +56,8 @@ struct participant {
     uint64_t sdp_session_id;
     uint32_t version;              /* of the last offer sent */
     bool awaiting_answer;
+    int negotiation_failures;      /* offers in a row the client could not apply */
+    int bad_answers;               /* unusable answers to the open offer */
     bool dirty;                    /* the sections changed since the last offer */
     char offered_mids[SDP_MAX_MEDIA][SDP_MID_MAX];  /* of the offer awaiting its answer */
     size_t n_offered;
@@ -171,6 +175,9 @@ void focus_enter_room(focus *f, focus_session *s, room *r, const char *id, const
 void negotiation_offer_if_due(focus *f, participant *p);
 void negotiation_on_allocated(focus *f, participant *p, json_t *msg);
 void negotiation_on_answer(focus *f, focus_session *s, const signal_msg *msg);
+/* The client could not apply the open offer (offer-failed): a fresh one,
+ * or after FOCUS_NEGOTIATION_ATTEMPTS failures in a row the session ends. */
+void negotiation_on_offer_failed(focus *f, focus_session *s, const signal_msg *msg);
 /* Gives every other participant a section for each source p sends. */
 void negotiation_publish(focus *f, participant *p);
 /* Tells the bridge to forward p's source or not, after its state changed. */

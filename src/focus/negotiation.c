@@ -31,6 +31,7 @@ void negotiation_offer_if_due(focus *f, participant *p)
         for (size_t i = 0; i < p->slots.n; i++)
             memcpy(p->offered_mids[i], p->slots.slots[i].mid, SDP_MID_MAX);
         p->awaiting_answer = true;
+        p->bad_answers = 0;
         p->dirty = false;
         focus_send(f, p->session, json_pack("{s:s, s:s%, s:I, s:o}", "type", "offer", "sdp", sdp,
                                             (size_t)len, "version", (json_int_t)p->version, "mids",
@@ -305,6 +306,36 @@ static json_t *sources_json(const participant *p)
     return sources;
 }
 
+/* Ends the session with bye negotiation-failed rather than leaving a
+ * participant in the room that can neither send nor receive. */
+static void end_negotiation(focus *f, participant *p)
+{
+    log_warn("focus", "%s/%s: negotiation failed (%d offers not applied, %d unusable answers), ending the session",
+             p->room->name, p->id, p->negotiation_failures, p->bad_answers);
+    focus_session *s = p->session;
+    focus_remove_participant(f, p, "negotiation-failed");
+    focus_close(f, s, "negotiation-failed");
+}
+
+void negotiation_on_offer_failed(focus *f, focus_session *s, const signal_msg *msg)
+{
+    participant *p = s->p;
+    if (!p->awaiting_answer || msg->version != p->version) {
+        focus_send_error(f, s, "stale-answer", "no open offer has this version", "offer-failed");
+        return;
+    }
+    log_warn("focus", "%s/%s could not apply offer %u: %s", p->room->name, p->id, (unsigned)p->version,
+             msg->reason[0] ? msg->reason : "(no reason given)");
+    if (++p->negotiation_failures >= FOCUS_NEGOTIATION_ATTEMPTS) {
+        end_negotiation(f, p);
+        return;
+    }
+    /* Withdrawn: its answer would be stale; the next one starts afresh. */
+    p->awaiting_answer = false;
+    p->dirty = true;
+    negotiation_offer_if_due(f, p);
+}
+
 void negotiation_on_answer(focus *f, focus_session *s, const signal_msg *msg)
 {
     participant *p = s->p;
@@ -336,9 +367,12 @@ void negotiation_on_answer(focus *f, focus_session *s, const signal_msg *msg)
                  problem);
         focus_send_error(f, s, "bad-answer", problem, "answer");
         free(a);
+        if (++p->bad_answers >= FOCUS_BAD_ANSWERS)
+            end_negotiation(f, p);
         return;
     }
     p->awaiting_answer = false;
+    p->negotiation_failures = 0;
     bool changed = false;
     for (int k = 0; k < SOURCE_COUNT; k++) {
         uint32_t rtx, ssrc = own_ssrc(p, a, (media_source)k, &rtx);

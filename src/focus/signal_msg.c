@@ -101,6 +101,21 @@ static int decode_join(json_t *root, signal_msg *msg, signal_error *err)
     return 0;
 }
 
+/* The offer version a message of type t is about (1..2^32-1). */
+static int get_version(json_t *root, const char *t, signal_msg *msg, signal_error *err)
+{
+    json_t *version = json_object_get(root, "version");
+    if (!version)
+        return fail(err, "bad-message", "The \"%s\" message needs the field \"version\" (the offer's version).", t);
+    if (!json_is_integer(version))
+        return fail(err, "bad-message", "The field \"version\" of \"%s\" must be an integer.", t);
+    json_int_t v = json_integer_value(version);
+    if (v < 1 || v > (json_int_t)UINT32_MAX)
+        return fail(err, "bad-message", "The field \"version\" of \"%s\" must be between 1 and 4294967295.", t);
+    msg->version = (uint32_t)v;
+    return 0;
+}
+
 static int decode_answer(json_t *root, signal_msg *msg, signal_error *err)
 {
     json_t *sdp;
@@ -108,19 +123,30 @@ static int decode_answer(json_t *root, signal_msg *msg, signal_error *err)
         return -1;
     if (json_string_length(sdp) == 0)
         return fail(err, "bad-message", "The field \"sdp\" of \"answer\" must not be empty.");
-    json_t *version = json_object_get(root, "version");
-    if (!version)
-        return fail(err, "bad-message",
-                    "The \"answer\" message needs the field \"version\" (the offer's version).");
-    if (!json_is_integer(version))
-        return fail(err, "bad-message", "The field \"version\" of \"answer\" must be an integer.");
-    json_int_t v = json_integer_value(version);
-    if (v < 1 || v > (json_int_t)UINT32_MAX)
-        return fail(err, "bad-message",
-                    "The field \"version\" of \"answer\" must be between 1 and 4294967295.");
+    if (get_version(root, "answer", msg, err) < 0)
+        return -1;
     msg->sdp = json_string_value(sdp);
     msg->sdp_len = json_string_length(sdp);
-    msg->version = (uint32_t)v;
+    return 0;
+}
+
+/* offer-failed: {version, reason?}; the reason is only logged. */
+static int decode_offer_failed(json_t *root, signal_msg *msg, signal_error *err)
+{
+    if (get_version(root, "offer-failed", msg, err) < 0)
+        return -1;
+    json_t *reason = json_object_get(root, "reason");
+    if (!reason)
+        return 0;
+    if (!json_is_string(reason) || json_string_length(reason) > SIGNAL_REASON_MAX)
+        return fail(err, "bad-message", "The field \"reason\" of \"offer-failed\" must be a string of at most %d bytes.",
+                    SIGNAL_REASON_MAX);
+    /* Only printable ASCII reaches the log. */
+    const char *r = json_string_value(reason);
+    size_t n = 0;
+    for (; r[n] && n < SIGNAL_REASON_MAX; n++)
+        msg->reason[n] = r[n] >= 0x20 && r[n] < 0x7F ? r[n] : '?';
+    msg->reason[n] = '\0';
     return 0;
 }
 
@@ -282,7 +308,7 @@ static const char *const other_type_names[] = {
     [SIGNAL_JOIN] = "join", [SIGNAL_ANSWER] = "answer", [SIGNAL_MEDIA_STATE] = "media-state",
     [SIGNAL_CHAT] = "chat", [SIGNAL_HAND] = "hand", [SIGNAL_REACTION] = "reaction",
     [SIGNAL_MUTE] = "mute", [SIGNAL_LOCK] = "lock", [SIGNAL_LOBBY] = "lobby",
-    [SIGNAL_RECEIVER_CONSTRAINTS] = "receiver-constraints",
+    [SIGNAL_RECEIVER_CONSTRAINTS] = "receiver-constraints", [SIGNAL_OFFER_FAILED] = "offer-failed",
 };
 
 const char *signal_type_name(enum signal_type type)
@@ -311,6 +337,10 @@ static int decode_body(const char *t, json_t *root, signal_msg *msg, signal_erro
     if (strcmp(t, "answer") == 0) {
         msg->type = SIGNAL_ANSWER;
         return decode_answer(root, msg, err);
+    }
+    if (strcmp(t, "offer-failed") == 0) {
+        msg->type = SIGNAL_OFFER_FAILED;
+        return decode_offer_failed(root, msg, err);
     }
     if (strcmp(t, "media-state") == 0) {
         msg->type = SIGNAL_MEDIA_STATE;

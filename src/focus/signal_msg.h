@@ -35,6 +35,7 @@ enum signal_type {
     SIGNAL_LOBBY_ADMIT,
     SIGNAL_LOBBY_REJECT,
     SIGNAL_RECEIVER_CONSTRAINTS,
+    SIGNAL_OFFER_FAILED,
 };
 
 #define SIGNAL_ID_MAX 16           /* participant ids: 1..16 lower-case hex digits */
@@ -42,6 +43,7 @@ enum signal_type {
 #define SIGNAL_CHAT_MAX 4000       /* bytes */
 #define SIGNAL_MAX_SELECTED 8      /* receiver-constraints "selected" */
 #define SIGNAL_MAX_HEIGHTS 64      /* receiver-constraints "heights" entries */
+#define SIGNAL_REASON_MAX 200      /* bytes of offer-failed's "reason" */
 
 /* The reactions a participant may send, in protocol order. */
 extern const char *const signal_reactions[];
@@ -57,7 +59,8 @@ typedef struct signal_msg {
     /* answer */
     const char *sdp;                    /* owned by the message; valid until signal_msg_free */
     size_t sdp_len;
-    uint32_t version;
+    uint32_t version;              /* answer, offer-failed */
+    char reason[SIGNAL_REASON_MAX + 1];   /* offer-failed (may be empty) */
     /* media-state */
     bool audio;
     bool video;

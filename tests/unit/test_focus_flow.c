@@ -4122,6 +4122,74 @@ static void test_simulcast_layer_ssrcs(void)
     free_all(f, room, 2);
 }
 
+/* offer-failed: a client that cannot apply the open offer says so and
+ * gets a fresh one (the old one's answer is then stale); after three in a
+ * row, or ten unusable answers to one offer, the session ends with bye
+ * negotiation-failed and the others see the participant leave. */
+static void test_offer_failed(void)
+{
+    focus *f = new_focus();
+    fake_conn *a = conn_open(f, "ofa"), *b = conn_open(f, "ofb");
+    fake_conn *all[] = { a, b };
+    a->spec = spec("ofaa", 130, 9001u, 9002u);
+    join_media(f, a, "fails", "Ann", 130, all, 1);
+    drain(a);
+    json_t *offer = join_allocated(f, b, "fails", "Bob", 131);
+    json_int_t v = version_of(offer);
+    send_text(f, b, "{\"type\":\"offer-failed\",\"version\":999,\"reason\":\"x\"}");
+    EXPECT_ERROR(b, "stale-answer", "offer-failed");
+    send_text(f, b, "{\"type\":\"offer-failed\"}");
+    EXPECT_ERROR(b, "bad-message", "offer-failed");
+    char text[160];
+    snprintf(text, sizeof text, "{\"type\":\"offer-failed\",\"version\":%lld,\"reason\":\"no VP8\\n here\"}", (long long)v);
+    send_text(f, b, text);
+    json_t *again = EXPECT(b, "offer");
+    CHECK_EQ_INT(version_of(again), v + 1);
+    answer_spec own = spec("ofbb", 131, 9101u, 9102u);
+    char *sdp = build_answer(offer ? str(offer, "sdp") : "", &own);
+    send_answer(f, b, sdp, (json_int_t)v);          /* the withdrawn offer's answer */
+    free(sdp);
+    EXPECT_ERROR(b, "stale-answer", "answer");
+    /* A usable answer resets the count: two failures, an answer, two more
+     * failures still leave Bob in. */
+    snprintf(text, sizeof text, "{\"type\":\"offer-failed\",\"version\":%lld}", (long long)version_of(again));
+    send_text(f, b, text);
+    json_t *third = EXPECT(b, "offer");
+    answer_offer(f, b, "fails", third, &own);
+    drain(a);
+    drain(b);
+    send_text(f, b, "{\"type\":\"renegotiate\"}");
+    json_t *o = EXPECT(b, "offer");
+    for (int i = 0; i < 2; i++) {
+        snprintf(text, sizeof text, "{\"type\":\"offer-failed\",\"version\":%lld}", (long long)version_of(o));
+        send_text(f, b, text);
+        o = EXPECT(b, "offer");
+    }
+    EXPECT_ALIVE(f, b);
+    /* The third in a row ends it. */
+    snprintf(text, sizeof text, "{\"type\":\"offer-failed\",\"version\":%lld}", (long long)version_of(o));
+    send_text(f, b, text);
+    EXPECT_BYE(b, "negotiation-failed");
+    EXPECT_LEFT(a, b->id, "negotiation-failed");
+    skip_requests();
+    drain(a);
+
+    /* Ten unusable answers to one offer end it too. */
+    fake_conn *c = conn_open(f, "ofc");
+    json_t *oc = join_allocated(f, c, "fails", "Cat", 132);
+    for (int i = 0; i < 9; i++) {                     /* FOCUS_BAD_ANSWERS is 10 */
+        send_answer(f, c, "this is not SDP", version_of(oc));
+        EXPECT_ERROR(c, "bad-answer", "answer");
+    }
+    EXPECT_ALIVE(f, c);
+    send_answer(f, c, "this is not SDP", version_of(oc));
+    EXPECT_ERROR(c, "bad-answer", "answer");
+    EXPECT_BYE(c, "negotiation-failed");
+    skip_requests();
+    fake_conn *everyone[] = { a, b, c };
+    free_all(f, everyone, 3);
+}
+
 /* --max-rooms and the lobby's length. */
 static void test_rooms_and_lobby_caps(void)
 {
@@ -4385,6 +4453,7 @@ int main(void)
     test_turn();
     test_ssrc_unique();
     test_simulcast_layer_ssrcs();
+    test_offer_failed();
     test_rooms_and_lobby_caps();
     test_password_budget();
     test_rate_limits();

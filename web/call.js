@@ -7,7 +7,8 @@
 //   'track'         detail = {participant, kind, source, track, mid}: a remote track arrived
 //   'track-removed' detail = {participant, kind, source, track, mid}: its section was disabled
 //   'answered'      detail = {version}
-//   'failed'        detail = {error}: an offer could not be applied
+//   'failed'        detail = {error, version}: an offer could not be applied (the
+//                   server was told, with offer-failed, and makes a fresh one)
 //   'connection'    detail = {state}: pc.connectionState changed
 
 const OWN_MIDS = { 0: 'mic', 1: 'camera', 2: 'screen' };
@@ -49,13 +50,25 @@ export class Call extends EventTarget {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
+  /**
+   * Asks for a fresh offer in place of the open one, whose answer the
+   * server refused (bad-answer): the user's "Try again".
+   */
+  retryOffer() {
+    if (!this.closed && this.version) this.send('offer-failed', { version: this.version, reason: 'bad-answer' });
+  }
+
   /** Applies offers one after the other, in the order they came. */
   handleOffer(msg) {
     this.queue = this.queue
       .then(() => this.applyOffer(msg))
       .catch((error) => {
         console.error('offer', msg.version, error);
-        this.emit('failed', { error });
+        // The way out of an offer this browser cannot apply (docs/protocol.md).
+        if (Number.isInteger(msg?.version) && !this.closed) {
+          this.send('offer-failed', { version: msg.version, reason: String(error?.message ?? error).slice(0, 200) });
+        }
+        this.emit('failed', { error, version: msg?.version });
       });
     return this.queue;
   }

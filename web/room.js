@@ -379,6 +379,11 @@ export function handleRoomMessage(msg) {
 }
 
 /** Leaves the room's media behind (after bye, leave or a lost connection). */
+/** After a refused answer: asks the server for a fresh offer. */
+export function retryOffer() {
+  call?.retryOffer();
+}
+
 export function closeRoom() {
   speaking?.stop();
   call?.close();

@@ -4,7 +4,7 @@
 
 import { has, t } from './i18n.js';
 import { stopLocalMedia } from './media.js';
-import { closeRoom, enterRoom, handleRoomMessage } from './room.js';
+import { closeRoom, enterRoom, handleRoomMessage, retryOffer } from './room.js';
 import { stopScreenShare } from './screen-share.js';
 import { Signalling } from './signalling.js';
 import { $, sleep, stoa } from './state.js';
@@ -78,6 +78,12 @@ function onError(msg) {
   }
   if (msg.code === 'rate-limited') return toast('error.rate-limited', null, { kind: 'warn', ms: 3000 });
   if (msg.code === 'stale-answer') return; // the next offer fixes it
+  if (msg.code === 'bad-answer') {
+    // Media stays off until an answer is taken: say so, and offer a fresh try.
+    return showBanner(t('error.bad-answer', { message: msg.message || msg.code }), {
+      action: { label: t('error.retry'), run: retryOffer },
+    });
+  }
   toast('error.generic', { message: serverErrorText(msg) }, { kind: 'warn', ms: 7000 });
 }
 

@@ -84,7 +84,7 @@ export function showFatal(text, { retry = null } = {}) {
 export function showEnded(reason, { rejoin = null } = {}) {
   const view = $('view-ended');
   view.dataset.reason = reason;
-  const known = ['kicked', 'meeting-ended', 'rejected', 'left', 'server-shutdown', 'media-timeout', 'connection-lost'];
+  const known = ['kicked', 'meeting-ended', 'rejected', 'left', 'server-shutdown', 'media-timeout', 'negotiation-failed', 'connection-lost'];
   const r = known.includes(reason) ? reason : 'connection-lost';
   tr($('ended-heading'), `ended.${r}.title`);
   tr($('ended-text'), `ended.${r}.text`);

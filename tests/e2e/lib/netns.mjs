@@ -23,6 +23,7 @@ import path from 'node:path';
 
 const PID36 = process.pid.toString(36);
 const CHROMIUM = () => process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+const FIREFOX = () => process.env.FIREFOX_BIN || '/usr/bin/firefox-esr';
 const live = new Set();
 let seq = 0;
 let usable = null;
@@ -140,7 +141,7 @@ export function createNetwork({ count }) {
   return net;
 }
 
-/** One namespace: {index, ns, ip, hostVeth, nsVeth, chromium (wrapper script path)}. */
+/** One namespace: {index, ns, ip, hostVeth, nsVeth, chromium and firefox (wrapper script paths)}. */
 export class VirtualNetwork {
   constructor(n, count) {
     this.id = `${PID36}_${n}`;
@@ -157,6 +158,7 @@ export class VirtualNetwork {
         nsVeth: `stv${this.id}n${i}`,
         ip: null,
         chromium: path.join(this.dir, `chromium-${n}-${i}.sh`),
+        firefox: path.join(this.dir, `firefox-${n}-${i}.sh`),
         capped: false,
         lossTable: null,
       });
@@ -197,6 +199,7 @@ export class VirtualNetwork {
       writeSysctl(h.ns, `ipv4.conf.${h.nsVeth}.route_localnet`, 1);
       run('ip', ['-n', h.ns, 'link', 'set', h.nsVeth, 'up']);
       fs.writeFileSync(h.chromium, `#!/bin/sh\nexec ip netns exec ${h.ns} ${CHROMIUM()} "$@"\n`, { mode: 0o755 });
+      fs.writeFileSync(h.firefox, `#!/bin/sh\nexec ip netns exec ${h.ns} ${FIREFOX()} "$@"\n`, { mode: 0o755 });
     }
   }
 
@@ -282,6 +285,7 @@ export class VirtualNetwork {
       quiet('ip', ['link', 'del', h.hostVeth]);
       quiet('ip', ['netns', 'del', h.ns]);
       fs.rmSync(h.chromium, { force: true });
+      fs.rmSync(h.firefox, { force: true });
     }
     quiet('ip', ['link', 'del', this.bridge]);
     if (live.size === 0) fs.rmSync(this.dir, { recursive: true, force: true });

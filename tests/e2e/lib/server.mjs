@@ -80,8 +80,10 @@ function tcpAccepts(port) {
 /**
  * tls: { cert, key } (PEM file paths) serves HTTPS/WSS; readiness is then
  * checked by TCP connect, as the certificate is self-signed.
+ * publicIp: the media address the server advertises (default loopback).
  */
-export async function startServer({ label = 'stoa', workers = 2, logLevel = 'info', extraArgs = [], tls = null } = {}) {
+export async function startServer({ label = 'stoa', workers = 2, logLevel = 'info', extraArgs = [], tls = null,
+  publicIp = '127.0.0.1' } = {}) {
   const bin = stoaBinary();
   if (!fs.existsSync(bin)) throw new Error(`stoa binary not found at ${bin} (build it, or set STOA_BIN)`);
 
@@ -90,7 +92,7 @@ export async function startServer({ label = 'stoa', workers = 2, logLevel = 'inf
   const args = [
     '--http-port', String(httpPort),
     '--media-port', String(mediaPort),
-    '--public-ip', '127.0.0.1',
+    '--public-ip', publicIp,
     '--workers', String(workers),
     '--log-level', logLevel,
     ...(tls ? ['--tls-cert', tls.cert, '--tls-key', tls.key] : []),

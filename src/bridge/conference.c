@@ -71,6 +71,10 @@ void conference_send_media(conference *conf, endpoint *r, worker_out *out, size_
         bwe_on_sent(r->bwe, r->tw_seq_out++, len, w->batch_us, r->probing);
     if (stoa_srtp_protect_rtp(&r->srtp, out->buf, &len, WORKER_BUF) < 0)
         return;
+    int64_t now_ms = w->batch_us / 1000;
+    rate_meter_add(&r->sent, len, now_ms);
+    if (r->probing || h->payload_type == SDP_PT_VP8_RTX || h->payload_type == SDP_PT_H264_RTX)
+        rate_meter_add(&r->sent_extra, len, now_ms);
     worker_out_commit_to(w, r, len);
     w->counters.rtp_forwarded++;
 }

@@ -110,29 +110,13 @@ source *endpoint_source(endpoint *ep, uint32_t ssrc)
 
 uint32_t source_bitrate(const source *src, int64_t now)
 {
-    if (now - src->last_packet_ms > 1000)
-        return 0;
-    return src->bitrate_bps;
-}
-
-static void count_bytes(source *src, size_t len, int64_t now)
-{
-    int64_t elapsed = now - src->rate_window_start_ms;
-    if (elapsed >= SOURCE_RATE_WINDOW_MS) {
-        /* A window that ended long ago says nothing about now. */
-        src->bitrate_bps = elapsed < 2 * SOURCE_RATE_WINDOW_MS
-                               ? (uint32_t)((uint64_t)src->rate_window_bytes * 8000 / (uint64_t)elapsed) : 0;
-        src->rate_window_start_ms = now;
-        src->rate_window_bytes = 0;
-    }
-    src->rate_window_bytes += (uint32_t)len;
-    src->last_packet_ms = now;
+    return rate_meter_bps(&src->received, now);
 }
 
 /* RFC 3550 A.1 (sequence tracking) and A.8 (jitter), in RTP clock units. */
 void source_update_stats(source *src, const rtp_header *h, size_t len, int64_t now)
 {
-    count_bytes(src, len, now);
+    rate_meter_add(&src->received, len, now);
     source_stats *s = &src->stats;
     if (!s->started) {
         s->started = true;

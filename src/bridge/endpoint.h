@@ -11,6 +11,7 @@
 
 #include "bridge/budget.h"
 #include "bridge/packet_cache.h"
+#include "bridge/rate_meter.h"
 #include "bridge/stream_rewrite.h"
 #include "webrtc/dtls.h"
 #include "webrtc/rtp.h"
@@ -91,14 +92,8 @@ typedef struct source {
     char rid[SOURCE_RID_MAX];      /* layer */
     uint16_t width, height;        /* video: size of the latest VP8 key frame, 0 when unknown */
 
-    /* Received bitrate, measured over windows of SOURCE_RATE_WINDOW_MS. */
-    int64_t rate_window_start_ms;
-    uint32_t rate_window_bytes;
-    uint32_t bitrate_bps;          /* of the last full window */
-    int64_t last_packet_ms;
+    rate_meter received;           /* its bitrate arriving */
 } source;
-
-#define SOURCE_RATE_WINDOW_MS 500
 
 /* One simulcast camera as one receiver gets it: the layer it is sent and
  * the rewriting that makes the layers one continuous stream. */
@@ -169,6 +164,7 @@ typedef struct endpoint {
      * by the bandwidth, the least relevant cameras first. */
     uint64_t starved[ENDPOINT_MAX_FORWARDED];
     int64_t starved_ms[ENDPOINT_MAX_FORWARDED];   /* since when */
+    int64_t starved_fits_ms[ENDPOINT_MAX_FORWARDED];   /* it has fitted since then (0: it does not) */
     int n_starved;
     bool forwarded_changed;        /* the cameras it gets changed outside Last-N: tell the focus */
 
@@ -203,7 +199,13 @@ typedef struct endpoint {
     int next_sr_sent;
     int64_t rtt_ms;                /* 0: not measured yet */
     bool probing;                  /* packets sent now belong to a probe cluster */
+    rate_meter sent;               /* everything the bridge sends it */
+    rate_meter sent_extra;         /* of which retransmissions and probe padding */
     bool layers_limited;           /* the last allocation held a camera below the layer it wanted */
+    int64_t starve_hold_ms;        /* how long a camera held back stays so (0: the base) */
+    int64_t last_unstarve_ms;      /* a camera held back last came back then */
+    uint64_t last_unstarved;       /* its sender's serial */
+    int64_t last_flap_ms;          /* one came back and was held back again soon after */
     int64_t next_probe_ms;
     int probe_interval_ms;         /* grows while probes find no room */
     uint32_t estimate_at_probe;    /* the estimate when the last probe began */

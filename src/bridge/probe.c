@@ -11,7 +11,7 @@
 
 #define PROBE_INTERVAL_MS 1500
 #define PROBE_MAX_INTERVAL_MS 4000
-#define PROBE_FACTOR_PCT 150           /* probe rate, % of the estimate */
+#define PROBE_FACTOR_PCT 200           /* probe rate in all, % of the estimate */
 #define PROBE_MS 100                   /* a probe cluster lasts this long, a chunk per tick */
 #define PROBE_MIN_BPS 300000
 
@@ -70,8 +70,8 @@ static size_t send_padding(conference *conf, endpoint *r, size_t bytes)
 
 /* A receiver held on a lower layer than it wants looks for more room now
  * and then: its estimate cannot grow much past what it is sent otherwise.
- * A probe cluster is padding paced over a few ticks at 1.5 x the estimate
- * (2 x after a probe that found room),
+ * A probe cluster is media and padding paced over a few ticks at 2 x the
+ * estimate in all (3 x after a probe that found room),
  * so that its arrival rate measures the path up to that rate. */
 void probe_tick(endpoint *ep, int tick_ms, int64_t now)
 {
@@ -109,7 +109,15 @@ void probe_tick(endpoint *ep, int tick_ms, int64_t now)
                                                                     : PROBE_FACTOR_PCT) / 100;
     if (target < PROBE_MIN_BPS)
         target = PROBE_MIN_BPS;
-    ep->probe_bytes_per_tick = (uint32_t)(target * (uint64_t)tick_ms / 8000);
+    /* The cluster is what the receiver is sent in all, media and padding:
+     * padding at the whole target on top of the media would fill a thin
+     * link's queue and drop the media. */
+    uint64_t sending = rate_meter_bps(&ep->sent, now);
+    if (sending * 10 >= target * 9) {
+        bwe_probe_end(ep->bwe, ep->worker->batch_us);   /* the media alone nearly reaches it */
+        return;
+    }
+    ep->probe_bytes_per_tick = (uint32_t)((target - sending) * (uint64_t)tick_ms / 8000);
     ep->probe_end_ms = now + PROBE_MS;
     ep->probing = true;
     if (send_padding(ep->conf, ep, ep->probe_bytes_per_tick) == 0) {

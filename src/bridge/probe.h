@@ -2,8 +2,9 @@
  * layer than it wants (or a camera is held back), its estimate cannot grow
  * much past what it is sent. Now and then the worker's tick sends it a
  * probe cluster: padding on an RTX stream it knows, paced over a few ticks
- * at 1.5 x the estimate (2 x after a probe that found room), every 1.5 s,
- * backing off to 4 s while probes find nothing; the estimator (bwe.h) takes
+ * so that media and padding together reach 2 x the estimate (3 x after
+ * a probe that found room), every 1.5 s, backing off to 4 s while probes
+ * find nothing; the estimator (bwe.h) takes
  * the cluster's arrival rate. Worker thread only. */
 #ifndef STOA_BRIDGE_PROBE_H
 #define STOA_BRIDGE_PROBE_H

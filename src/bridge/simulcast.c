@@ -155,7 +155,7 @@ static int active_layers(endpoint *sender, const source *group, source **out, in
     int n = 0;
     for (int i = 0; i < group->n_layers; i++) {
         source *l = &sender->sources[group->layers[i]];
-        if (l->bound && now - l->last_packet_ms < SIMULCAST_LAYER_TIMEOUT_MS)
+        if (l->bound && now - l->received.last_ms < SIMULCAST_LAYER_TIMEOUT_MS)
             out[n++] = l;
     }
     /* Rank by measured size when every layer has one; the list order
@@ -291,21 +291,45 @@ static int starved_index(const endpoint *r, uint64_t serial)
 static bool starve(endpoint *r, endpoint *sender, source *group, uint32_t lowest_bps, uint64_t budget, int rank,
                    int64_t now)
 {
+    if (r->starve_hold_ms == 0 || now - r->last_flap_ms > SIMULCAST_STARVE_CALM_MS)
+        r->starve_hold_ms = SIMULCAST_STARVE_HOLD_MS;
     int at = starved_index(r, sender->serial);
     uint64_t need = at >= 0 ? (uint64_t)lowest_bps * (100 + SIMULCAST_STARVE_HEADROOM_PCT) / 100 : lowest_bps;
-    bool hold = rank > 0 && (need > budget || (at >= 0 && now - r->starved_ms[at] < SIMULCAST_STARVE_HOLD_MS));
+    bool fits = need <= budget && !(at >= 0 && lowest_bps == 0);
+    if (at >= 0) {
+        if (!fits)
+            r->starved_fits_ms[at] = 0;
+        else if (r->starved_fits_ms[at] == 0)
+            r->starved_fits_ms[at] = now;
+    }
+    bool hold = rank > 0 && (!fits || (at >= 0 && (now - r->starved_ms[at] < r->starve_hold_ms ||
+                                                   now - r->starved_fits_ms[at] < SIMULCAST_STARVE_FIT_MS)));
     if (hold && at < 0 && r->n_starved < ENDPOINT_MAX_FORWARDED) {
+        if (r->last_unstarved == sender->serial && now - r->last_unstarve_ms < SIMULCAST_STARVE_FLAP_MS) {
+            r->last_flap_ms = now;
+            r->starve_hold_ms = r->starve_hold_ms * 2 > SIMULCAST_STARVE_HOLD_MAX_MS ? SIMULCAST_STARVE_HOLD_MAX_MS
+                                                                                    : r->starve_hold_ms * 2;
+        }
+        log_debug("simulcast", "%s: %s's camera held back (needs %u kbit/s, %u left of estimate %u), for %lld ms",
+                  r->id, sender->id, lowest_bps / 1000, (unsigned)(budget / 1000),
+                  r->bwe ? bwe_estimate(r->bwe) / 1000 : 0, (long long)r->starve_hold_ms);
         r->starved_ms[r->n_starved] = now;
+        r->starved_fits_ms[r->n_starved] = 0;
         r->starved[r->n_starved++] = sender->serial;
         r->forwarded_changed = true;
         out_stream *os = simulcast_stream(r, group->ssrc);
         if (os)
             stream_rewrite_stop(&os->rewrite);
     } else if (!hold && at >= 0) {
+        log_debug("simulcast", "%s: %s's camera back (needs %u kbit/s, %u left of estimate %u)", r->id, sender->id,
+                  lowest_bps / 1000, (unsigned)(budget / 1000), r->bwe ? bwe_estimate(r->bwe) / 1000 : 0);
         --r->n_starved;
         r->starved[at] = r->starved[r->n_starved];
         r->starved_ms[at] = r->starved_ms[r->n_starved];
+        r->starved_fits_ms[at] = r->starved_fits_ms[r->n_starved];
         r->forwarded_changed = true;
+        r->last_unstarve_ms = now;
+        r->last_unstarved = sender->serial;
     }
     return hold && starved_index(r, sender->serial) >= 0;
 }
@@ -416,9 +440,12 @@ static uint32_t assign_layer(conference *conf, endpoint *r, camera *c, uint64_t 
 void simulcast_allocate(conference *conf, endpoint *r, int64_t now)
 {
     close_stale_streams(conf, r);
-    uint64_t budget = r->bwe ? bwe_estimate(r->bwe) : UINT64_MAX / 2;
-    uint64_t fixed = fixed_rate(conf, r, now);
-    budget = budget > fixed ? budget - fixed : 0;
+    uint64_t budget = UINT64_MAX / 2;
+    if (r->bwe) {
+        uint64_t taken = fixed_rate(conf, r, now) + rate_meter_bps(&r->sent_extra, now);
+        uint64_t estimate = bwe_estimate(r->bwe);
+        budget = estimate > taken ? (estimate - taken) * SIMULCAST_BUDGET_PCT / 100 : 0;
+    }
     bool limited = false;
     camera cams[ENDPOINT_MAX_OUT_STREAMS];
     bool kept[ENDPOINT_MAX_OUT_STREAMS];

@@ -27,9 +27,26 @@
 /* ...and this long after a switch down for lack of bandwidth. */
 #define SIMULCAST_DOWN_HOLD_MS 5000
 /* A camera held back for lack of bandwidth stays so at least this long,
- * and comes back only with headroom for its lowest layer (%). */
+ * and comes back only with headroom for its lowest layer (%). The camera
+ * that came back last, held back again within SIMULCAST_STARVE_FLAP_MS,
+ * doubles the receiver's hold (up to SIMULCAST_STARVE_HOLD_MAX_MS): a
+ * camera that comes back only to congest the link again costs everyone a
+ * burst of loss and a key frame. SIMULCAST_STARVE_CALM_MS without such an
+ * event brings the hold back to its base. */
 #define SIMULCAST_STARVE_HOLD_MS 5000
+#define SIMULCAST_STARVE_HOLD_MAX_MS 40000
+#define SIMULCAST_STARVE_FLAP_MS 15000
+#define SIMULCAST_STARVE_CALM_MS 60000
 #define SIMULCAST_STARVE_HEADROOM_PCT 30
+/* ...and only once it has fitted that long without a break: an estimate
+ * a probe lifted for a moment (a shaper's bucket lets a burst through) is
+ * no room. A layer whose rate is not measured (0) never fits. */
+#define SIMULCAST_STARVE_FIT_MS 3000
+/* Cameras share this much of the estimate (%) once everything else a
+ * receiver is sent (audio, screens, retransmissions, probes) is taken
+ * off: a key frame is a burst above a layer's average rate, and a link
+ * filled to its estimate drops it. */
+#define SIMULCAST_BUDGET_PCT 85
 
 /* A packet whose SSRC ep does not know: when its rid (or repaired-rid)
  * extension names one of ep's layers, that layer learns the SSRC (or its

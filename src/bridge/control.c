@@ -597,11 +597,11 @@ void bridge_poll(bridge *b)
             b->emit(b->user, json_pack("{s:s, s:s, s:s, s:s}", "type", "endpoint-expired", "conference",
                                        ev->conference, "endpoint", ev->endpoint, "reason", ev->reason));
         } else if (ev->type == WORKER_EVENT_FORWARDED) {
-            json_t *ids = json_array();
-            for (int i = 0; i < ev->n_forwarded; i++)
-                json_array_append_new(ids, json_string(ev->forwarded[i]));
-            b->emit(b->user, json_pack("{s:s, s:s, s:s, s:o}", "type", "forwarded", "conference", ev->conference,
-                                       "endpoint", ev->endpoint, "endpoints", ids));
+            json_t *ids = json_array(), *held = json_array();
+            for (int i = 0; i < ev->n_forwarded + ev->n_bandwidth; i++)
+                json_array_append_new(i < ev->n_forwarded ? ids : held, json_string(ev->forwarded[i]));
+            b->emit(b->user, json_pack("{s:s, s:s, s:s, s:o, s:o}", "type", "forwarded", "conference", ev->conference,
+                                       "endpoint", ev->endpoint, "endpoints", ids, "bandwidth", held));
         } else {
             const char *type = ev->type == WORKER_EVENT_CONNECTED ? "endpoint-connected" : "dominant-speaker";
             b->emit(b->user, json_pack("{s:s, s:s, s:s}", "type", type, "conference", ev->conference,

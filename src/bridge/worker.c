@@ -185,7 +185,7 @@ static void remove_endpoint(worker *w, endpoint *ep)
 }
 
 static void emit_event_with(worker *w, enum worker_event_type type, endpoint *ep, const char *reason,
-                            char (*forwarded)[ENDPOINT_ID_MAX], int n_forwarded)
+                            char (*forwarded)[ENDPOINT_ID_MAX], int n_forwarded, int n_bandwidth)
 {
     worker_event *ev = calloc(1, sizeof *ev);
     if (!ev) {
@@ -194,6 +194,7 @@ static void emit_event_with(worker *w, enum worker_event_type type, endpoint *ep
     }
     ev->forwarded = forwarded;
     ev->n_forwarded = n_forwarded;
+    ev->n_bandwidth = n_bandwidth;
     ev->type = type;
     snprintf(ev->conference, sizeof ev->conference, "%s", ep->conf->name);
     snprintf(ev->endpoint, sizeof ev->endpoint, "%s", ep->id);
@@ -209,7 +210,7 @@ static void emit_event_with(worker *w, enum worker_event_type type, endpoint *ep
 
 static void emit_event(worker *w, enum worker_event_type type, endpoint *ep, const char *reason)
 {
-    emit_event_with(w, type, ep, reason, NULL, 0);
+    emit_event_with(w, type, ep, reason, NULL, 0, 0);
 }
 
 void worker_expire_endpoint(worker *w, endpoint *ep, const char *reason)
@@ -390,7 +391,13 @@ static void report_forwarded(worker *w, endpoint *ep)
     for (endpoint *o = ep->conf->endpoints; o && n < ENDPOINT_MAX_FORWARDED; o = o->next)
         if (o != ep && endpoint_receives_camera(ep, o))
             memcpy(ids[n++], o->id, ENDPOINT_ID_MAX);
-    emit_event_with(w, WORKER_EVENT_FORWARDED, ep, NULL, ids, n);
+    /* Then those in its Last-N set held back for its bandwidth: the app
+     * says which reason keeps a camera paused. */
+    int forwarded = n;
+    for (endpoint *o = ep->conf->endpoints; o && n < ENDPOINT_MAX_FORWARDED; o = o->next)
+        if (o != ep && endpoint_in_last_n(ep, o) && !endpoint_receives_camera(ep, o))
+            memcpy(ids[n++], o->id, ENDPOINT_ID_MAX);
+    emit_event_with(w, WORKER_EVENT_FORWARDED, ep, NULL, ids, forwarded, n - forwarded);
 }
 
 static void apply_constraints(worker *w, endpoint *ep, const worker_cmd *cmd, int64_t now)

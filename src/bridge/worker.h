@@ -80,9 +80,12 @@ typedef struct worker_event {
     char endpoint[ENDPOINT_ID_MAX];
     uint64_t serial;               /* of the endpoint, see endpoint.h */
     const char *reason;            /* static string */
-    /* WORKER_EVENT_FORWARDED: the endpoint ids (malloc'd array) */
+    /* WORKER_EVENT_FORWARDED: the endpoint ids (malloc'd array): the
+     * n_forwarded whose camera it receives, then the n_bandwidth in its
+     * Last-N set held back for its bandwidth. */
     char (*forwarded)[ENDPOINT_ID_MAX];
     int n_forwarded;
+    int n_bandwidth;
 } worker_event;
 
 typedef struct worker_counters {

@@ -651,6 +651,25 @@ static pending *take_pending(focus *f, json_int_t id)
     return NULL;
 }
 
+/* The participant ids of room among a bridge's list (anything else in it,
+ * hostile or stale, left out): what a browser is told comes from the
+ * focus's own records only. */
+static json_t *room_ids(const room *r, const json_t *list)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) {
+        const char *id = json_string_value(v);
+        for (const participant *q = id ? r->participants : NULL; q; q = q->next)
+            if (strcmp(q->id, id) == 0) {
+                json_array_append_new(out, json_string(q->id));
+                break;
+            }
+    }
+    return out;
+}
+
 static void on_bridge_event(focus *f, const char *type, json_t *msg)
 {
     const char *conf = json_string_value(json_object_get(msg, "conference"));
@@ -661,14 +680,18 @@ static void on_bridge_event(focus *f, const char *type, json_t *msg)
     if (strcmp(type, "endpoint-expired") == 0) {
         focus_session *s = p->session;
         p->allocated = false;      /* the bridge has already forgotten it */
-        focus_remove_participant(f, p, "timeout");
-        focus_close(f, s, "media-timeout");
+        /* close_notify: the browser closed its peer connection (the page
+         * went away), which is no silence past the consent timeout. */
+        const char *reason = json_string_value(json_object_get(msg, "reason"));
+        bool closed = reason && strcmp(reason, "dtls-closed") == 0;
+        focus_remove_participant(f, p, closed ? "disconnected" : "timeout");
+        focus_close(f, s, closed ? "media-closed" : "media-timeout");
     } else if (strcmp(type, "endpoint-connected") == 0) {
         log_info("focus", "%s/%s media connected", conf, ep);
     } else if (strcmp(type, "forwarded") == 0) {
-        json_t *ids = json_object_get(msg, "endpoints");
-        focus_send(f, p->session, json_pack("{s:s, s:o}", "type", "forwarded", "ids",
-                                            json_is_array(ids) ? json_incref(ids) : json_array()));
+        focus_send(f, p->session, json_pack("{s:s, s:o, s:o}", "type", "forwarded", "ids",
+                                            room_ids(p->room, json_object_get(msg, "endpoints")), "bandwidth",
+                                            room_ids(p->room, json_object_get(msg, "bandwidth"))));
     } else if (strcmp(type, "dominant-speaker") == 0) {
         snprintf(p->room->dominant, sizeof p->room->dominant, "%s", p->id);
         focus_broadcast(f, p->room, NULL, json_pack("{s:s, s:s}", "type", "dominant-speaker", "id", p->id));

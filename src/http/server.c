@@ -286,6 +286,26 @@ static int refuse_tunnel(struct lws *wsi, http_server *s)
     return -1;
 }
 
+/* Whether a WebSocket upgrade names "stoa" among its subprotocols (a
+ * comma-separated list, RFC 6455 section 4.1). */
+static bool asks_for_stoa(struct lws *wsi)
+{
+    char list[256];
+    int n = lws_hdr_copy(wsi, list, sizeof list, WSI_TOKEN_PROTOCOL);
+    if (n <= 0)
+        return false;
+    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ' || *tok == '\t')
+            tok++;
+        size_t len = strlen(tok);
+        while (len > 0 && (tok[len - 1] == ' ' || tok[len - 1] == '\t'))
+            len--;
+        if (len == 4 && memcmp(tok, "stoa", 4) == 0)
+            return true;
+    }
+    return false;
+}
+
 static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
     struct lws_context *ctx = lws_get_context(wsi);
@@ -328,8 +348,18 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
     }
     case LWS_CALLBACK_HTTP_FILE_COMPLETION:
         return lws_http_transaction_completed(wsi) ? -1 : 0;
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        /* WebSockets must ask for the "stoa" subprotocol. Said in an HTTP
+         * answer, so that a client library can report it: closing without
+         * one (what libwebsockets does) reads as a network failure. */
+        if (!asks_for_stoa(wsi)) {
+            lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST,
+                                   "WebSocket subprotocol \"stoa\" required (Sec-WebSocket-Protocol: stoa)");
+            return 1;
+        }
+        return 0;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        return -1;   /* WebSockets must ask for the "stoa" subprotocol */
+        return -1;   /* not a "stoa" WebSocket: refused above already */
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         if (s && s->cfg.on_wake)
             s->cfg.on_wake(s->cfg.user);

@@ -113,6 +113,8 @@ describe('bandwidth sets a Last-N of its own; a thin link gets fewer cameras tha
     for (const v of holding) {
       const notForwarded = ids.filter((id) => !v.forwarded.includes(id));
       assert.deepEqual([...v.unmarked].sort(), [...notForwarded].sort(), 'the tiles of the held-back cameras are marked');
+      for (const id of notForwarded)
+        assert.equal(v.reasons[id], 'bandwidth', `${id}'s tile says it is paused for bandwidth (not Last-N)`);
     }
     for (const id of heldThroughout)
       assert.ok(!decoding(a, b).includes(id), `a camera held back all along (${id}) is not decoded`);
@@ -172,6 +174,7 @@ describe('bandwidth sets a Last-N of its own; a thin link gets fewer cameras tha
     for (const r of report.filter((x) => x.fps === 0)) {
       assert.ok(!last.forwarded || !last.forwarded.includes(r.id), `${r.id} does not decode and is reported held back`);
       assert.ok(last.unmarked.includes(r.id), `${r.id}'s tile is marked paused`);
+      assert.equal(last.reasons[r.id], 'bandwidth', `${r.id}'s tile says why: bandwidth`);
     }
   });
 });

@@ -49,6 +49,8 @@ describe('last-n', { timeout: 120000 }, () => {
       assert.equal(grew('audio', 'packetsReceived').length, 3, `${p.name} still hears the three others`);
       const paused = await p.page.locator('[data-testid="tile"][data-forwarded="false"]').count();
       assert.equal(paused, 2, `${p.name} shows two paused camera tiles`);
+      const why = await p.page.locator('[data-testid="tile"][data-forwarded="false"][data-paused-reason="last-n"]').count();
+      assert.equal(why, 2, `${p.name}'s paused tiles say why: Last-N, not bandwidth`);
     }
     await server.stop();
   });

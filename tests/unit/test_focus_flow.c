@@ -1691,6 +1691,31 @@ static void test_join_order(void)
 /* 7. endpoint-expired from the bridge                                 */
 /* ------------------------------------------------------------------ */
 
+/* newcomer joins room "lab" where only other is; both answer their offers
+ * (the newcomer's fingerprint seed is its allocation number). */
+static void join_beside(focus *f, fake_conn *newcomer, const char *name, const answer_spec *ns, fake_conn *other,
+                        const answer_spec *os)
+{
+    json_t *offer = join_allocated(f, newcomer, "lab", name, ns->fp_seed);
+    EXPECT(other, "participant-joined");
+    answer_offer(f, newcomer, "lab", offer, ns);
+    offer = EXPECT(other, "offer");
+    answer_offer(f, other, "lab", offer, os);
+}
+
+/* The bridge expires gone's endpoint in "lab" for bridge_reason: gone gets
+ * bye, witness hears it left and gets an offer without it (returned). */
+static json_t *expire_seen(focus *f, fake_conn *gone, const char *bridge_reason, const char *bye,
+                           const char *left_reason, fake_conn *witness)
+{
+    bridge_event(f, "endpoint-expired", "lab", gone->id, bridge_reason);
+    EXPECT_BYE(gone, bye);
+    EXPECT_LEFT(witness, gone->id, left_reason);
+    json_t *offer = EXPECT(witness, "offer");
+    CHECK_EQ_INT(mids_of(offer, gone->id, NULL), 0);
+    return offer;
+}
+
 static void test_endpoint_expired(void)
 {
     focus *f = new_focus();
@@ -1739,22 +1764,26 @@ static void test_endpoint_expired(void)
 
     /* The moderator's media times out: the one left becomes moderator. */
     fake_conn *c = conn_open(f, "c7");
-    offer = join_allocated(f, c, "lab", "C", 12);
-    EXPECT(a, "participant-joined");
     answer_spec cs = spec("cccc", 12, 3030u, 3031u);
-    answer_offer(f, c, "lab", offer, &cs);
-    offer = EXPECT(a, "offer");
-    answer_offer(f, a, "lab", offer, &as);
-    bridge_event(f, "endpoint-expired", "lab", a->id, "dtls-failed");
-    EXPECT_BYE(a, "media-timeout");
-    EXPECT_LEFT(c, a->id, "timeout");
-    offer = EXPECT(c, "offer");
-    CHECK_EQ_INT(mids_of(offer, a->id, NULL), 0);
+    join_beside(f, c, "C", &cs, a, &as);
+    offer = expire_seen(f, a, "dtls-failed", "media-timeout", "timeout", c);
     EXPECT_UPDATED(c, c->id, "C", "moderator", true, true, false);
     SKIP_EMPTY_LOBBY(c);
     EXPECT_NOTHING(c);
     EXPECT_NO_REQ();
     conn_gone(f, a);
+
+    /* D closes its page: the bridge saw DTLS close_notify. That is a
+     * disconnection, not media silent past the consent timeout. */
+    answer_offer(f, c, "lab", offer, &cs);   /* the offer without A */
+    fake_conn *d = conn_open(f, "d7");
+    answer_spec ds = spec("dddd", 13, 4040u, 4041u);
+    join_beside(f, d, "D", &ds, c, &cs);
+    offer = expire_seen(f, d, "dtls-closed", "media-closed", "disconnected", c);
+    answer_offer(f, c, "lab", offer, &cs);
+    EXPECT_NOTHING(c);
+    EXPECT_NO_REQ();
+    conn_gone(f, d);
 
     conn_gone(f, c);
     EXPECT_REQ("expire", "lab", c->id);
@@ -1765,6 +1794,7 @@ static void test_endpoint_expired(void)
     conn_free(a);
     conn_free(b);
     conn_free(c);
+    conn_free(d);
 }
 
 /* ------------------------------------------------------------------ */
@@ -3737,25 +3767,28 @@ static void expect_constraints_(focus *f, const char *conf, const char *ep, json
     reply_ok(f, r);
 }
 
-/* The bridge's forwarded event (endpoints taken). */
+/* The bridge's forwarded event (endpoints taken), without "bandwidth". */
 static void bridge_forwarded(focus *f, const char *conf, const char *ep, json_t *endpoints)
 {
     focus_bridge_message(f, json_pack("{s:s, s:s, s:s, s:o}", "type", "forwarded", "conference", conf, "endpoint",
                                       ep, "endpoints", endpoints));
 }
 
-/* forwarded {ids} and nothing else. */
-#define EXPECT_FORWARDED(c, ids) expect_forwarded_((c), (ids), __LINE__)
-static void expect_forwarded_(fake_conn *c, json_t *ids, int line)
+/* forwarded {ids, bandwidth} and nothing else (both taken). */
+#define EXPECT_FORWARDED_HELD(c, ids, held) expect_forwarded_((c), (ids), (held), __LINE__)
+#define EXPECT_FORWARDED(c, ids) expect_forwarded_((c), (ids), json_array(), __LINE__)
+static void expect_forwarded_(fake_conn *c, json_t *ids, json_t *held, int line)
 {
     json_t *m = expect_(c, "forwarded", line);
     if (!m) {
         json_decref(ids);
+        json_decref(held);
         return;
     }
     check_json_(json_object_get(m, "ids"), ids, line);
-    if (json_object_size(m) != 2)
-        fail_at(line, "%s: forwarded has %zu fields, expected type and ids", c->label, json_object_size(m));
+    check_json_(json_object_get(m, "bandwidth"), held, line);
+    if (json_object_size(m) != 3)
+        fail_at(line, "%s: forwarded has %zu fields, expected type, ids, bandwidth", c->label, json_object_size(m));
     else
         check_passed++;
 }
@@ -3868,6 +3901,17 @@ static void test_last_n(void)
     EXPECT_NO_REQ();
     bridge_forwarded(f, "last-n", b->id, json_array());
     EXPECT_FORWARDED(b, json_array());
+    EXPECT_NOTHING_ALL(room, 2);
+    /* Held back for bandwidth: said apart. What the bridge names that is no
+     * participant of the room (or no id at all) reaches nobody. */
+    focus_bridge_message(f, json_pack("{s:s, s:s, s:s, s:[s, i, s], s:[s, n, s]}", "type", "forwarded", "conference",
+                                      "last-n", "endpoint", a->id, "endpoints", "deadbeef", 7, "<script>", "bandwidth",
+                                      b->id, "00000000"));
+    EXPECT_FORWARDED_HELD(a, json_array(), json_pack("[s]", b->id));
+    EXPECT_NOTHING_ALL(room, 2);
+    focus_bridge_message(f, json_pack("{s:s, s:s, s:s, s:s, s:i}", "type", "forwarded", "conference", "last-n",
+                                      "endpoint", a->id, "endpoints", "not a list", "bandwidth", 3));
+    EXPECT_FORWARDED(a, json_array());
     EXPECT_NOTHING_ALL(room, 2);
     /* About nobody (another conference, an unknown endpoint): ignored. */
     bridge_forwarded(f, "other-room", a->id, json_pack("[s]", b->id));

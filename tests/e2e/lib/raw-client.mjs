@@ -14,8 +14,16 @@ export class RawClient {
       const onError = (err) => reject(err);
       ws.once('error', onError);
       ws.once('unexpected-response', (req, res) => {
-        reject(new Error(`refused with HTTP ${res.statusCode}`));
-        req.destroy();
+        // The body says why; read a little of it (the server sends a short page).
+        let body = '';
+        res.on('data', (d) => { if (body.length < 2000) body += d; });
+        const done = () => {
+          reject(new Error(`refused with HTTP ${res.statusCode}: ${body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim()}`));
+          req.destroy();
+        };
+        res.once('end', done);
+        res.once('error', done);
+        res.once('close', done);
       });
       ws.once('open', () => {
         ws.off('error', onError);

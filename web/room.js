@@ -46,7 +46,9 @@ function renderHeader() {
 function markForwarded() {
   if (!Array.isArray(stoa.forwarded)) return;
   for (const tile of tiles.all()) {
-    if (tile.source === 'camera' && tile.id !== stoa.selfId) tile.setForwarded(stoa.forwarded.includes(tile.id));
+    if (tile.source !== 'camera' || tile.id === stoa.selfId) continue;
+    const on = stoa.forwarded.includes(tile.id);
+    tile.setForwarded(on, on ? null : stoa.heldForBandwidth.includes(tile.id) ? 'bandwidth' : 'last-n');
   }
 }
 
@@ -367,6 +369,7 @@ export function handleRoomMessage(msg) {
       return true;
     case 'forwarded':
       stoa.forwarded = Array.isArray(msg.ids) ? msg.ids : [];
+      stoa.heldForBandwidth = Array.isArray(msg.bandwidth) ? msg.bandwidth : [];
       markForwarded();
       return true;
     case 'dominant-speaker':

@@ -23,6 +23,8 @@ export const stoa = {
   mids: new Map(),
   hands: [],
   dominant: null, // the bridge's dominant speaker (participant id)
+  forwarded: undefined, // cameras the bridge forwards us (undefined: all, no word yet)
+  heldForBandwidth: [], // of the others, those held back for our bandwidth
   chat: [],
   roomState: { locked: false, lobby: false },
   lobby: [],

@@ -114,11 +114,17 @@ export class Tile {
     this.root.dataset.stage = flag(on);
   }
 
-  /** Under a Last-N limit: whether the bridge forwards this camera to us. */
-  setForwarded(on) {
+  /** Whether the bridge forwards this camera to us, and if not why:
+   *  'bandwidth' (our connection cannot carry it) or 'last-n'. */
+  setForwarded(on, reason = null) {
     this.root.dataset.forwarded = flag(on);
-    if (on) this.root.removeAttribute('title');
-    else this.root.title = t('tile.not-forwarded');
+    if (on) {
+      this.root.removeAttribute('title');
+      delete this.root.dataset.pausedReason;
+    } else {
+      this.root.dataset.pausedReason = reason ?? 'last-n';
+      this.root.title = t(reason === 'bandwidth' ? 'tile.paused-bandwidth' : 'tile.not-forwarded');
+    }
   }
 
   setTrack(track) {

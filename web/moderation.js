@@ -19,7 +19,10 @@ export const mod = {
   grant: (id) => send('grant-moderator', { id }),
   lowerHand: (id) => send('hand', { raised: false, id }),
   muteAll: () => send('mute-all'),
-  endMeeting: () => send('end-meeting'),
+  endMeeting: () => {
+    // Our own bye meeting-ended then tells us we ended it, not "a moderator".
+    stoa.endedByMe = send('end-meeting') !== false;
+  },
   lock: (password) => send('lock', { password }),
   unlock: () => send('unlock'),
   lobby: (enabled) => send('lobby', { enabled }),

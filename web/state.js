@@ -25,6 +25,7 @@ export const stoa = {
   dominant: null, // the bridge's dominant speaker (participant id)
   forwarded: undefined, // cameras the bridge forwards us (undefined: all, no word yet)
   heldForBandwidth: [], // of the others, those held back for our bandwidth
+  endedByMe: false, // we sent end-meeting
   chat: [],
   roomState: { locked: false, lobby: false },
   lobby: [],

@@ -1,7 +1,7 @@
 // Views, announcements, toasts and the banner.
 
 import { t, tr } from './i18n.js';
-import { $, el } from './state.js';
+import { $, el, stoa } from './state.js';
 
 const VIEWS = ['landing', 'prejoin', 'password', 'lobby', 'room', 'ended', 'error'];
 
@@ -85,7 +85,8 @@ export function showEnded(reason, { rejoin = null } = {}) {
   const view = $('view-ended');
   view.dataset.reason = reason;
   const known = ['kicked', 'meeting-ended', 'rejected', 'left', 'server-shutdown', 'media-timeout', 'negotiation-failed', 'connection-lost'];
-  const r = known.includes(reason) ? reason : 'connection-lost';
+  let r = known.includes(reason) ? reason : 'connection-lost';
+  if (r === 'meeting-ended' && stoa.endedByMe) r = 'meeting-ended-by-you';
   tr($('ended-heading'), `ended.${r}.title`);
   tr($('ended-text'), `ended.${r}.text`);
   const btn = $('ended-rejoin');

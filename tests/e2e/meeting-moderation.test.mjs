@@ -174,5 +174,21 @@ describe('meeting moderation', { timeout: 90000 }, () => {
     await until(async () => (await participantEntry(oli, nia.id).getAttribute('data-role').catch(() => null)) === 'moderator'
       || (await oli.page.evaluate((id) => window.stoa.participants.get(id)?.role, nia.id)) === 'moderator', { timeoutMs: 5000, what: 'Oli to see Nia as moderator' });
   });
+  test('end meeting: the moderator who ended it is told so and offered to join again; the others that a moderator did', async () => {
+    const oli = open.find((p) => p.name === 'Oli');
+    await openParticipantsPanel(nia);
+    await nia.page.locator(tid('end-meeting')).click();
+    await ended(nia, 'meeting-ended');
+    await ended(oli, 'meeting-ended');
+    const seen = (p) => p.page.evaluate(() => ({
+      heading: document.getElementById('ended-heading').textContent,
+      rejoin: !document.getElementById('ended-rejoin').hidden,
+    }));
+    const [byNia, byOli] = [await seen(nia), await seen(oli)];
+    assert.equal(byNia.heading, 'You ended the meeting');
+    assert.ok(byNia.rejoin, 'the one who ended it can join again');
+    assert.equal(byOli.heading, 'The meeting has ended');
+  });
+
   test('the server survived and exits with status 0 on SIGTERM', () => serverSurvives(server));
 });

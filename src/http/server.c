@@ -352,7 +352,7 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
         /* WebSockets must ask for the "stoa" subprotocol. Said in an HTTP
          * answer, so that a client library can report it: closing without
          * one (what libwebsockets does) reads as a network failure. */
-        if (!asks_for_stoa(wsi)) {
+        if (in && strcmp((const char *)in, "websocket") == 0 && !asks_for_stoa(wsi)) {
             lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST,
                                    "WebSocket subprotocol \"stoa\" required (Sec-WebSocket-Protocol: stoa)");
             return 1;

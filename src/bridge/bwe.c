@@ -366,6 +366,11 @@ static double incoming_bps(const bwe *b)
     return (double)b->ack_bytes * 8e6 / (double)span;
 }
 
+bool bwe_measured(const bwe *b)
+{
+    return b->have_acks && b->newest_ack_us - b->first_ack_us >= RATE_WINDOW_US;
+}
+
 /* ---- delay-based: trendline and over-use detector --------------------------- */
 
 static void detect(bwe *b, double m, double t_ms)

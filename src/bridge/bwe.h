@@ -94,6 +94,11 @@ void bwe_on_feedback(bwe *b, const twcc_feedback *fb, int64_t now_us);
 /* Current target send rate, bit/s, within [min, max]. */
 uint32_t bwe_estimate(const bwe *b);
 
+/* Whether feedback has reported arrivals over a full rate window (0.5 s):
+ * until then the estimate is the start value or a first guess, not a
+ * measurement of the path. */
+bool bwe_measured(const bwe *b);
+
 /* Round-trip time from elsewhere (RTCP SR/RR), used for the additive increase
  * step; until then the time from sending to feedback stands in for it. */
 void bwe_set_rtt(bwe *b, int64_t rtt_us);

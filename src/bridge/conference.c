@@ -67,10 +67,13 @@ endpoint *conference_tick_speakers(conference *conf, int64_t now_ms)
 void conference_send_media(conference *conf, endpoint *r, worker_out *out, size_t len, const rtp_header *h)
 {
     worker *w = conf->worker;
-    if (r->bwe && twcc_ext_write(out->buf, h, SDP_EXT_TRANSPORT_CC, r->tw_seq_out) == 0)
-        bwe_on_sent(r->bwe, r->tw_seq_out++, len, w->batch_us, r->probing);
+    bool numbered = r->bwe && twcc_ext_write(out->buf, h, SDP_EXT_TRANSPORT_CC, r->tw_seq_out) == 0;
+    size_t plain_len = len;
     if (stoa_srtp_protect_rtp(&r->srtp, out->buf, &len, WORKER_BUF) < 0)
         return;
+    /* Noted before the commit: an ICE-TCP commit sends at once. */
+    if (numbered)
+        worker_note_tw_sent(w, r, r->tw_seq_out++, plain_len, r->probing);
     int64_t now_ms = w->batch_us / 1000;
     rate_meter_add(&r->sent, len, now_ms);
     if (r->probing || h->payload_type == SDP_PT_VP8_RTX || h->payload_type == SDP_PT_H264_RTX)

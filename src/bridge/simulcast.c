@@ -453,8 +453,14 @@ void simulcast_allocate(conference *conf, endpoint *r, int64_t now)
     /* First every camera, most relevant first, gets its lowest layer or is
      * held back: upgrading the first cameras must not starve the others. */
     uint64_t left = budget, reserved = 0;
+    /* The estimate of a receiver that just connected is the start value,
+     * not a measurement: a camera held back on it would stay away for the
+     * whole hold time (a late joiner saw a camera 5 s late). Until feedback
+     * measured the path every camera gets its lowest layer. */
+    bool measured = !r->bwe || bwe_measured(r->bwe);
     for (int i = 0; i < n; i++) {
-        kept[i] = !starve(r, cams[i].sender, cams[i].group, cams[i].lowest_bps, left, i, now);
+        kept[i] = !starve(r, cams[i].sender, cams[i].group, cams[i].lowest_bps, measured ? left : UINT64_MAX / 2, i,
+                          now);
         limited |= !kept[i];
         if (!kept[i])
             continue;

@@ -156,6 +156,7 @@ static void unindex_ufrag(worker *w, endpoint *ep)
  * the address map, then frees it. */
 static void remove_endpoint(worker *w, endpoint *ep)
 {
+    worker_flush(w);   /* the batch may name ep's estimator */
     conference *c = ep->conf;
     for (endpoint **p = &c->endpoints; *p; p = &(*p)->next) {
         if (*p == ep) {

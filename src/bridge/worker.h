@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "bridge/addr_map.h"
+#include "bridge/bwe.h"
 #include "bridge/conference.h"
 #include "bridge/endpoint.h"
 #include "bridge/forward_delay.h"
@@ -115,6 +116,18 @@ typedef struct worker_out {
     } control;
 } worker_out;
 
+/* A transport-wide numbered packet waiting in the send batch. Its send time
+ * for the bandwidth estimate is taken when the batch is handed to the
+ * kernel: the time spent handling the rest of the batch (longer when the
+ * thread is preempted on a busy machine) is not the network's delay, and
+ * the delay-based estimate must not take it for congestion. */
+typedef struct worker_tw_sent {
+    bwe *bwe;
+    uint32_t bytes;
+    uint16_t seq;
+    bool probe;
+} worker_tw_sent;
+
 typedef struct worker {
     int index;
     pthread_t thread;
@@ -160,6 +173,8 @@ typedef struct worker {
     struct iovec out_iov[WORKER_OUT_BATCH];
     worker_out out[WORKER_OUT_BATCH];
     int out_count;
+    worker_tw_sent tw_sent[WORKER_OUT_BATCH];
+    int tw_count;
     /* UDP GSO: queued datagrams regrouped by destination; runs of equal
      * size (the last may be shorter) go out as one message with UDP_SEGMENT. */
     bool gso;                      /* off after the first refusal, or with STOA_GSO=0 */
@@ -194,7 +209,12 @@ void worker_out_commit(worker *w, size_t len, const struct sockaddr_storage *to,
 /* Commits the reserved slot towards ep's nominated path: queued in the UDP
  * batch, or written to its ICE-TCP connection at once. */
 void worker_out_commit_to(worker *w, endpoint *ep, size_t len);
+/* Sends the batch, then gives the bandwidth estimators its send time. */
 void worker_flush(worker *w);
+/* Registers a transport-wide numbered packet for ep's estimator, with the
+ * send time of the batch it goes out in; call it just before committing the
+ * packet's slot. */
+void worker_note_tw_sent(worker *w, endpoint *ep, uint16_t seq, size_t bytes, bool probe);
 /* Sends one packet now on ep's nominated path (UDP or its ICE-TCP connection). */
 void worker_send_to_endpoint(worker *w, endpoint *ep, const uint8_t *buf, size_t len);
 /* Sends one datagram now (DTLS, STUN: not batched). */

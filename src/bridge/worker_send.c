@@ -113,9 +113,27 @@ void worker_flush(worker *w)
 {
     if (w->gso && w->out_count > 1)
         flush_gso(w);
-    else
+    else if (w->out_count > 0)
         send_all(w, w->out_msgs, w->out_count);
     w->out_count = 0;
+    if (w->tw_count == 0)
+        return;
+    int64_t sent_us = worker_now_us();
+    for (int i = 0; i < w->tw_count; i++) {
+        const worker_tw_sent *t = &w->tw_sent[i];
+        bwe_on_sent(t->bwe, t->seq, t->bytes, sent_us, t->probe);
+    }
+    w->tw_count = 0;
+}
+
+void worker_note_tw_sent(worker *w, endpoint *ep, uint16_t seq, size_t bytes, bool probe)
+{
+    /* ICE-TCP writes at once; a UDP packet's note rides its batch slot, so
+     * there are never more notes than slots. */
+    if (ep->tcp || w->tw_count == WORKER_OUT_BATCH)
+        bwe_on_sent(ep->bwe, seq, bytes, worker_now_us(), probe);
+    else
+        w->tw_sent[w->tw_count++] = (worker_tw_sent){ ep->bwe, (uint32_t)bytes, seq, probe };
 }
 
 worker_out *worker_out_reserve(worker *w)

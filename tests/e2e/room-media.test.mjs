@@ -9,7 +9,14 @@ import { startServer } from './lib/server.mjs';
 import { rtpStats, sleep, until, waitForFlow } from './lib/stats.mjs';
 
 const ROOM = 'Media-Room';
-const FIRST_FRAME_LIMIT_MS = 2000;
+// What the server controls is the time from the media path being up to the
+// first frame (a key frame asked of the sender and forwarded): typically
+// 50-800 ms on a busy machine. A camera held back, a key frame request lost
+// or a layer waited for shows as seconds. Loading the page itself depends on
+// the machine (1-3 s with one core busy), so that limit is only a margin; the
+// figures are printed.
+const FIRST_FRAME_AFTER_CONNECT_MS = 1500;
+const FIRST_FRAME_LIMIT_MS = 10000;
 
 describe('media in one room', { timeout: 90000 }, () => {
   let server;
@@ -17,7 +24,7 @@ describe('media in one room', { timeout: 90000 }, () => {
   const people = {};
 
   before(async () => {
-    server = await startServer({ label: 'room-media' });
+    server = await startServer({ label: 'room-media', logLevel: process.env.STOA_E2E_LOG_LEVEL ?? 'info' });
     browser = await launchBrowser();
   });
 
@@ -92,7 +99,7 @@ describe('media in one room', { timeout: 90000 }, () => {
     }
   });
 
-  test('a fourth participant sees all three within 2 s of loading the page, and they see it', async () => {
+  test('a fourth participant decodes all three right after its media connects, and they see it', async () => {
     const existing = ['Alice', 'Bob', 'Carol'].map((n) => people[n]);
     assert.ok(existing.every(Boolean), 'the first three joined');
     const dave = await openParticipant(browser, server.url, { room: ROOM, name: 'Dave', probeFirstFrames: true });
@@ -115,8 +122,18 @@ describe('media in one room', { timeout: 90000 }, () => {
     const latency = Object.fromEntries(ids.map((id) => [id, Math.round(frames[id] - dave.tGoto)]));
     const byName = Object.fromEntries(existing.map((p) => [p.name, latency[p.id]]));
     console.log(`# first remote frame after page.goto start (ms): ${JSON.stringify(byName)}`);
+    const m = await dave.page.evaluate(() => window.__milestones);
+    const since = (t) => (t === undefined ? null : Math.round(t - dave.tGoto));
+    const packets = Object.fromEntries(existing.map((p) => [p.name, since(m.firstPackets[p.id])]));
+    console.log(`# peer connection ${since(m.pc)} ms, connected ${since(m.connected)} ms, first video packet (ms): ${JSON.stringify(packets)}`);
+    assert.ok(m.connected !== undefined, 'Dave saw its peer connection connected');
     for (const p of existing) {
       assert.ok(latency[p.id] < FIRST_FRAME_LIMIT_MS, `Dave decodes ${p.name} after ${latency[p.id]} ms (limit ${FIRST_FRAME_LIMIT_MS})`);
+      const afterConnect = Math.round(frames[p.id] - m.connected);
+      assert.ok(
+        afterConnect < FIRST_FRAME_AFTER_CONNECT_MS,
+        `Dave decodes ${p.name} ${afterConnect} ms after connecting (limit ${FIRST_FRAME_AFTER_CONNECT_MS})`,
+      );
     }
 
     await waitForFlow(dave, ids, { timeoutMs: 10000 });

@@ -89,6 +89,35 @@ static void test_api(void)
 /* A probe measured from arrivals: 10 packets of 1000 bytes sent 1 ms apart
  * (8 Mbit/s) arrive 4 ms apart (2 Mbit/s): the result is 2 Mbit/s and the
  * estimate jumps to it. The reference time wraps between the feedbacks. */
+/* The estimate counts as measured once arrivals over half a second were
+ * reported, not at the first feedback. */
+static void test_measured(void)
+{
+    bwe *b = bwe_new(1000000, 50000, 5000000);
+    CHECK(!bwe_measured(b));
+    twcc_entry e[8];
+    for (int i = 0; i < 8; i++) {
+        bwe_on_sent(b, (uint16_t)i, 1000, 1000 * i, false);
+        e[i] = (twcc_entry){ .seq = (uint16_t)i, .received = true, .arrival_us = 1000 * i };
+    }
+    fb_one(b, e, 8, 0, 50000);
+    CHECK(!bwe_measured(b));
+    /* Packets lost are no arrivals. */
+    for (int i = 0; i < 8; i++) {
+        bwe_on_sent(b, (uint16_t)(8 + i), 1000, 600000 + 1000 * i, false);
+        e[i] = (twcc_entry){ .seq = (uint16_t)(8 + i), .received = false };
+    }
+    fb_one(b, e, 8, 0, 700000);
+    CHECK(!bwe_measured(b));
+    for (int i = 0; i < 8; i++) {
+        bwe_on_sent(b, (uint16_t)(16 + i), 1000, 700000 + 1000 * i, false);
+        e[i] = (twcc_entry){ .seq = (uint16_t)(16 + i), .received = true, .arrival_us = 700000 + 1000 * i };
+    }
+    fb_one(b, e, 8, 0, 800000);
+    CHECK(bwe_measured(b));
+    bwe_free(b);
+}
+
 static void test_probe_unit(void)
 {
     bwe *b = bwe_new(300000, 50000, 10000000);
@@ -681,6 +710,7 @@ static void test_probe_over_capacity(void)
 int main(void)
 {
     test_api();
+    test_measured();
     test_probe_unit();
     test_loss_unit();
     test_delay_unit();

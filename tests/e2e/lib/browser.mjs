@@ -81,15 +81,25 @@ export function noiseVideoFile({ width = 960, height = 540, fps = 20, frames = 2
  */
 function firstFrameProbe(intervalMs) {
   window.__firstFrames = {};
+  // Where the time before a first frame went: when the page first had a peer
+  // connection, when it connected, and per participant the first video
+  // packet received.
+  window.__milestones = { firstPackets: {} };
+  const now = () => performance.timeOrigin + performance.now();
   const poll = async () => {
     const s = window.stoa;
+    const m = window.__milestones;
     if (s?.pc && s.pc.connectionState !== 'closed') {
+      m.pc ??= now();
+      if (s.pc.connectionState === 'connected') m.connected ??= now();
       try {
         const report = await s.pc.getStats();
         report.forEach((r) => {
-          if (r.type !== 'inbound-rtp' || r.kind !== 'video' || !(r.framesDecoded > 0)) return;
+          if (r.type !== 'inbound-rtp' || r.kind !== 'video') return;
           const who = s.mids?.get(r.mid)?.participant ?? `mid:${r.mid}`;
-          if (!(who in window.__firstFrames)) window.__firstFrames[who] = performance.timeOrigin + performance.now();
+          if (r.packetsReceived > 0 && !(who in m.firstPackets)) m.firstPackets[who] = now();
+          if (!(r.framesDecoded > 0)) return;
+          if (!(who in window.__firstFrames)) window.__firstFrames[who] = now();
         });
       } catch {
         // the connection went away

@@ -53,6 +53,7 @@ typedef struct load_config {
     bool ice_tcp;                        /* media over ICE-TCP (RFC 6544, RFC 4571 framing) */
     int audio_ptime_ms;                  /* Opus packet interval (20 ms; 60 for big rooms) */
     int source_addresses;                /* >0: participant i signals from 127.0.1.(1 + i % N) */
+    int view_height;                     /* >0: Stoa: shows every camera this tall (receiver-constraints) */
 } load_config;
 
 struct participant;

@@ -42,6 +42,8 @@ struct sig_conn {
     bool open, closed, closing;
     void *state;                         /* the protocol module's */
     json_t *last_offer;                  /* Stoa: the latest offer, to answer again */
+    json_int_t heights_version;          /* Stoa: the offer whose cameras' heights were last sent */
+    int64_t heights_sent_ns;
 };
 
 /* Opens participant p's WebSocket with proto. Returns 0 or -1. */

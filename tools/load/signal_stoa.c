@@ -176,6 +176,32 @@ void sig_stoa_answer_again(sig_conn *s)
         on_offer(s, s->last_offer);
 }
 
+/* With --view-height, tells the bridge how tall every other camera of the
+ * latest offer is shown, as a browser's grid does: coalesced to one message
+ * per half second, below the server's rate limit while a room fills. */
+static void stoa_tick(sig_conn *s, int64_t now)
+{
+    int height = g_run->cfg.view_height;
+    if (height <= 0 || !s->last_offer || !s->p->joined || now - s->heights_sent_ns < 500000000LL)
+        return;
+    json_int_t version = json_integer_value(json_object_get(s->last_offer, "version"));
+    if (version == s->heights_version)
+        return;
+    json_t *heights = json_object();
+    const char *mid;
+    json_t *m;
+    json_object_foreach(json_object_get(s->last_offer, "mids"), mid, m) {
+        const char *who = jstr(m, "participant"), *source = jstr(m, "source");
+        if (who && source && strcmp(source, "camera") == 0 && strcmp(who, s->p->id) != 0 &&
+            json_object_size(heights) < 64)
+            json_object_set_new(heights, who, json_integer(height));
+    }
+    (void)mid;
+    s->heights_version = version;
+    s->heights_sent_ns = now;
+    sig_send(s, json_pack("{s:s, s:o}", "type", "receiver-constraints", "heights", heights));
+}
+
 static void stoa_close(sig_conn *s)
 {
     if (!s->closing)
@@ -193,6 +219,6 @@ const sig_proto sig_stoa = {
     .on_open = stoa_open,
     .on_message = stoa_message,
     .on_close = stoa_close,
-    .on_tick = NULL,
+    .on_tick = stoa_tick,
     .leave = stoa_leave,
 };

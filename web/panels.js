@@ -65,6 +65,7 @@ document.addEventListener('keydown', (ev) => {
   if (ev.key !== 'Escape' || !openName) return;
   const menu = document.getElementById('reactions-menu');
   if (menu && !menu.hidden) return; // the menu closes first
+  if (document.querySelector('dialog[open]')) return; // so does a confirmation
   ev.preventDefault();
   closePanel();
 });

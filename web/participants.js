@@ -2,6 +2,7 @@
 // role, microphone, camera and hand, and (for moderators) their tools and
 // the lobby.
 
+import { confirmed } from './confirm.js';
 import { t, tr } from './i18n.js';
 import { icon } from './icons.js';
 import { mod, setHand } from './moderation.js';
@@ -37,7 +38,9 @@ function stateIcons(p) {
 }
 
 function entry(p, self) {
-  const li = el('li', 'participant-entry', { testid: 'participant-entry' });
+  // Focusable from script only: it takes the focus when the row the
+  // keyboard was in goes away.
+  const li = el('li', 'participant-entry', { testid: 'participant-entry', tabindex: '-1', 'aria-labelledby': `pname-${p.id}` });
   li.dataset.participant = p.id;
   li.dataset.role = p.role || 'participant';
   li.dataset.muted = flag(!p.audio);
@@ -64,7 +67,7 @@ function entry(p, self) {
     if (p.video) actions.append(button('moderation.camera-off', 'mod-camera-off', () => mod.mute(p.id, 'video'), { vars: who }));
     if (p.hand) actions.append(button('moderation.lower-hand', 'mod-lower-hand', () => mod.lowerHand(p.id), { vars: who }));
     if (p.role !== 'moderator') actions.append(button('moderation.grant', 'mod-grant', () => mod.grant(p.id), { vars: who }));
-    actions.append(button('moderation.kick', 'mod-kick', () => mod.kick(p.id), { cls: 'small danger-text', vars: who }));
+    actions.append(button('moderation.kick', 'mod-kick', () => confirmed('kick', who, () => mod.kick(p.id)), { cls: 'small danger-text', vars: who }));
     for (const b of actions.children) b.setAttribute('aria-describedby', `pname-${p.id}`);
     li.append(actions);
   }
@@ -106,8 +109,8 @@ function renderModTools() {
   const keepPw = lockInput?.value ?? '';
   const head = tr(el('h3'), 'moderation.tools');
   const row1 = el('div', 'mod-row');
-  row1.append(button('moderation.mute-all', 'mute-all', () => mod.muteAll()));
-  row1.append(button('moderation.end-meeting', 'end-meeting', () => mod.endMeeting(), { cls: 'small danger' }));
+  row1.append(button('moderation.mute-all', 'mute-all', () => confirmed('mute-all', null, () => mod.muteAll())));
+  row1.append(button('moderation.end-meeting', 'end-meeting', () => confirmed('end-meeting', null, () => mod.endMeeting()), { cls: 'small danger' }));
 
   const lockForm = el('form', 'mod-row lock-form', { novalidate: true });
   const lockLabel = el('label', 'visually-hidden', { for: 'lock-password' });
@@ -165,7 +168,7 @@ export function renderParticipants() {
   if (!body || !stoa.selfId) return;
   const active = document.activeElement;
   const focusKey = active && body.contains(active)
-    ? { testid: active.dataset.testid, who: active.closest('[data-participant],[data-id]')?.dataset }
+    ? { testid: active.dataset.testid, who: active.closest('[data-participant],[data-id]')?.dataset, row: rowIndex(active) }
     : null;
   const typing = active === lockInput;
   renderHands();
@@ -175,8 +178,18 @@ export function renderParticipants() {
     const scope = focusKey.who?.participant
       ? body.querySelector(`[data-participant="${CSS.escape(focusKey.who.participant)}"]`)
       : focusKey.who?.id ? body.querySelector(`[data-id="${CSS.escape(focusKey.who.id)}"]`) : body;
-    (scope?.querySelector(`[data-testid="${focusKey.testid}"]`) ?? body.querySelector('.panel-close'))?.focus();
+    const same = scope?.querySelector(`[data-testid="${focusKey.testid}"]`);
+    // The row went (someone removed, or left): the one now in its place
+    // takes the focus, so the keyboard stays in the list.
+    const rows = listBox.querySelectorAll('.participant-entry');
+    const neighbour = focusKey.row >= 0 && rows.length ? rows[Math.min(focusKey.row, rows.length - 1)] : null;
+    (same ?? neighbour ?? body.querySelector('.panel-close'))?.focus();
   }
+}
+
+function rowIndex(node) {
+  const row = node.closest('.participant-entry');
+  return row ? [...listBox.querySelectorAll('.participant-entry')].indexOf(row) : -1;
 }
 
 export function initParticipants() {

@@ -1,5 +1,6 @@
-// Moderation in the web app: password lock, lobby, kick, raised-hand queue,
-// and the moderator role passing on when the moderator leaves.
+// Moderation in the web app: password lock, lobby, kick (confirmed first),
+// raised-hand queue, the moderator role passing on when the moderator leaves,
+// and ending the meeting (confirmed first).
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -114,12 +115,40 @@ describe('meeting moderation', { timeout: 90000 }, () => {
     await nia.page.waitForFunction(() => window.stoa.roomState.lobby === false, null, { timeout: 5000 });
   });
 
-  test('kick: the target sees the ended view, the others lose its tile', async () => {
+  /** Clicks `button` on p's page: a confirmation opens, with the keyboard on Cancel. */
+  const askedToConfirm = async (p, button, titlePart) => {
+    await button.click();
+    const dialog = p.page.locator(tid('confirm-dialog'));
+    await dialog.waitFor({ state: 'visible', timeout: 5000 });
+    const title = await dialog.locator(tid('confirm-title')).textContent();
+    assert.ok(title.includes(titlePart), `the confirmation asks "${title}" (wanted "${titlePart}")`);
+    assert.equal(await p.page.evaluate(() => document.activeElement?.dataset.testid), 'confirm-cancel', 'Cancel has the keyboard');
+    return dialog;
+  };
+
+  test('kick: asked first; the target sees the ended view, the others lose its tile, the keyboard stays in the list', async () => {
     const kai = open.find((p) => p.name === 'Kai');
     assert.ok(kai?.id, 'Kai is in the room');
     await openParticipantsPanel(mod);
-    await participantEntry(mod, kai.id).locator(tid('mod-kick')).click();
+    const kick = participantEntry(mod, kai.id).locator(tid('mod-kick'));
+    // Cancelled: nothing happens, and the keyboard is back on the button.
+    let dialog = await askedToConfirm(mod, kick, 'Kai');
+    await dialog.locator(tid('confirm-cancel')).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 5000 });
+    assert.equal(await mod.page.evaluate(() => document.activeElement?.dataset.testid), 'mod-kick', 'focus is back on Remove');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await kai.page.evaluate(() => window.stoa.state), 'joined', 'a cancelled removal removes nobody');
+    assert.ok(await mod.page.evaluate((id) => window.stoa.participants.has(id), kai.id));
+
+    dialog = await askedToConfirm(mod, kick, 'Kai');
+    await dialog.locator(tid('confirm-ok')).click();
     await ended(kai, 'kicked');
+    await mod.page.waitForFunction((id) => !document.querySelector(`[data-testid="participant-entry"][data-participant="${id}"]`), kai.id, { timeout: 5000 });
+    const focus = await mod.page.evaluate(() => ({
+      inList: !!document.activeElement?.closest('.participant-list'),
+      what: document.activeElement?.outerHTML.slice(0, 120),
+    }));
+    assert.ok(focus.inList, `after the removal the keyboard stays in the list (focus on ${focus.what})`);
     for (const p of [mod, nia]) {
       await tile(p, kai.id).waitFor({ state: 'detached', timeout: 5000 })
         .catch(async () => assert.fail(`${p.name} still shows Kai: ${await describeMeeting(p)}`));
@@ -174,10 +203,24 @@ describe('meeting moderation', { timeout: 90000 }, () => {
     await until(async () => (await participantEntry(oli, nia.id).getAttribute('data-role').catch(() => null)) === 'moderator'
       || (await oli.page.evaluate((id) => window.stoa.participants.get(id)?.role, nia.id)) === 'moderator', { timeoutMs: 5000, what: 'Oli to see Nia as moderator' });
   });
-  test('end meeting: the moderator who ended it is told so and offered to join again; the others that a moderator did', async () => {
+  test('mute everyone and end meeting, each confirmed first: the moderator who ended it is told so and offered to join again; the others that a moderator did', async () => {
     const oli = open.find((p) => p.name === 'Oli');
     await openParticipantsPanel(nia);
-    await nia.page.locator(tid('end-meeting')).click();
+    // Mute everyone, confirmed: Oli's microphone goes off.
+    assert.equal(await oli.page.evaluate(() => window.stoa.media.audio), true, 'Oli speaks before');
+    const muteAll = await askedToConfirm(nia, nia.page.locator(tid('mute-all')), 'Mute everyone');
+    await muteAll.locator(tid('confirm-ok')).click();
+    await oli.page.waitForFunction(() => window.stoa.media.audio === false, null, { timeout: 5000 })
+      .catch(async () => assert.fail(`Oli's microphone stayed on: ${await describeMeeting(oli)}`));
+    const end = nia.page.locator(tid('end-meeting'));
+    // Escape cancels.
+    let dialog = await askedToConfirm(nia, end, 'End the meeting');
+    await nia.page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden', timeout: 5000 });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await oli.page.evaluate(() => window.stoa.state), 'joined', 'a cancelled end ends nothing');
+    dialog = await askedToConfirm(nia, end, 'End the meeting');
+    await dialog.locator(tid('confirm-ok')).click();
     await ended(nia, 'meeting-ended');
     await ended(oli, 'meeting-ended');
     const seen = (p) => p.page.evaluate(() => ({

@@ -1,6 +1,7 @@
 // Screenshots of the web app for the documentation, saved under
 // docs/screenshots/: the prejoin screen, the tile view with four people,
-// the stage view with a screen share, and a phone in a room of three.
+// the stage view with a screen share, a phone in a room of three, and the
+// confirmation a moderator is asked before removing someone.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -8,7 +9,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  closeMeeting, describeMeeting, launchMeetingBrowser, openMeeting, prejoinJoin, sleep, tid, tile, waitState,
+  closeMeeting, describeMeeting, launchMeetingBrowser, openMeeting, openParticipantsPanel, participantEntry, prejoinJoin, sleep, tid, tile,
+  waitState,
   serverSurvives, reportServerDeath,
 } from './lib/meeting.mjs';
 import { REPO_ROOT, startServer } from './lib/server.mjs';
@@ -122,8 +124,19 @@ describe('screenshots', { timeout: 100000 }, () => {
     await shoot(phone, 'phone.png');
   });
 
-  test('all four files exist', () => {
-    for (const f of ['prejoin.png', 'tile-view-4.png', 'stage-view-screenshare.png', 'phone.png']) {
+  test('confirm-remove.png: the moderator is asked before removing someone', async () => {
+    const fay = people[people.length - 1];
+    await openParticipantsPanel(main);
+    await participantEntry(main, fay.id).locator(tid('mod-kick')).click();
+    const dialog = main.page.locator(tid('confirm-dialog'));
+    await dialog.waitFor({ state: 'visible', timeout: 5000 });
+    await shoot(main, 'confirm-remove.png');
+    await dialog.locator(tid('confirm-cancel')).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 5000 });
+  });
+
+  test('all five files exist', () => {
+    for (const f of ['prejoin.png', 'tile-view-4.png', 'stage-view-screenshare.png', 'phone.png', 'confirm-remove.png']) {
       const { size } = fs.statSync(path.join(OUT, f));
       assert.ok(size > MIN_BYTES, `${f}: ${size} bytes`);
     }

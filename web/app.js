@@ -5,12 +5,12 @@
 // The live state is in window.stoa (state.js, docs/web-testids.md).
 
 import { openMedia } from './devices.js';
-import { has, loadTranslations, t } from './i18n.js';
-import { prejoin, storedName, NAME_KEY } from './prejoin.js';
-import { checkRoomName, canonicalRoomName } from './room-name.js';
+import { has, loadTranslations, t, tr } from './i18n.js';
+import { prejoin, storedName } from './prejoin.js';
+import { checkRoomName, canonicalRoomName, suggestRoomName } from './room-name.js';
 import { startSession } from './session.js';
 import { languagePicker } from './settings.js';
-import { $, stoa, storageSet } from './state.js';
+import { $, stoa } from './state.js';
 import { showFatal, showView, toast } from './ui.js';
 
 function roomFromPath() {
@@ -33,18 +33,29 @@ function landing({ room = '', problem = null } = {}) {
   stoa.state = 'landing';
   document.title = t('landing.title');
   showView('landing');
+  // Only the room here: the name is asked once, on the prejoin screen.
   const roomInput = $('landing-room');
-  const nameInput = $('landing-name');
   const errorEl = $('landing-room-error');
+  const suggest = $('landing-room-suggest');
   roomInput.value = room;
-  nameInput.value = storedName();
   const showProblem = (p) => {
     errorEl.textContent = p ? roomProblemText(p, roomInput.value) : '';
     errorEl.hidden = !p;
     roomInput.setAttribute('aria-invalid', p ? 'true' : 'false');
+    const better = p === 'invalid' ? suggestRoomName(roomInput.value.trim()) : null;
+    suggest.hidden = !better;
+    if (better) {
+      suggest.dataset.suggestion = better;
+      tr(suggest, 'landing.use-suggestion', { room: better });
+    }
   };
   showProblem(problem);
   roomInput.addEventListener('input', () => showProblem(null));
+  suggest.addEventListener('click', () => {
+    roomInput.value = suggest.dataset.suggestion;
+    showProblem(null);
+    roomInput.focus();
+  });
   $('landing-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const name = roomInput.value.trim();
@@ -54,10 +65,9 @@ function landing({ room = '', problem = null } = {}) {
       roomInput.focus();
       return;
     }
-    storageSet(NAME_KEY, nameInput.value.trim());
     location.assign(`/${encodeURIComponent(name)}`);
   });
-  (room ? nameInput : roomInput).focus();
+  roomInput.focus();
 }
 
 /** Devices for autojoin: both on; resolves when known (never rejects). */
@@ -87,12 +97,14 @@ async function main() {
   const autojoin = ['1', 'true', 'yes'].includes(params.get('autojoin') ?? '');
   const canonical = canonicalRoomName(room);
   stoa.room = canonical;
+  // Shown as typed in the link ("Team-Sync"); the server's name is lower case.
+  stoa.roomLabel = room;
 
   if (autojoin) {
     const name = (urlName ?? storedName()).trim();
     return startSession({ room, name, ready: autojoinMedia() });
   }
-  const { name } = await prejoin(canonical, urlName ?? storedName());
+  const { name } = await prejoin(room, urlName ?? storedName());
   return startSession({ room, name, ready: Promise.resolve() });
 }
 

@@ -28,6 +28,15 @@ function setIcon(btn, name, off = false) {
   btn.querySelector('svg')?.replaceWith(icon(name, { off }));
 }
 
+/* The visible label (and the accessible name, which must contain it) names
+ * what the button will do: "Lower hand" while the hand is up. */
+function setLabel(btn, key) {
+  if (btn.dataset.labelKey === key) return;
+  btn.dataset.labelKey = key;
+  tr(btn.querySelector('.ctrl-label'), key);
+  tr(btn, key, null, 'aria-label');
+}
+
 function setTitle(btn, key, shortcut) {
   btn.title = shortcut ? `${t(key)} (${shortcut})` : t(key);
 }
@@ -109,18 +118,21 @@ export function renderControls() {
   screen.classList.toggle('active', m.screen);
   screen.hidden = !navigator.mediaDevices?.getDisplayMedia;
   setTitle(screen, m.screen ? 'controls.screen-stop' : 'controls.screen-start', '');
+  setLabel(screen, m.screen ? 'controls.screen-stop-label' : 'controls.screen');
 
   const hand = buttons['hand-toggle'];
   const raised = handRaised();
   hand.setAttribute('aria-pressed', String(raised));
   hand.classList.toggle('active', raised);
   setTitle(hand, raised ? 'controls.hand-lower' : 'controls.hand-raise', 'R');
+  setLabel(hand, raised ? 'controls.hand-lower-label' : 'controls.hand');
 
   const view = buttons['view-toggle'];
   const stage = layout?.view === 'stage';
   view.setAttribute('aria-pressed', String(stage));
   setIcon(view, stage ? 'tile' : 'stage');
   setTitle(view, stage ? 'controls.view-tile' : 'controls.view-stage', 'T');
+  setLabel(view, stage ? 'controls.view-tile-label' : 'controls.view');
 
   setTitle(buttons['chat-open'], 'controls.chat', 'C');
   const badge = buttons['chat-open'].querySelector('[data-testid="chat-badge"]');

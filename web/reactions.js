@@ -10,6 +10,7 @@ const NAMES = { '👍': 'thumbs-up', '👏': 'clap', '😂': 'laugh', '😮': 's
 const SHOW_MS = 4000;
 const LIMIT = 5;
 const WINDOW_MS = 10000;
+const LANES = 4;
 
 let send = () => false;
 let tiles = null;
@@ -52,10 +53,18 @@ export function showReaction({ from, emoji }) {
   const burst = el('div', 'reaction-burst', { testid: 'reaction-burst' });
   burst.dataset.emoji = emoji;
   burst.dataset.from = String(from ?? '');
-  burst.style.setProperty('--drift', `${Math.round(Math.random() * 40 - 20)}px`);
+  // Bursts shown together each take a lane of their own, so their name
+  // labels do not sit on top of one another.
+  const layer = $('reaction-layer');
+  if (layer.children.length >= LANES) layer.firstElementChild.remove(); // the oldest gives up its lane
+  const busy = new Set([...layer.children].map((b) => b.dataset.lane));
+  let lane = 0;
+  while (busy.has(String(lane))) lane++;
+  burst.dataset.lane = String(lane);
+  burst.style.setProperty('--lane', String(lane));
   burst.append(el('span', 'reaction-emoji', { text: emoji, 'aria-hidden': 'true' }));
   burst.append(el('span', 'reaction-name', { text: from === stoa.selfId ? t('chat.you') : name }));
-  $('reaction-layer').append(burst);
+  layer.append(burst);
   setTimeout(() => burst.remove(), SHOW_MS);
   const spot = tiles?.get(from, 'camera')?.reactionSpot;
   if (spot) {

@@ -21,3 +21,21 @@ export function isValidRoomName(name) {
 export function canonicalRoomName(name) {
   return name.toLowerCase();
 }
+
+/**
+ * A valid room name close to what was typed ("my room!" -> "my-room"), or
+ * null when nothing valid is left. Runs of other characters become one
+ * hyphen; letters with accents lose them.
+ */
+export function suggestRoomName(typed) {
+  const s = typed
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^[.-]+/, '')
+    .replace(/-+$/, '')
+    .slice(0, 64)
+    .replace(/-+$/, '');
+  return s && s !== typed && checkRoomName(s) === 'ok' ? s : null;
+}

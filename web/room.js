@@ -13,6 +13,7 @@ import { closePanel, isOpen, openPanel, togglePanel } from './panels.js';
 import { initParticipants } from './participants.js';
 import { initReactions, showReaction, toggleReactions } from './reactions.js';
 import { addRemoteAudio, removeRemoteAudio } from './remote-audio.js';
+import { canonicalRoomName } from './room-name.js';
 import { bindScreenShare, toggleScreenShare } from './screen-share.js';
 import { initSettings } from './settings.js';
 import { initShortcuts } from './shortcuts.js';
@@ -30,9 +31,14 @@ const remoteVideo = new Map(); // "<id>:<source>" → track
 const departed = new Set(); // ids that left: their late tracks are ignored
 const send = (type, fields) => sig?.send(type, fields) ?? false;
 
+/* The room as the link spells it ("Team-Sync"), when it is this room. */
+function shownRoom() {
+  return stoa.roomLabel && canonicalRoomName(stoa.roomLabel) === stoa.room ? stoa.roomLabel : stoa.room;
+}
+
 function renderHeader() {
-  if (stoa.state === 'joined') document.title = t('room.title', { room: stoa.room });
-  tr($('room-heading'), 'room.heading', { room: stoa.room });
+  if (stoa.state === 'joined') document.title = t('room.title', { room: shownRoom() });
+  tr($('room-heading'), 'room.heading', { room: shownRoom() });
   tr($('room-count'), 'room.count', { count: stoa.participants.size + 1 });
   $('room-lock').hidden = !stoa.roomState.locked;
   $('room-lobby').hidden = !stoa.roomState.lobby;
@@ -256,7 +262,7 @@ export function enterRoom(msg, { signalling, ready, leave }) {
   stoa.role = msg.role === 'moderator' ? 'moderator' : 'participant';
   stoa.roomState = { locked: !!msg.room_state?.locked, lobby: !!msg.room_state?.lobby };
   stoa.hands = Array.isArray(msg.hands) ? msg.hands : [];
-  document.title = t('room.title', { room: stoa.room });
+  document.title = t('room.title', { room: shownRoom() });
 
   call = new Call({ send, ready, local: localSource, selfId: msg.id, iceServers: msg.ice_servers, iceTransportPolicy: relayOnly() ? 'relay' : 'all' });
   stoa.pc = call.pc;
@@ -295,7 +301,7 @@ export function enterRoom(msg, { signalling, ready, leave }) {
   emit('hands');
   emit('room-state');
   emit('self');
-  announce(t('status.joined', { room: stoa.room }));
+  announce(t('status.joined', { room: shownRoom() }));
   sendConstraints();
   if (!stoa.watchingViews) {
     stoa.watchingViews = true;

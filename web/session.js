@@ -76,7 +76,10 @@ function onError(msg) {
     if (msg.code === 'bad-name') return fail(serverErrorText(msg), () => location.assign(`/${encodeURIComponent(room)}`));
     return fail(serverErrorText(msg));
   }
-  if (msg.code === 'rate-limited') return toast('error.rate-limited', null, { kind: 'warn', ms: 3000 });
+  if (msg.code === 'rate-limited') {
+    // The server's count of reactions may run ahead of ours: the same notice.
+    return toast(msg.re === 'reaction' ? 'reactions.slow-down' : 'error.rate-limited', null, { kind: 'warn', ms: 3000 });
+  }
   if (msg.code === 'stale-answer') return; // the next offer fixes it
   if (msg.code === 'bad-answer') {
     // Media stays off until an answer is taken: say so, and offer a fresh try.

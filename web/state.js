@@ -17,6 +17,7 @@ export const stoa = {
   selfId: null,
   role: 'participant',
   room: null,
+  roomLabel: null, // the room as the link spells it
   name: null,
   state: 'loading',
   participants: new Map(),

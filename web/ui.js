@@ -25,7 +25,17 @@ export function announce(text) {
  */
 export function toast(key, vars = null, { kind = 'info', ms = 5000, action = null } = {}) {
   const box = $('toasts');
+  // The same notice again (a button pressed repeatedly) stays one toast,
+  // shown longer, not a stack of copies.
+  const same = [...box.children].find((t) => t.dataset.key === key && t.dataset.vars === JSON.stringify(vars) && !t.classList.contains('leaving'));
+  if (same && !action) {
+    clearTimeout(Number(same.dataset.timer));
+    same.dataset.timer = String(leaveLater(same, ms));
+    return same;
+  }
   const item = el('div', `toast ${kind}`, { role: 'status', testid: 'toast' });
+  item.dataset.key = key;
+  item.dataset.vars = JSON.stringify(vars);
   const text = tr(el('span', 'toast-text'), key, vars);
   item.append(text);
   if (action) {
@@ -38,11 +48,15 @@ export function toast(key, vars = null, { kind = 'info', ms = 5000, action = nul
   }
   box.append(item);
   while (box.children.length > 3) box.firstElementChild.remove();
-  setTimeout(() => {
+  item.dataset.timer = String(leaveLater(item, ms));
+  return item;
+}
+
+function leaveLater(item, ms) {
+  return setTimeout(() => {
     item.classList.add('leaving');
     setTimeout(() => item.remove(), 300);
   }, ms);
-  return item;
 }
 
 let bannerTimer = 0;

@@ -1,6 +1,7 @@
 // Chat in the web app: three participants talk, text stays text (no HTML),
 // links are links, private messages stay private, the unread badge counts,
-// and a late joiner sees the public history.
+// a late joiner sees the public history, and reactions neither stack
+// notices nor overlap.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -155,5 +156,34 @@ describe('meeting chat', { timeout: 90000 }, () => {
     assert.equal(shown[0].from, ana.id);
     assert.equal(await dee.page.evaluate(() => window.__xss), undefined);
   });
+  test('reactions: a burst of clicks gives one slow-down notice; bursts shown together do not overlap', async () => {
+    const menu = ana.page.locator('#reactions-menu');
+    if (await menu.isHidden()) await ana.page.locator(tid('reactions-open')).click();
+    await menu.waitFor({ state: 'visible', timeout: 5000 });
+    const thumbs = ana.page.locator(`${tid('reaction')}[data-emoji="👍"]`);
+    // 5 per 10 s are allowed: the other 3 clicks are refused, on our side or the server's.
+    for (let i = 0; i < 8; i++) await thumbs.click();
+    await bo.page.waitForFunction(() => document.querySelectorAll('[data-testid="reaction-burst"]').length >= 4, null, { timeout: 5000 })
+      .catch(async () => assert.fail(`Bo sees few reactions: ${await describeMeeting(bo)}`));
+    const shown = await bo.page.evaluate(() => [...document.querySelectorAll('[data-testid="reaction-burst"]')].map((b) => {
+      const r = b.querySelector('.reaction-name').getBoundingClientRect();
+      return { lane: b.dataset.lane, box: { left: r.left, right: r.right, top: r.top, bottom: r.bottom } };
+    }));
+    assert.ok(shown.length <= 4, `at most four bursts at once (${shown.length})`);
+    assert.equal(new Set(shown.map((b) => b.lane)).size, shown.length, `each burst has a lane of its own: ${JSON.stringify(shown)}`);
+    const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    // The labels rise with the animation: compare them at one moment.
+    for (let i = 0; i < shown.length; i++) {
+      for (let j = i + 1; j < shown.length; j++) {
+        assert.ok(!overlap(shown[i].box, shown[j].box), `name labels ${i} and ${j} overlap: ${JSON.stringify(shown)}`);
+      }
+    }
+    await sleep(300);
+    const notices = await ana.page.evaluate(() => [...document.querySelectorAll('[data-testid="toast"]')]
+      .filter((t) => !t.classList.contains('leaving')).map((t) => t.textContent));
+    const slow = notices.filter((text) => text.includes('Not so fast') || text.includes('Too many at once'));
+    assert.equal(slow.length, 1, `one slow-down notice, not one per click: ${JSON.stringify(notices)}`);
+  });
+
   test('the server survived and exits with status 0 on SIGTERM', () => serverSurvives(server));
 });

@@ -63,7 +63,7 @@ describe('web app', { timeout: 90000 }, () => {
     await missing.arrayBuffer();
   });
 
-  test('landing page: room names are checked, Join goes to the room', async () => {
+  test('landing page: room names are checked (a valid one offered), Join goes to the room, the name is asked once', async () => {
     const p = await open({ name: 'Lena' });
     await p.page.goto(`${server.url}/`);
     await p.page.waitForFunction(() => window.stoa?.state === 'landing', null, { timeout: 5000 });
@@ -82,19 +82,36 @@ describe('web app', { timeout: 90000 }, () => {
     await p.page.getByRole('button', { name: 'Join' }).click();
     await error.waitFor({ state: 'visible', timeout: 2000 });
 
+    // A name that cannot be used gets a close one offered.
+    const suggestion = p.page.locator(tid('room-suggestion'));
+    await room.fill('my room!');
+    await p.page.getByRole('button', { name: 'Join' }).click();
+    await error.waitFor({ state: 'visible', timeout: 2000 });
+    await suggestion.waitFor({ state: 'visible', timeout: 2000 });
+    assert.equal(await suggestion.textContent(), 'Use “my-room”');
+    await suggestion.click();
+    assert.equal(await room.inputValue(), 'my-room');
+    assert.equal(await error.isVisible(), false, 'the suggestion is a valid name');
+    await room.fill('.');
+    await p.page.getByRole('button', { name: 'Join' }).click();
+    await error.waitFor({ state: 'visible', timeout: 2000 });
+    assert.equal(await suggestion.isVisible(), false, 'nothing to offer for "."');
+
+    // The name is asked once, on the prejoin screen, not on the landing page.
+    assert.equal(await p.page.locator('#view-landing').getByLabel('Your name').count(), 0, 'the landing page asks no name');
     await room.fill('Team-Sync');
-    await p.page.locator('#view-landing').getByLabel('Your name').fill('Lena');
     await p.page.getByRole('button', { name: 'Join' }).click();
     await p.page.waitForURL((url) => url.pathname === '/Team-Sync', { timeout: 5000 });
-    // The room page shows the prejoin screen first, with the name from the landing page.
     await p.page.waitForFunction(() => window.stoa?.state === 'prejoin', null, { timeout: 5000 });
     await p.page.locator(tid('prejoin')).waitFor({ state: 'visible', timeout: 5000 });
-    assert.equal(await p.page.locator(tid('prejoin-name')).inputValue(), 'Lena');
+    assert.ok((await p.page.locator('#prejoin-heading').textContent()).includes('Team-Sync'), 'the prejoin screen spells the room as the link does');
+    await p.page.locator(tid('prejoin-name')).fill('Lena');
     assert.equal(await p.page.evaluate(() => window.stoa.selfId), null, 'not joined before pressing join');
     await p.page.locator(tid('prejoin-join')).click();
     await waitJoinedState(p);
     const s = await p.page.evaluate(() => ({ room: window.stoa.room, name: window.stoa.name }));
     assert.deepEqual(s, { room: 'team-sync', name: 'Lena' });
+    assert.ok((await p.page.locator('#room-heading').textContent()).includes('Team-Sync'), 'the room heading spells the room as the link does');
     assert.equal(await p.page.evaluate(() => localStorage.getItem('stoa.name')), 'Lena');
 
     await p.page.locator(tid('leave')).click();
@@ -103,9 +120,9 @@ describe('web app', { timeout: 90000 }, () => {
     await ended.waitFor({ state: 'visible', timeout: 5000 });
     assert.equal(await ended.getAttribute('data-reason'), 'left');
 
-    await p.page.goto(`${server.url}/`);
-    await p.page.waitForFunction(() => window.stoa?.state === 'landing', null, { timeout: 5000 });
-    assert.equal(await p.page.locator('#view-landing').getByLabel('Your name').inputValue(), 'Lena', 'the name is remembered');
+    await p.page.goto(`${server.url}/Team-Sync`);
+    await p.page.waitForFunction(() => window.stoa?.state === 'prejoin', null, { timeout: 5000 });
+    assert.equal(await p.page.locator(tid('prejoin-name')).inputValue(), 'Lena', 'the name is remembered');
   });
 
   test('room page asks for the name, then remembers it', async () => {
@@ -170,6 +187,25 @@ describe('web app', { timeout: 90000 }, () => {
     assert.equal(state.audio, true);
     assert.equal(state.video, true);
     await waitForFlow(vic, [una.id], { timeoutMs: 10000 });
+
+    // Hand and view toggles name what they will do, and expose the state.
+    const label = (loc) => loc.locator('.ctrl-label').textContent();
+    const hand = una.page.locator(tid('hand-toggle'));
+    assert.equal(await label(hand), 'Raise hand');
+    assert.equal(await hand.getAttribute('aria-pressed'), 'false');
+    await hand.click();
+    await attr(hand, 'aria-pressed', 'true', "Una's hand button pressed");
+    assert.equal(await label(hand), 'Lower hand');
+    assert.equal(await hand.getAttribute('aria-label'), 'Lower hand', 'the accessible name is the visible label');
+    await hand.click();
+    await attr(hand, 'aria-pressed', 'false', "Una's hand button released");
+    assert.equal(await label(hand), 'Raise hand');
+    const view = una.page.locator(tid('view-toggle'));
+    const before = await view.getAttribute('aria-pressed');
+    await view.click();
+    const after = before === 'true' ? 'false' : 'true';
+    await attr(view, 'aria-pressed', after, 'the view button toggled');
+    assert.equal(await label(view), after === 'true' ? 'Tile view' : 'Stage view', 'the view button names the other view');
   });
 
   test('a participant without devices joins and still receives', async () => {

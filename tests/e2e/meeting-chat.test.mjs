@@ -183,6 +183,14 @@ describe('meeting chat', { timeout: 90000 }, () => {
       .filter((t) => !t.classList.contains('leaving')).map((t) => t.textContent));
     const slow = notices.filter((text) => text.includes('Not so fast') || text.includes('Too many at once'));
     assert.equal(slow.length, 1, `one slow-down notice, not one per click: ${JSON.stringify(notices)}`);
+    // Notices sit at the bottom, above the controls, not over the faces at the top.
+    const box = await ana.page.evaluate(() => {
+      const t = [...document.querySelectorAll('[data-testid="toast"]')].find((x) => !x.classList.contains('leaving'));
+      const r = t.getBoundingClientRect();
+      const bar = document.getElementById('controls').getBoundingClientRect();
+      return { top: r.top, bottom: r.bottom, height: innerHeight, barTop: bar.top };
+    });
+    assert.ok(box.top > box.height / 2 && box.bottom <= box.barTop, `the notice is low, above the controls: ${JSON.stringify(box)}`);
   });
 
   test('the server survived and exits with status 0 on SIGTERM', () => serverSurvives(server));

@@ -229,6 +229,11 @@ describe('meeting moderation', { timeout: 90000 }, () => {
     }));
     const [byNia, byOli] = [await seen(nia), await seen(oli)];
     assert.equal(byNia.heading, 'You ended the meeting');
+    const ring = await nia.page.evaluate(() => {
+      const h = document.getElementById('ended-heading');
+      return { focused: document.activeElement === h, outline: getComputedStyle(h).outlineStyle };
+    });
+    assert.deepEqual(ring, { focused: true, outline: 'none' }, 'the ended view takes the focus at its heading, with no focus box drawn');
     assert.ok(byNia.rejoin, 'the one who ended it can join again');
     assert.equal(byOli.heading, 'The meeting has ended');
   });

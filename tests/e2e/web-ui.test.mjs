@@ -206,6 +206,20 @@ describe('web app', { timeout: 90000 }, () => {
     const after = before === 'true' ? 'false' : 'true';
     await attr(view, 'aria-pressed', after, 'the view button toggled');
     assert.equal(await label(view), after === 'true' ? 'Tile view' : 'Stage view', 'the view button names the other view');
+    if (after !== 'true') {
+      await view.click();
+      await attr(view, 'aria-pressed', 'true', 'stage view');
+    }
+    // The camera on the stage shows its whole frame: nothing cut off.
+    const stage = await una.page.waitForFunction(() => {
+      const v = document.querySelector('[data-testid="tile"][data-stage="true"] video');
+      if (!v || !v.videoWidth) return null;
+      const r = v.getBoundingClientRect();
+      const fit = getComputedStyle(v).objectFit;
+      return { fit, box: r.width / r.height, frame: v.videoWidth / v.videoHeight };
+    }, null, { timeout: 10000 }).then((h) => h.jsonValue());
+    const whole = stage.fit === 'contain' || stage.fit === 'scale-down' || Math.abs(stage.box / stage.frame - 1) < 0.02;
+    assert.ok(whole, `the stage video shows the whole frame: ${JSON.stringify(stage)}`);
   });
 
   test('a participant without devices joins and still receives', async () => {

@@ -27,7 +27,10 @@ function build() {
     ev.stopPropagation();
     dialog.close('cancel');
   });
+  // `close` comes as a task of its own: one from a request that was
+  // replaced arrives when the dialog is open again, and is not its answer.
   dialog.addEventListener('close', () => {
+    if (dialog.open) return;
     const done = pending;
     pending = null;
     done?.(dialog.returnValue === 'ok');
@@ -42,7 +45,12 @@ function build() {
  */
 export function confirmAction(what, vars = null) {
   if (!dialog) build();
-  if (dialog.open) dialog.close('cancel');
+  if (dialog.open) {
+    const replaced = pending;
+    pending = null;
+    dialog.close('cancel');
+    replaced?.(false);
+  }
   tr(dialog.querySelector('.confirm-title'), `confirm.${what}.title`, vars);
   tr(dialog.querySelector('.confirm-text'), `confirm.${what}.text`, vars);
   tr(dialog.querySelector('[data-testid="confirm-ok"]'), `confirm.${what}.ok`, vars);

@@ -104,6 +104,7 @@ typedef struct out_stream {
     stream_rewrite rewrite;
     int64_t last_up_ms;            /* last switch to a higher layer */
     int64_t last_down_ms;          /* last switch down for lack of bandwidth */
+    int64_t down_hold_ms;          /* wait after it before going up (0: the base) */
 } out_stream;
 
 typedef enum endpoint_state {

@@ -411,11 +411,18 @@ static uint32_t assign_layer(conference *conf, endpoint *r, camera *c, uint64_t 
     /* Up again only a while after the last switch up, and longer after one
      * down for lack of bandwidth: a path that just congested would
      * congest again (a key frame is a burst). */
+    int64_t down_hold = os->down_hold_ms ? os->down_hold_ms : SIMULCAST_DOWN_HOLD_MS;
     if (pick > current && current >= 0 &&
-        (now - os->last_up_ms < SIMULCAST_UP_HOLD_MS || now - os->last_down_ms < SIMULCAST_DOWN_HOLD_MS))
+        (now - os->last_up_ms < SIMULCAST_UP_HOLD_MS || now - os->last_down_ms < down_hold))
         pick = current;
-    if (pick < current && pick < wanted)
+    if (pick < current && pick < wanted) {
+        if (os->last_up_ms > os->last_down_ms && now - os->last_up_ms < SIMULCAST_UP_FAILED_MS)
+            down_hold = down_hold * 2 > SIMULCAST_DOWN_HOLD_MAX_MS ? SIMULCAST_DOWN_HOLD_MAX_MS : down_hold * 2;
+        else if (now - os->last_down_ms >= SIMULCAST_DOWN_CALM_MS)
+            down_hold = SIMULCAST_DOWN_HOLD_MS;
+        os->down_hold_ms = down_hold;
         os->last_down_ms = now;
+    }
     uint32_t rate = source_bitrate(layers[pick], now);
     uint32_t pending;
     bool switching = stream_rewrite_pending(&os->rewrite, &pending);
@@ -428,9 +435,9 @@ static uint32_t assign_layer(conference *conf, endpoint *r, camera *c, uint64_t 
     }
     if (pick > current && current >= 0)
         os->last_up_ms = now;   /* the first choice is no switch up */
-    log_debug("simulcast", "%s: %s's camera -> layer %s (%ux%u, %u kbit/s), estimate %u kbit/s", r->id,
-              c->sender->id, layers[pick]->rid, layers[pick]->width, layers[pick]->height, rate / 1000,
-              r->bwe ? bwe_estimate(r->bwe) / 1000 : 0);
+    log_debug("simulcast", "%s: %s's camera -> layer %s (%ux%u, %u kbit/s), estimate %u kbit/s, up again after %lld ms",
+              r->id, c->sender->id, layers[pick]->rid, layers[pick]->width, layers[pick]->height, rate / 1000,
+              r->bwe ? bwe_estimate(r->bwe) / 1000 : 0, (long long)down_hold);
     os->target_layer = layers[pick]->layer;
     if (stream_rewrite_switch(&os->rewrite, layers[pick]->ssrc) == 0)
         conference_request_source_keyframe(conf, c->sender, layers[pick], now);

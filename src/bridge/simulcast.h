@@ -24,8 +24,17 @@
  * and waits this long after the previous switch up. */
 #define SIMULCAST_UP_HEADROOM_PCT 20
 #define SIMULCAST_UP_HOLD_MS 2000
-/* ...and this long after a switch down for lack of bandwidth. */
+/* ...and this long after a switch down for lack of bandwidth. A switch
+ * down within SIMULCAST_UP_FAILED_MS of a switch up means that layer did
+ * not fit after all (on a thin link its key frame alone congests it):
+ * the wait doubles, up to SIMULCAST_DOWN_HOLD_MAX_MS, so a link at the
+ * edge of a layer does not pay two key frames (two freezes) every few
+ * seconds. SIMULCAST_DOWN_CALM_MS without a switch down brings it back
+ * to the base. */
 #define SIMULCAST_DOWN_HOLD_MS 5000
+#define SIMULCAST_DOWN_HOLD_MAX_MS 20000
+#define SIMULCAST_UP_FAILED_MS 10000
+#define SIMULCAST_DOWN_CALM_MS 60000
 /* A camera held back for lack of bandwidth stays so at least this long,
  * and comes back only with headroom for its lowest layer (%). The camera
  * that came back last, held back again within SIMULCAST_STARVE_FLAP_MS,

@@ -24,7 +24,7 @@ describe('media in one room', { timeout: 90000 }, () => {
   const people = {};
 
   before(async () => {
-    server = await startServer({ label: 'room-media', logLevel: process.env.STOA_E2E_LOG_LEVEL ?? 'info' });
+    server = await startServer({ label: 'room-media' });
     browser = await launchBrowser();
   });
 

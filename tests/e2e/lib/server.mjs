@@ -82,7 +82,7 @@ function tcpAccepts(port) {
  * checked by TCP connect, as the certificate is self-signed.
  * publicIp: the media address the server advertises (default loopback).
  */
-export async function startServer({ label = 'stoa', workers = 2, logLevel = 'info', extraArgs = [], tls = null,
+export async function startServer({ label = 'stoa', workers = 2, logLevel = process.env.STOA_E2E_LOG_LEVEL ?? 'info', extraArgs = [], tls = null,
   publicIp = '127.0.0.1' } = {}) {
   const bin = stoaBinary();
   if (!fs.existsSync(bin)) throw new Error(`stoa binary not found at ${bin} (build it, or set STOA_BIN)`);

@@ -5,6 +5,7 @@ import { icon } from './icons.js';
 import { mediaState } from './media.js';
 import { handRaised } from './moderation.js';
 import { $, el, isModerator, on, stoa } from './state.js';
+import { fitToolbar, initToolbarOverflow, markMore } from './toolbar-overflow.js';
 
 const BUTTONS = [
   // id, testid, icon, label key, shortcut, group
@@ -91,6 +92,7 @@ export function initControls(handlers, layoutRef) {
     buttons[`${name}-open`]?.classList.toggle('active', open);
   });
   i18nEvents.addEventListener('change', renderControls);
+  initToolbarOverflow(bar, buttons);
   renderControls();
 }
 
@@ -154,4 +156,7 @@ export function renderControls() {
   // Without the device there is nothing to turn on.
   mic.disabled = !m.hasAudio;
   cam.disabled = !m.hasVideo;
+  // Labels and the screen button's presence change widths.
+  fitToolbar();
+  markMore();
 }

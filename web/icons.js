@@ -20,6 +20,7 @@ const PATHS = {
   lock: ['M6 10.5h12v9.5H6z', 'M8.5 10.5V8a3.5 3.5 0 0 1 7 0v2.5'],
   send: ['M4 12l16-8-6 16-2.5-6.5z', 'M11.5 13.5L20 4'],
   slash: ['M3.5 3.5l17 17'],
+  more: ['M5 11.2a.8.8 0 1 1 0 1.6a.8.8 0 1 1 0-1.6z', 'M12 11.2a.8.8 0 1 1 0 1.6a.8.8 0 1 1 0-1.6z', 'M19 11.2a.8.8 0 1 1 0 1.6a.8.8 0 1 1 0-1.6z'],
 };
 
 /** An inline SVG icon; with `off` a slash is drawn across it. */

@@ -3,6 +3,7 @@
 
 import { t, tr } from './i18n.js';
 import { $, el, nameOf, stoa } from './state.js';
+import { focusControl } from './toolbar-overflow.js';
 import { announce, toast } from './ui.js';
 
 export const EMOJI = ['👍', '👏', '😂', '😮', '❤️', '🎉'];
@@ -25,7 +26,7 @@ export function closeReactions({ restore = true } = {}) {
   if (menu().hidden) return;
   menu().hidden = true;
   opener?.setAttribute('aria-expanded', 'false');
-  if (restore) opener?.focus();
+  if (restore) focusControl(opener);
 }
 
 export function toggleReactions() {

@@ -34,6 +34,8 @@ export class Layout {
     this.pinned = null;
     this.speaker = null;
     this.stageKey = null;
+    this.screens = new Set();   // others' screen tiles seen at the last render
+    this.autoStage = false;     // in stage view because a share started, not by choice
     this.scheduled = false;
     this.resize = new ResizeObserver(() => this.schedule());
     this.resize.observe(container);
@@ -53,6 +55,7 @@ export class Layout {
   }
 
   setView(view) {
+    this.autoStage = false;
     this.view = view === 'stage' ? 'stage' : 'tile';
     storageSet('stoa.view', this.view);
     this.render();
@@ -100,8 +103,30 @@ export class Layout {
     return list.find((tile) => !tile.self && tile.source === 'camera') ?? list.find((tile) => tile.source === 'screen') ?? list[0] ?? null;
   }
 
+  /** A share that starts takes the stage for everyone; when the last one
+   * ends, a view switched for it goes back to tiles. Whoever goes back to
+   * tiles during a share stays there (until another share starts); the
+   * remembered choice of view is not touched. */
+  followShares(list) {
+    const screens = list.filter((tile) => tile.source === 'screen' && !tile.self).map((tile) => tile.key);
+    const started = screens.some((key) => !this.screens.has(key));
+    this.screens = new Set(screens);
+    if (started && this.view === 'tile') {
+      this.view = 'stage';
+      this.autoStage = true;
+      return true;
+    }
+    if (this.autoStage && screens.length === 0) {
+      this.view = 'tile';
+      this.autoStage = false;
+      return true;
+    }
+    return false;
+  }
+
   render() {
     const list = this.ordered();
+    const switched = this.followShares(list);
     const stage = this.view === 'stage' ? this.chooseStage(list) : null;
     this.stageKey = stage?.key ?? null;
     this.container.dataset.view = this.view;
@@ -131,6 +156,7 @@ export class Layout {
       this.grid.style.gridTemplateColumns = '';
       this.grid.style.gridAutoRows = '';
     }
+    if (switched) emit('view', { view: this.view, auto: true });
   }
 
   sizeGrid(n) {

@@ -12,8 +12,58 @@ import { $, el, isModerator, nameOf, on, stoa } from './state.js';
 let body;
 let handsBox;
 let modBox;
+let waitingBox;
 let listBox;
 let lockInput;
+let openMenuOf = null;   // the participant whose "…" actions are open
+const drawn = {};        // section → what it was last built from
+
+function closeRowMenus({ focusOf = null } = {}) {
+  openMenuOf = null;
+  for (const m of body?.querySelectorAll('.entry-menu') ?? []) m.hidden = true;
+  for (const b of body?.querySelectorAll('[data-testid="entry-more"]') ?? []) b.setAttribute('aria-expanded', 'false');
+  if (focusOf) body.querySelector(`[data-participant="${CSS.escape(focusOf)}"] [data-testid="entry-more"]`)?.focus();
+}
+
+/* One "…" per person: the moderator's actions on them, opened in the row
+ * (so nothing floats out of the scrolling panel). Choosing one closes it
+ * first: a confirmation then gives the keyboard back to "…". */
+function rowMenu(p, who, items) {
+  const menu = el('div', 'entry-menu', { testid: 'entry-menu', id: `emenu-${p.id}`, role: 'group', hidden: openMenuOf !== p.id });
+  tr(menu, 'participants.actions', who, 'aria-label');
+  menu.append(...items);
+  const more = el('button', 'small entry-more', { type: 'button', testid: 'entry-more', 'aria-haspopup': 'true',
+    'aria-controls': menu.id, 'aria-expanded': String(openMenuOf === p.id) });
+  more.append(icon('more'));
+  tr(more, 'participants.actions', who, 'aria-label');
+  more.title = t('participants.actions', who);
+  more.addEventListener('click', () => {
+    const open = openMenuOf === p.id;
+    closeRowMenus();
+    if (open) return;
+    openMenuOf = p.id;
+    menu.hidden = false;
+    more.setAttribute('aria-expanded', 'true');
+    menu.querySelector('button')?.focus();
+  });
+  menu.addEventListener('click', (ev) => {
+    if (ev.target.closest('button')) closeRowMenus({ focusOf: p.id });
+  }, { capture: true });
+  menu.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape') {
+      ev.preventDefault();
+      ev.stopPropagation();
+      closeRowMenus({ focusOf: p.id });
+    }
+    if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp' || ev.key === 'ArrowRight' || ev.key === 'ArrowLeft') {
+      ev.preventDefault();
+      const list = [...menu.querySelectorAll('button')];
+      const step = ev.key === 'ArrowDown' || ev.key === 'ArrowRight' ? 1 : list.length - 1;
+      list[(list.indexOf(document.activeElement) + step) % list.length]?.focus();
+    }
+  });
+  return { more, menu };
+}
 
 const flag = (v) => (v ? 'true' : 'false');
 
@@ -60,16 +110,23 @@ function entry(p, self) {
     li.append(actions);
   }
   if (!self && isModerator()) {
-    const actions = el('div', 'entry-actions');
+    // In the row: the microphone, what a moderator does most; the rest
+    // under "…".
     const who = { name: p.name || t('guest') };
-    if (p.audio) actions.append(button('moderation.mute', 'mod-mute', () => mod.mute(p.id, 'audio'), { vars: who }));
-    else actions.append(button('moderation.ask-unmute', 'mod-ask-unmute', () => mod.askUnmute(p.id), { vars: who }));
-    if (p.video) actions.append(button('moderation.camera-off', 'mod-camera-off', () => mod.mute(p.id, 'video'), { vars: who }));
-    if (p.hand) actions.append(button('moderation.lower-hand', 'mod-lower-hand', () => mod.lowerHand(p.id), { vars: who }));
-    if (p.role !== 'moderator') actions.append(button('moderation.grant', 'mod-grant', () => mod.grant(p.id), { vars: who }));
-    actions.append(button('moderation.kick', 'mod-kick', () => confirmed('kick', who, () => mod.kick(p.id)), { cls: 'small danger-text', vars: who }));
-    for (const b of actions.children) b.setAttribute('aria-describedby', `pname-${p.id}`);
-    li.append(actions);
+    const quick = p.audio
+      ? button('moderation.mute', 'mod-mute', () => mod.mute(p.id, 'audio'), { vars: who })
+      : button('moderation.ask-unmute', 'mod-ask-unmute', () => mod.askUnmute(p.id), { vars: who });
+    const items = [];
+    if (p.video) items.push(button('moderation.camera-off', 'mod-camera-off', () => mod.mute(p.id, 'video'), { vars: who }));
+    if (p.hand) items.push(button('moderation.lower-hand', 'mod-lower-hand', () => mod.lowerHand(p.id), { vars: who }));
+    if (p.role !== 'moderator') items.push(button('moderation.grant', 'mod-grant', () => mod.grant(p.id), { vars: who }));
+    items.push(button('moderation.kick', 'mod-kick', () => confirmed('kick', who, () => mod.kick(p.id)), { cls: 'small danger-text', vars: who }));
+    for (const b of [quick, ...items]) b.setAttribute('aria-describedby', `pname-${p.id}`);
+    const { more, menu } = rowMenu(p, who, items);
+    const tools = el('div', 'entry-tools');
+    tools.append(quick, more);
+    main.append(tools);
+    li.append(menu);
   }
   return li;
 }
@@ -98,14 +155,19 @@ function renderHands() {
     else if (isModerator()) li.append(button('moderation.lower-hand', null, () => mod.lowerHand(id), { cls: 'small ghost', vars: { name: nameOf(id, t('guest')) } }));
     ol.append(li);
   });
+  // Only while hands are up: an empty queue would push the list down.
   const head = tr(el('h3'), 'hand.queue-title', { count: stoa.hands.length });
-  const empty = stoa.hands.length ? null : tr(el('p', 'hint'), 'hand.queue-empty');
-  handsBox.replaceChildren(head, ...(empty ? [empty] : []), ol);
+  handsBox.hidden = stoa.hands.length === 0;
+  handsBox.replaceChildren(head, ol);
 }
 
 function renderModTools() {
   modBox.hidden = !isModerator();
-  if (!isModerator()) return modBox.replaceChildren();
+  waitingBox.hidden = !isModerator();
+  if (!isModerator()) {
+    waitingBox.replaceChildren();
+    return modBox.replaceChildren();
+  }
   const keepPw = lockInput?.value ?? '';
   const head = tr(el('h3'), 'moderation.tools');
   const row1 = el('div', 'mod-row');
@@ -148,11 +210,13 @@ function renderModTools() {
     li.append(actions);
     lobbyList.append(li);
   }
+  // Who waits comes first in the panel; the room's tools after the list.
   const lobbyHead = tr(el('h3'), 'lobby.waiting-title', { count: stoa.lobby.length });
-  const parts = [head, row1, lockState, lockForm, lobbyRow];
-  if (stoa.roomState.lobby || stoa.lobby.length) parts.push(lobbyHead);
-  parts.push(lobbyList);
-  modBox.replaceChildren(...parts);
+  waitingBox.hidden = !(stoa.roomState.lobby || stoa.lobby.length);
+  waitingBox.replaceChildren(...(waitingBox.hidden ? [] : [lobbyHead]), lobbyList);
+  const lockRow = el('div', 'mod-row lock-row');
+  lockRow.append(lockState, lockForm);
+  modBox.replaceChildren(head, row1, lobbyRow, lockRow);
 }
 
 function renderList() {
@@ -171,10 +235,19 @@ export function renderParticipants() {
     ? { testid: active.dataset.testid, who: active.closest('[data-participant],[data-id]')?.dataset, row: rowIndex(active) }
     : null;
   const typing = active === lockInput;
-  renderHands();
-  if (!typing) renderModTools();
-  renderList();
-  if (focusKey?.testid) {
+  // A section is built again only when what it shows changed: a button
+  // replaced between pointer down and up loses the click.
+  const lang = document.documentElement.lang;
+  const changed = (name, value) => {
+    const sig = JSON.stringify([lang, value]);
+    if (drawn[name] === sig) return false;
+    drawn[name] = sig;
+    return true;
+  };
+  if (changed('hands', [stoa.hands, isModerator(), stoa.hands.map((id) => nameOf(id, ''))])) renderHands();
+  if (!typing && changed('tools', [isModerator(), stoa.roomState, stoa.lobby])) renderModTools();
+  if (changed('list', [everyone(), isModerator()])) renderList();
+  if (focusKey?.testid && !body.contains(active)) {
     const scope = focusKey.who?.participant
       ? body.querySelector(`[data-participant="${CSS.escape(focusKey.who.participant)}"]`)
       : focusKey.who?.id ? body.querySelector(`[data-id="${CSS.escape(focusKey.who.id)}"]`) : body;
@@ -196,7 +269,14 @@ export function initParticipants() {
   body = registerPanel('participants', $('panel-participants'), { titleKey: 'participants.title', onOpen: renderParticipants });
   handsBox = el('section', 'hands-box');
   modBox = el('section', 'mod-box');
+  waitingBox = el('section', 'waiting-box');
   listBox = el('section', 'list-box');
-  body.append(handsBox, modBox, listBox);
+  body.append(handsBox, waitingBox, listBox, modBox);
   for (const ev of ['participants', 'self', 'hands', 'room-state', 'lobby']) on(ev, renderParticipants);
+  // On click, not pointer down: the open actions sit in the flow of the
+  // panel, and closing them moves what is below before the button is let go.
+  document.addEventListener('click', (ev) => {
+    // A confirmation asked from the menu is not a click elsewhere.
+    if (openMenuOf && !ev.target.closest('.participant-entry') && !ev.target.closest('dialog')) closeRowMenus();
+  });
 }

@@ -7,7 +7,9 @@ import { controlButton, initControls, renderControls } from './controls.js';
 import { i18nEvents, t, tr } from './i18n.js';
 import { copyInvite } from './invite.js';
 import { Layout } from './layout.js';
-import { bindMedia, cameraTrack, localSource, publish, resetPublished, toggleCamera, toggleMic } from './media.js';
+import { dtlsStateOf, mediaFailureKey } from './media-failure.js';
+import { startMeetingTimer, stopMeetingTimer } from './meeting-timer.js';
+import { bindMedia, cameraTrack, localSource, mediaState, publish, resetPublished, setMic, toggleCamera, toggleMic } from './media.js';
 import { bindModeration, onMuted, onUnmuteRequest, toggleHand } from './moderation.js';
 import { closePanel, isOpen, openPanel, togglePanel } from './panels.js';
 import { initParticipants } from './participants.js';
@@ -19,6 +21,7 @@ import { initSettings } from './settings.js';
 import { initShortcuts } from './shortcuts.js';
 import { SpeakingDetector } from './speaking.js';
 import { $, emit, isModerator, nameOf, on, stoa } from './state.js';
+import { startTileQuality, stopTileQuality } from './tile-quality.js';
 import { TileSet } from './tiles.js';
 import { announce, showBanner, showView, toast } from './ui.js';
 
@@ -135,8 +138,10 @@ function initUi(leave) {
   };
   initControls(handlers, layout);
   initReactions({ send, tiles, openButton: controlButton('reactions-open') });
-  initShortcuts({ m: toggleMic, v: toggleCamera, r: toggleHand, c: () => togglePanel('chat'), t: () => layout.toggleView() });
+  initShortcuts({ m: toggleMic, v: toggleCamera, r: toggleHand, c: () => togglePanel('chat'), t: () => layout.toggleView() },
+    { talk: (on) => setMic(on), micOn: () => mediaState().audio });
   speaking = new SpeakingDetector({ tiles, layout });
+  startTileQuality(tiles);
   on('participants', renderHeader);
   on('participants', markForwarded);
   on('pin', () => setTimeout(sendConstraints, 0));
@@ -262,6 +267,7 @@ export function enterRoom(msg, { signalling, ready, leave }) {
   stoa.role = msg.role === 'moderator' ? 'moderator' : 'participant';
   stoa.roomState = { locked: !!msg.room_state?.locked, lobby: !!msg.room_state?.lobby };
   stoa.hands = Array.isArray(msg.hands) ? msg.hands : [];
+  startMeetingTimer($('meeting-timer'), Number(msg.elapsed_ms));
   document.title = t('room.title', { room: shownRoom() });
 
   call = new Call({ send, ready, local: localSource, selfId: msg.id, iceServers: msg.ice_servers, iceTransportPolicy: relayOnly() ? 'relay' : 'all' });
@@ -275,9 +281,16 @@ export function enterRoom(msg, { signalling, ready, leave }) {
     stoa.version = ev.detail.version;
   });
   call.addEventListener('failed', (ev) => showBanner(t('error.call-failed', { message: ev.detail.error?.message ?? String(ev.detail.error) })));
-  call.addEventListener('connection', (ev) => {
+  let everConnected = false;
+  call.addEventListener('connection', async (ev) => {
     stoa.connection = ev.detail.state;
-    if (ev.detail.state === 'failed') showBanner(t('error.media-failed'));
+    if (ev.detail.state === 'connected') everConnected = true;
+    if (ev.detail.state !== 'failed') return;
+    const key = mediaFailureKey({ signallingOpen: sig?.isOpen ?? false, dtlsState: await dtlsStateOf(call.pc), everConnected });
+    // Only in the room: an end page that came meanwhile says what happened.
+    if (!key || stoa.state !== 'joined') return;
+    stoa.mediaFailure = key;
+    showBanner(t(key), { action: { label: t('error.rejoin'), run: () => location.reload() } });
   });
 
   const self = tiles.ensure(msg.id, 'camera', { self: true, name: stoa.name });
@@ -394,6 +407,8 @@ export function retryOffer() {
 }
 
 export function closeRoom() {
+  stopMeetingTimer();
+  stopTileQuality();
   speaking?.stop();
   call?.close();
   closePanel({ restore: false });

@@ -6,6 +6,7 @@ import { availableLanguages, i18nEvents, language, setLanguage, tr } from './i18
 import { cameraTrack, micTrack, switchDevice } from './media.js';
 import { registerPanel } from './panels.js';
 import { canChooseSpeaker, setSpeaker } from './remote-audio.js';
+import { shortcutList } from './shortcuts.js';
 import { $, el, stoa, storageGet, storageSet } from './state.js';
 
 /** Fills a <select> with the languages (each in its own name) and wires it. */
@@ -46,14 +47,6 @@ function field(labelKey, control) {
   return wrap;
 }
 
-const SHORTCUTS = [
-  ['M', 'shortcuts.mic'],
-  ['V', 'shortcuts.camera'],
-  ['R', 'shortcuts.hand'],
-  ['C', 'shortcuts.chat'],
-  ['T', 'shortcuts.view'],
-  ['Esc', 'shortcuts.close'],
-];
 
 export function initSettings() {
   const body = registerPanel('settings', $('panel-settings'), { titleKey: 'settings.title', onOpen: refreshDevices });
@@ -73,9 +66,7 @@ export function initSettings() {
     body.append(field('devices.speaker', speakerSelect));
   }
   const head = tr(el('h3'), 'shortcuts.title');
-  const dl = el('dl', 'shortcuts');
-  for (const [key, label] of SHORTCUTS) dl.append(el('dt', '', { text: key }), tr(el('dd'), label));
-  body.append(head, dl);
+  body.append(head, shortcutList());
   navigator.mediaDevices?.addEventListener?.('devicechange', () => {
     if (!$('panel-settings').hidden) refreshDevices();
   });

@@ -5,9 +5,15 @@ import { $, el, stoa } from './state.js';
 
 const VIEWS = ['landing', 'prejoin', 'password', 'lobby', 'room', 'ended', 'error'];
 
+// The view a banner belongs to: another view replaces it (one state at a
+// time: no "Connecting…" over the password or lobby page, no media
+// warning over the end page).
+let bannerView = null;
+
 export function showView(name) {
   for (const v of VIEWS) $(`view-${v}`).hidden = v !== name;
   document.body.dataset.view = name;
+  if (bannerView !== name) hideBanner();
 }
 
 /** Says something to screen readers. */
@@ -74,6 +80,7 @@ export function showBanner(text, { timeoutMs = 0, action = null } = {}) {
     };
   }
   $('banner').hidden = false;
+  bannerView = document.body.dataset.view ?? null;
   clearTimeout(bannerTimer);
   if (timeoutMs) bannerTimer = setTimeout(hideBanner, timeoutMs);
 }

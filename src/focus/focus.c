@@ -202,6 +202,7 @@ static room *room_new(focus *f, const char *name)
     if (!r)
         return NULL;
     snprintf(r->name, sizeof r->name, "%s", name);
+    r->opened_ms = focus_now_ms(f);
     r->next = f->rooms;
     f->rooms = r;
     log_info("focus", "room %s opened", r->name);
@@ -324,13 +325,16 @@ void focus_enter_room(focus *f, focus_session *s, room *r, const char *id, const
         json_array_append_new(others, focus_participant_json(*tail));
     *tail = p;
     json_t *history = r->chat ? json_incref(r->chat) : json_array();
-    focus_send(f, s, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:b, s:b}, s:o, s:o, s:o, s:o}", "type",
+    /* How long the meeting has run, not when it began: the browser's clock
+     * need not agree with ours. */
+    json_int_t elapsed = (json_int_t)(focus_now_ms(f) - r->opened_ms);
+    focus_send(f, s, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:b, s:b}, s:o, s:o, s:o, s:o, s:I}", "type",
                                "joined", "id", p->id, "room", r->name, "name", p->name, "role",
                                p->moderator ? "moderator" : "participant", "participants", others,
                                "room_state", "locked", r->locked, "lobby", r->lobby, "chat", history,
                                "hands", hands_queue_json(r), "dominant",
                                r->dominant[0] ? json_string(r->dominant) : json_null(), "ice_servers",
-                               ice_servers_json(f, p->id)));
+                               ice_servers_json(f, p->id), "elapsed_ms", elapsed < 0 ? 0 : elapsed));
     focus_broadcast(f, r, p, json_pack("{s:s, s:o}", "type", "participant-joined", "participant",
                                        focus_participant_json(p)));
     log_info("focus", "%s (%s) joined room %s%s", p->id, p->name, r->name, p->moderator ? " as moderator" : "");

@@ -104,6 +104,7 @@ struct room {
     json_int_t next_chat_id;
     uint64_t next_hand_order;
     char dominant[PARTICIPANT_ID_MAX];   /* the bridge's dominant speaker, "" when none */
+    int64_t opened_ms;             /* focus_now_ms when the first one came in */
     room *next;
 };
 

@@ -15,7 +15,7 @@ import {
   waitSourceFlowing,
 } from './lib/meeting.mjs';
 import { startServer } from './lib/server.mjs';
-import { rtpStats, waitForFlow } from './lib/stats.mjs';
+import { rtpStats, until, waitForFlow } from './lib/stats.mjs';
 
 const ROOM = 'media-features';
 
@@ -179,6 +179,18 @@ describe('meeting media (web app)', { timeout: 70000 }, () => {
     }, sam.id);
     console.log(`# Mia decodes from Sam: ${JSON.stringify(dims)}`);
 
+    // The share took the stage at the others (not at Sam's own page); Tia
+    // goes back to tiles and stays there while the share goes on.
+    for (const p of [mia, tia]) {
+      await until(async () => (await p.page.locator(tid('tiles')).getAttribute('data-view')) === 'stage' &&
+        (await tile(p, sam.id, 'screen').getAttribute('data-stage')) === 'true', { what: `${p.name}: Sam's share on the stage` });
+    }
+    assert.equal(await sam.page.locator(tid('tiles')).getAttribute('data-view'), 'tile', 'the sharer\'s own view is unchanged');
+    await tia.page.locator(tid('view-toggle')).click();
+    await sleep(1000);
+    assert.equal(await tia.page.locator(tid('tiles')).getAttribute('data-view'), 'tile', 'Tia went back to tiles and stays there');
+    assert.equal(await tia.page.locator(tid('view-toggle')).getAttribute('aria-pressed'), 'false');
+
     // Stop sharing.
     await sam.page.locator(tid('screen-toggle')).click();
     for (const p of [mia, tia]) {
@@ -193,6 +205,10 @@ describe('meeting media (web app)', { timeout: 70000 }, () => {
     assert.equal(b, a, `Tia still decodes Sam's screen after it stopped (${a} → ${b})`);
     await waitSourceFlowing(tia, sam.id, 'camera', 'video', { timeoutMs: 5000 });
     assert.equal(await tile(sam, sam.id, 'screen').count(), 0, 'Sam\'s own screen tile is gone too');
+    // Mia's view was switched for the share: back to tiles with it.
+    await until(async () => (await mia.page.locator(tid('tiles')).getAttribute('data-view')) === 'tile',
+      { what: 'Mia back in tile view after the share' });
+    assert.equal(await mia.page.locator(tid('view-toggle')).getAttribute('aria-pressed'), 'false');
   });
 
   test('a moderator mutes someone: shown at both ends, and the bridge stops forwarding the audio', async () => {

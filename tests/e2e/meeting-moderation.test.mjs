@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  closeMeeting, describeMeeting, launchMeetingBrowser, openMeeting, openParticipantsPanel, participantEntry, tid, tile, waitState,
+  closeMeeting, describeMeeting, entryAction, launchMeetingBrowser, openMeeting, openParticipantsPanel, participantEntry, tid, tile, waitState,
   serverSurvives, reportServerDeath,
 } from './lib/meeting.mjs';
 import { startServer } from './lib/server.mjs';
@@ -71,6 +71,7 @@ describe('meeting moderation', { timeout: 90000 }, () => {
     const input = nia.page.locator(tid('password-input'));
     await input.waitFor({ state: 'visible', timeout: 5000 });
     assert.equal(await nia.page.locator(tid('password-error')).isVisible(), false);
+    assert.equal(await nia.page.locator(tid('banner')).isVisible(), false, 'no "Connecting…" over the password page');
     await input.fill('wrong horse');
     await nia.page.locator(tid('password-submit')).click();
     await nia.page.locator(tid('password-error')).waitFor({ state: 'visible', timeout: 5000 });
@@ -93,6 +94,7 @@ describe('meeting moderation', { timeout: 90000 }, () => {
     const kai = await join('Kai', { waitJoined: false });
     assert.equal(await waitState(kai, ['lobby', 'joined']), 'lobby', 'the newcomer waits');
     await kai.page.locator(tid('lobby-waiting')).waitFor({ state: 'visible', timeout: 5000 });
+    assert.equal(await kai.page.locator(tid('banner')).isVisible(), false, 'no "Connecting…" over the lobby page');
     const entry = mod.page.locator(`${tid('lobby-list')} ${tid('lobby-entry')}`);
     await entry.first().waitFor({ state: 'visible', timeout: 5000 });
     assert.equal(await entry.count(), 1);
@@ -130,17 +132,29 @@ describe('meeting moderation', { timeout: 90000 }, () => {
     const kai = open.find((p) => p.name === 'Kai');
     assert.ok(kai?.id, 'Kai is in the room');
     await openParticipantsPanel(mod);
-    const kick = participantEntry(mod, kai.id).locator(tid('mod-kick'));
-    // Cancelled: nothing happens, and the keyboard is back on the button.
+    // Remove is under the row's "…" (one per person), with the other
+    // actions; the microphone's is in the row.
+    const row = participantEntry(mod, kai.id);
+    assert.equal(await row.locator('button:visible').count(), 2, 'a row shows two buttons: the microphone\'s action and "…"');
+    assert.equal(await row.locator(tid('mod-kick')).isVisible(), false, 'Remove is not in the row');
+    let kick = await entryAction(mod, kai.id, 'mod-kick');
+    assert.equal(await row.locator(tid('entry-more')).getAttribute('aria-expanded'), 'true');
+    // Escape closes "…" and gives the keyboard back to it.
+    await mod.page.keyboard.press('Escape');
+    await kick.waitFor({ state: 'hidden', timeout: 2000 });
+    assert.equal(await mod.page.evaluate(() => document.activeElement?.dataset.testid), 'entry-more', 'Escape: back on "…"');
+    assert.equal(await mod.page.locator(tid('participants-panel')).isVisible(), true, 'Escape in "…" leaves the panel open');
+    // Cancelled: nothing happens, and the keyboard is back on "…".
+    kick = await entryAction(mod, kai.id, 'mod-kick');
     let dialog = await askedToConfirm(mod, kick, 'Kai');
     await dialog.locator(tid('confirm-cancel')).click();
     await dialog.waitFor({ state: 'hidden', timeout: 5000 });
-    assert.equal(await mod.page.evaluate(() => document.activeElement?.dataset.testid), 'mod-kick', 'focus is back on Remove');
+    assert.equal(await mod.page.evaluate(() => document.activeElement?.dataset.testid), 'entry-more', 'focus is back on "…"');
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(await kai.page.evaluate(() => window.stoa.state), 'joined', 'a cancelled removal removes nobody');
     assert.ok(await mod.page.evaluate((id) => window.stoa.participants.has(id), kai.id));
 
-    dialog = await askedToConfirm(mod, kick, 'Kai');
+    dialog = await askedToConfirm(mod, await entryAction(mod, kai.id, 'mod-kick'), 'Kai');
     await dialog.locator(tid('confirm-ok')).click();
     await ended(kai, 'kicked');
     await mod.page.waitForFunction((id) => !document.querySelector(`[data-testid="participant-entry"][data-participant="${id}"]`), kai.id, { timeout: 5000 });
@@ -181,7 +195,7 @@ describe('meeting moderation', { timeout: 90000 }, () => {
     assert.equal(await participantEntry(mod, nia.id).getAttribute('data-hand'), 'true');
 
     // The moderator lowers Nia's hand.
-    await participantEntry(mod, nia.id).locator(tid('mod-lower-hand')).click();
+    await (await entryAction(mod, nia.id, 'mod-lower-hand')).click();
     const rest = order.slice(1);
     for (const p of all) {
       await until(async () => JSON.stringify(await handsShown(p)) === JSON.stringify(rest), { timeoutMs: 5000, what: `${p.name}'s hands-queue without Nia` });
@@ -191,7 +205,8 @@ describe('meeting moderation', { timeout: 90000 }, () => {
   test('when the moderator leaves, the next one gets the moderator controls', async () => {
     await openParticipantsPanel(nia);
     assert.equal(await nia.page.locator(tid('mute-all')).isVisible(), false, 'a participant has no mute-all');
-    assert.equal(await participantEntry(nia, mod.id).locator(tid('mod-kick')).isVisible(), false, 'a participant has no kick button');
+    assert.equal(await participantEntry(nia, mod.id).locator(tid('mod-kick')).count(), 0, 'a participant has no kick button');
+    assert.equal(await participantEntry(nia, mod.id).locator(tid('entry-more')).count(), 0, 'nor a moderator\'s "…"');
     await mod.page.locator(tid('leave')).click();
     await leaveBrowser(mod);
     await nia.page.waitForFunction(() => window.stoa.role === 'moderator', null, { timeout: 5000 })
@@ -199,7 +214,8 @@ describe('meeting moderation', { timeout: 90000 }, () => {
     await openParticipantsPanel(nia);
     await nia.page.locator(tid('mute-all')).waitFor({ state: 'visible', timeout: 5000 });
     const oli = open.find((p) => p.name === 'Oli');
-    await participantEntry(nia, oli.id).locator(tid('mod-kick')).waitFor({ state: 'visible', timeout: 5000 });
+    await participantEntry(nia, oli.id).locator(tid('entry-more')).waitFor({ state: 'visible', timeout: 5000 });
+    await entryAction(nia, oli.id, 'mod-kick');
     await until(async () => (await participantEntry(oli, nia.id).getAttribute('data-role').catch(() => null)) === 'moderator'
       || (await oli.page.evaluate((id) => window.stoa.participants.get(id)?.role, nia.id)) === 'moderator', { timeoutMs: 5000, what: 'Oli to see Nia as moderator' });
   });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  closeMeeting, describeMeeting, launchMeetingBrowser, openMeeting, openParticipantsPanel, participantEntry, prejoinJoin, sleep, tid, tile,
+  closeMeeting, control, describeMeeting, entryAction, launchMeetingBrowser, openMeeting, openParticipantsPanel, prejoinJoin, sleep, tid, tile,
   waitState,
   serverSurvives, reportServerDeath,
 } from './lib/meeting.mjs';
@@ -93,13 +93,13 @@ describe('screenshots', { timeout: 100000 }, () => {
 
   test('stage-view-screenshare.png: a screen share on stage', async () => {
     const sharer = people[1];
-    await sharer.page.locator(tid('screen-toggle')).click();
+    await (await control(sharer, 'screen-toggle')).click();
     const screenTile = tile(main, sharer.id, 'screen');
     await screenTile.waitFor({ state: 'visible', timeout: 15000 })
       .catch(async () => assert.fail(`no screen tile: ${await describeMeeting(main)}`));
     const tiles = main.page.locator(tid('tiles'));
-    if ((await tiles.getAttribute('data-view')) !== 'stage') await main.page.locator(tid('view-toggle')).click();
-    await until(async () => (await tiles.getAttribute('data-view')) === 'stage', { timeoutMs: 3000, what: 'stage view' });
+    // A share takes the stage by itself.
+    await until(async () => (await tiles.getAttribute('data-view')) === 'stage', { timeoutMs: 5000, what: 'stage view' });
     if ((await screenTile.getAttribute('data-stage')) !== 'true') await screenTile.locator(tid('tile-pin')).click();
     await until(async () => (await screenTile.getAttribute('data-stage')) === 'true', { timeoutMs: 3000, what: 'the screen share on stage' });
     await main.page.waitForFunction((id) => {
@@ -127,7 +127,7 @@ describe('screenshots', { timeout: 100000 }, () => {
   test('confirm-remove.png: the moderator is asked before removing someone', async () => {
     const fay = people[people.length - 1];
     await openParticipantsPanel(main);
-    await participantEntry(main, fay.id).locator(tid('mod-kick')).click();
+    await (await entryAction(main, fay.id, 'mod-kick')).click();
     const dialog = main.page.locator(tid('confirm-dialog'));
     await dialog.waitFor({ state: 'visible', timeout: 5000 });
     await shoot(main, 'confirm-remove.png');

@@ -6,11 +6,11 @@ import { after, before, describe, test } from 'node:test';
 
 import { closeParticipant, launchBrowser, openParticipant, waitJoinedState } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
-import { rtpStats, until, waitForFlow } from './lib/stats.mjs';
+import { rtpStats, sleep, until, waitForFlow } from './lib/stats.mjs';
 
 const tid = (id) => `[data-testid="${id}"]`;
 
-describe('web app', { timeout: 90000 }, () => {
+describe('web app', { timeout: 180000 }, () => {
   let server;
   let browser;
   const opened = [];
@@ -279,6 +279,124 @@ describe('web app', { timeout: 90000 }, () => {
       await p.page.evaluate(() => window.stoa.errors.map((e) => [e.code, e.re])),
       [['bad-room-name', 'join']],
     );
+  });
+
+  test('`?` lists the shortcuts; Space held talks while muted, and only then', async () => {
+    const a = await open({ room: 'keys', name: 'Kay' });
+    const b = await open({ room: 'keys', name: 'Bea' });
+    await a.page.evaluate(() => document.activeElement?.blur());
+    await a.page.keyboard.press('?');
+    const help = a.page.locator(tid('shortcuts-dialog'));
+    await help.waitFor({ state: 'visible', timeout: 3000 });
+    const keys = await help.locator('dt').allTextContents();
+    for (const k of ['M', 'V', 'R', 'C', 'T', 'Space', '?']) assert.ok(keys.includes(k), `the list names ${k} (${keys.join(' ')})`);
+    await a.page.keyboard.press('Escape');
+    await help.waitFor({ state: 'hidden', timeout: 3000 });
+
+    const micOf = (p, id) => p.page.evaluate((x) => window.stoa.participants.get(x)?.audio, id);
+    await a.page.keyboard.press('m');
+    await until(async () => (await micOf(b, a.id)) === false, { what: 'Bea sees Kay muted' });
+    await a.page.evaluate(() => document.activeElement?.blur());
+    await a.page.keyboard.down('Space');
+    await until(async () => (await micOf(b, a.id)) === true, { what: 'Bea sees Kay talking while Space is held' });
+    assert.equal(await a.page.evaluate(() => window.stoa.media.audio), true);
+    await a.page.keyboard.up('Space');
+    await until(async () => (await micOf(b, a.id)) === false, { what: 'Kay muted again on release' });
+    // With the microphone on, Space leaves it on; on a focused button it presses the button.
+    await a.page.keyboard.press('m');
+    await until(async () => (await micOf(b, a.id)) === true, { what: 'Kay unmuted' });
+    await a.page.evaluate(() => document.activeElement?.blur());
+    await a.page.keyboard.down('Space');
+    await a.page.keyboard.up('Space');
+    await sleep(500);
+    assert.equal(await a.page.evaluate(() => window.stoa.media.audio), true, 'Space does not mute an open microphone');
+    await Promise.all([a, b].map(closeParticipant));
+  });
+
+  test('the meeting timer counts from when the room opened, also for a late joiner', async () => {
+    const first = await open({ room: 'timed', name: 'Tim' });
+    await sleep(3200);
+    const late = await open({ room: 'timed', name: 'Lia' });
+    const seconds = (text) => text.split(':').map(Number).reduce((acc, n) => acc * 60 + n, 0);
+    const timer = late.page.locator(tid('meeting-timer'));
+    assert.equal(await timer.isVisible(), true);
+    const shown = seconds(await timer.textContent());
+    assert.ok(shown >= 3 && shown <= 30, `the late joiner's timer counts the meeting, not its own stay (${shown} s)`);
+    const mine = seconds(await first.page.locator(tid('meeting-timer')).textContent());
+    assert.ok(Math.abs(mine - shown) <= 2, `both show the same meeting time (${mine} vs ${shown} s)`);
+    assert.deepEqual(await late.page.evaluate(async () => {
+      const { formatDuration } = await import('/_/meeting-timer.js');
+      return [formatDuration(0), formatDuration(65000), formatDuration(3723000)];
+    }), ['0:00', '1:05', '1:02:03']);
+    await Promise.all([first, late].map(closeParticipant));
+  });
+
+  test('each tile shows its connection quality from getStats, with the figures on hover', async () => {
+    const a = await open({ room: 'quality', name: 'Qin' });
+    const b = await open({ room: 'quality', name: 'Rob' });
+    await waitForFlow(a, [b.id], { timeoutMs: 20000 });
+    const badge = a.page.locator(`${tid('tile')}[data-participant="${b.id}"][data-source="camera"] ${tid('tile-quality')}`);
+    await until(async () => (await badge.isVisible()) && Number(await badge.getAttribute('data-fps')) > 0,
+      { timeoutMs: 10000, what: 'a quality badge with a frame rate on Rob\'s tile' });
+    const level = await badge.getAttribute('data-quality');
+    const title = await badge.getAttribute('title');
+    console.log(`# Rob's tile at Qin: ${level}: ${title}`);
+    assert.ok(['good', 'fair'].includes(level), `loopback is not a poor connection (${level}: ${title})`);
+    assert.ok(Number(await badge.getAttribute('data-loss-pct')) < 3, 'hardly any loss on loopback');
+    assert.match(title, /receiving \d+ lines at \d+ fps, \d+ kbit\/s, [\d.]+ % lost, jitter \d+ ms, round trip \d+ ms/);
+    assert.equal(await badge.getAttribute('aria-label'), title, 'screen readers get the same figures');
+    const own = a.page.locator(`${tid('tile')}[data-participant="${a.id}"][data-source="camera"] ${tid('tile-quality')}`);
+    await until(async () => /^[A-Z][a-z]+ connection: sending/.test((await own.getAttribute('title')) ?? ''),
+      { timeoutMs: 10000, what: 'Qin\'s own tile tells what she sends' });
+    // The thresholds, from figures given.
+    assert.deepEqual(await a.page.evaluate(async () => {
+      const { qualityLevel } = await import('/_/tile-quality.js');
+      return [
+        qualityLevel({}),
+        qualityLevel({ loss: 0, rttMs: 20, jitterMs: 5, fps: 30 }),
+        qualityLevel({ loss: 0.05, rttMs: 20, fps: 30 }),
+        qualityLevel({ loss: 0, rttMs: 350, fps: 30 }),
+        qualityLevel({ loss: 0, rttMs: 20, fps: 30, limited: true }),
+        qualityLevel({ loss: 0.15, rttMs: 20, fps: 30 }),
+        qualityLevel({ loss: 0, rttMs: 20, fps: 3 }),
+      ];
+    }), [null, 'good', 'fair', 'fair', 'fair', 'poor', 'poor']);
+    await Promise.all([a, b].map(closeParticipant));
+  });
+
+  test('a failed media connection names the cause the facts point to', async () => {
+    const p = await open({ room: 'causes', name: 'Cal' });
+    const keys = await p.page.evaluate(async () => {
+      const { mediaFailureKey } = await import('/_/media-failure.js');
+      return {
+        signallingGone: mediaFailureKey({ signallingOpen: false, dtlsState: 'failed', everConnected: true }),
+        dtls: mediaFailureKey({ signallingOpen: true, dtlsState: 'failed', everConnected: false }),
+        lost: mediaFailureKey({ signallingOpen: true, dtlsState: 'connected', everConnected: true }),
+        neverReached: mediaFailureKey({ signallingOpen: true, dtlsState: 'new', everConnected: false }),
+      };
+    });
+    assert.deepEqual(keys, { signallingGone: null, dtls: 'error.media-dtls-failed', lost: 'error.media-lost',
+      neverReached: 'error.media-unreachable' });
+    await closeParticipant(p);
+  });
+
+  test('one state at a time: the "connection lost" page has no banner of the room over it', async () => {
+    const lone = await startServer({ label: 'web-ui-lost' });
+    const p = await openParticipant(browser, lone.url, { room: 'lost', name: 'Lou' });
+    try {
+      // Something the room shows on top (any banner; this one set by hand)...
+      await p.page.evaluate(async () => (await import('/_/ui.js')).showBanner('a banner of the room'));
+      assert.equal(await p.page.locator(tid('banner')).isVisible(), true);
+      // ...goes with the room when the server does.
+      await lone.kill();
+      await p.page.waitForFunction(() => window.stoa?.state === 'left' || window.stoa?.state === 'error', null, { timeout: 10000 });
+      await p.page.locator(tid('ended')).waitFor({ state: 'visible', timeout: 5000 });
+      assert.equal(await p.page.locator(tid('ended')).getAttribute('data-reason'), 'connection-lost');
+      assert.equal(await p.page.locator(tid('banner')).isVisible(), false, 'no banner over the "connection lost" page');
+    } finally {
+      await closeParticipant(p);
+      await lone.kill().catch(() => {});
+    }
   });
 
   test('stoa exits with status 0 within 5 s of SIGTERM', async () => {

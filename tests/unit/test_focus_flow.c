@@ -1321,7 +1321,8 @@ static void test_one_room(void)
     json_t *joined = EXPECT_JOINED(alice, "physics-101", "Alice", "moderator", 0, false, false);
     CHECK_JSON(json_object_get(joined, "chat"), json_array());
     CHECK_JSON(json_object_get(joined, "hands"), json_array());
-    CHECK_EQ_INT(json_object_size(joined), 11);  /* type + the 10 documented fields */
+    CHECK_EQ_INT(json_object_size(joined), 12);  /* type + the 11 documented fields */
+    CHECK_EQ_INT(json_integer_value(json_object_get(joined, "elapsed_ms")), 0);   /* the room opened just now */
     CHECK(json_is_null(json_object_get(joined, "dominant")));
     CHECK_JSON(json_object_get(joined, "ice_servers"), json_array());   /* no TURN configured */
     EXPECT_NOTHING(alice);                       /* no offer before the bridge allocated */
@@ -1396,8 +1397,11 @@ static void test_one_room(void)
     free(asdp);
 
     /* 3. Bob joins. */
+    tick(90 * 1000);
     send_join(f, bob, "physics-101", "Bob");
     json_t *bjoined = EXPECT_JOINED(bob, "physics-101", "Bob", "participant", 1, false, false);
+    /* The meeting's age on the focus's clock, for the app's meeting timer. */
+    CHECK_EQ_INT(json_integer_value(json_object_get(bjoined, "elapsed_ms")), 90 * 1000);
     CHECK(strcmp(bob->id, alice->id) != 0);
     json_t *others = json_object_get(bjoined, "participants");
     CHECK_PARTICIPANT(json_array_get(others, 0), alice->id, "Alice", "moderator", true, true);

@@ -234,9 +234,19 @@ export async function closeMeeting(p) {
 export async function openPanel(p, panel, opener) {
   const el = p.page.locator(tid(panel));
   if (await el.isVisible()) return el;
-  await p.page.locator(tid(opener)).click();
+  await (await control(p, opener)).click();
   await el.waitFor({ state: 'visible', timeout: 5000 });
   return el;
+}
+
+/** A bottom-bar control, from under "More" when it does not fit p's width. */
+export async function control(p, testid) {
+  const b = p.page.locator(tid(testid));
+  if (!(await b.isVisible()) && (await p.page.locator(tid('more-open')).isVisible())) {
+    await p.page.locator(tid('more-open')).click();
+    await b.waitFor({ state: 'visible', timeout: 5000 });
+  }
+  return b;
 }
 
 export const openParticipantsPanel = (p) => openPanel(p, 'participants-panel', 'participants-open');
@@ -245,6 +255,18 @@ export const openChatPanel = (p) => openPanel(p, 'chat-panel', 'chat-open');
 /** The participant entry for `id` in p's participants panel. */
 export function participantEntry(p, id) {
   return p.page.locator(`${tid('participants-panel')} ${tid('participant-entry')}[data-participant="${id}"]`);
+}
+
+/** A moderator's action on `id` in p's participants panel (`mod-kick`…):
+ * opens that row's "…" first when the action is under it. */
+export async function entryAction(p, id, testid) {
+  const row = participantEntry(p, id);
+  const action = row.locator(tid(testid));
+  if (!(await action.isVisible())) {
+    await row.locator(tid('entry-more')).click();
+    await action.waitFor({ state: 'visible', timeout: 5000 });
+  }
+  return action;
 }
 
 /** The tile of `id` (source camera by default) on p's page. */

@@ -1,5 +1,6 @@
 // The call controls at the bottom of the room.
 
+import { initDeviceMenus } from './device-menu.js';
 import { i18nEvents, t, tr } from './i18n.js';
 import { icon } from './icons.js';
 import { mediaState } from './media.js';
@@ -92,6 +93,7 @@ export function initControls(handlers, layoutRef) {
     buttons[`${name}-open`]?.classList.toggle('active', open);
   });
   i18nEvents.addEventListener('change', renderControls);
+  initDeviceMenus({ mic: buttons['mic-toggle'], camera: buttons['camera-toggle'] });
   initToolbarOverflow(bar, buttons);
   renderControls();
 }

@@ -7,6 +7,7 @@ import { t, tr } from './i18n.js';
 import { icon } from './icons.js';
 import { mod, setHand } from './moderation.js';
 import { registerPanel } from './panels.js';
+import { popupKeys } from './popup-keys.js';
 import { $, el, isModerator, nameOf, on, stoa } from './state.js';
 
 let body;
@@ -49,19 +50,7 @@ function rowMenu(p, who, items) {
   menu.addEventListener('click', (ev) => {
     if (ev.target.closest('button')) closeRowMenus({ focusOf: p.id });
   }, { capture: true });
-  menu.addEventListener('keydown', (ev) => {
-    if (ev.key === 'Escape') {
-      ev.preventDefault();
-      ev.stopPropagation();
-      closeRowMenus({ focusOf: p.id });
-    }
-    if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp' || ev.key === 'ArrowRight' || ev.key === 'ArrowLeft') {
-      ev.preventDefault();
-      const list = [...menu.querySelectorAll('button')];
-      const step = ev.key === 'ArrowDown' || ev.key === 'ArrowRight' ? 1 : list.length - 1;
-      list[(list.indexOf(document.activeElement) + step) % list.length]?.focus();
-    }
-  });
+  popupKeys(menu, () => closeRowMenus({ focusOf: p.id }), { horizontal: true });
   return { more, menu };
 }
 

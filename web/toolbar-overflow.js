@@ -10,6 +10,7 @@
 
 import { t, tr } from './i18n.js';
 import { icon } from './icons.js';
+import { popupKeys } from './popup-keys.js';
 import { el } from './state.js';
 
 // First to leave the bar, first in this list. Microphone, camera and Leave
@@ -128,19 +129,7 @@ export function initToolbarOverflow(barEl, buttons) {
       document.activeElement !== document.body;
     closeMore({ restore: !opened });
   });
-  popup.addEventListener('keydown', (ev) => {
-    if (ev.key === 'Escape') {
-      ev.preventDefault();
-      ev.stopPropagation();
-      closeMore();
-    }
-    if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
-      ev.preventDefault();
-      const list = [...popup.querySelectorAll('button:not([hidden]):not([disabled])')];
-      const i = list.indexOf(document.activeElement);
-      list[(i + (ev.key === 'ArrowDown' ? 1 : list.length - 1)) % list.length]?.focus();
-    }
-  });
+  popupKeys(popup, () => closeMore());
   document.addEventListener('pointerdown', (ev) => {
     if (moreOpen() && !popup.contains(ev.target) && !more.contains(ev.target)) closeMore({ restore: false });
   });

@@ -112,6 +112,14 @@ describe('every screen, every language', { timeout: 300000 }, () => {
           assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'more-open',
             `${where}: Escape gives the keyboard back to More`);
         }
+        if (vp.width === 320 || vp.height === 390) {
+          // The device list opens inside the window too.
+          await page.locator(tid('mic-devices')).click();
+          await page.locator(tid('device-menu')).waitFor({ state: 'visible', timeout: 2000 });
+          assertInside(await boxes(page, '#device-menu, #device-menu button'), vp, `${where}, devices open`);
+          await page.keyboard.press('Escape');
+          await page.locator(tid('device-menu')).waitFor({ state: 'hidden', timeout: 2000 });
+        }
         seen.push(`${where}: ${inBar.length} in the bar, ${overflow.length} under More (${tops.size} row)`);
       }
     }

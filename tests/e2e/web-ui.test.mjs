@@ -313,6 +313,38 @@ describe('web app', { timeout: 180000 }, () => {
     await Promise.all([a, b].map(closeParticipant));
   });
 
+  test('the arrows beside microphone and camera list the devices and switch in the call', async () => {
+    const a = await open({ room: 'devices', name: 'Dev' });
+    const menu = a.page.locator(tid('device-menu'));
+    await a.page.locator(tid('camera-devices')).click();
+    await menu.waitFor({ state: 'visible', timeout: 3000 });
+    assert.equal(await menu.getAttribute('data-kind'), 'camera');
+    const cams = menu.locator(`${tid('device-choice')}[data-kind="camera"]`);
+    assert.ok(await cams.count() >= 1, 'the fake camera is listed');
+    assert.equal(await menu.locator('[aria-pressed="true"]').count(), 1, 'the camera in use is marked');
+    await a.page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'hidden', timeout: 3000 });
+    assert.equal(await a.page.evaluate(() => document.activeElement?.dataset.testid), 'camera-devices');
+
+    await a.page.locator(tid('mic-devices')).click();
+    await menu.waitFor({ state: 'visible', timeout: 3000 });
+    const mics = menu.locator(`${tid('device-choice')}[data-kind="mic"]`);
+    const n = await mics.count();
+    assert.ok(n >= 2, `Chromium's fake microphones are listed (${n})`);
+    const before = await a.page.evaluate(() => window.stoa.localStream.getAudioTracks()[0].getSettings().deviceId);
+    const other = mics.locator(':scope:not([aria-pressed="true"])').first();
+    const wanted = await other.getAttribute('data-device-id');
+    await other.click();
+    await menu.waitFor({ state: 'hidden', timeout: 3000 });
+    await until(() => a.page.evaluate((id) => window.stoa.localStream.getAudioTracks()[0]?.getSettings().deviceId === id, wanted),
+      { what: 'the chosen microphone is the one sending' });
+    assert.notEqual(wanted, before);
+    // Still sending: the browser's audio sender carries the new track.
+    assert.equal(await a.page.evaluate(() => window.stoa.pc.getSenders().some((x) => x.track?.kind === 'audio' &&
+      x.track === window.stoa.localStream.getAudioTracks()[0])), true, 'the call sends the new microphone');
+    await closeParticipant(a);
+  });
+
   test('the meeting timer counts from when the room opened, also for a late joiner', async () => {
     const first = await open({ room: 'timed', name: 'Tim' });
     await sleep(3200);

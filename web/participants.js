@@ -9,6 +9,7 @@ import { mod, setHand } from './moderation.js';
 import { registerPanel } from './panels.js';
 import { popupKeys } from './popup-keys.js';
 import { $, el, isModerator, nameOf, on, stoa } from './state.js';
+import { talkTime, talkTimeText } from './talk-time.js';
 
 let body;
 let handsBox;
@@ -91,6 +92,13 @@ function entry(p, self) {
   main.append(name);
   if (p.role === 'moderator') main.append(tr(el('span', 'role-badge'), 'participants.moderator'));
   main.append(stateIcons(p));
+  // Speaking time (talk-time.js), kept current by the panel's timer.
+  const talk = el('span', 'entry-talk', { testid: 'talk-time' });
+  talk.dataset.participant = p.id;
+  tr(talk, 'participants.talk-time', null, 'title');
+  talk.textContent = talkTimeText(p.id);
+  talk.dataset.ms = String(Math.round(talkTime(p.id)));
+  main.append(talk);
   li.append(main);
 
   if (self && p.hand) {
@@ -261,6 +269,13 @@ export function initParticipants() {
   waitingBox = el('section', 'waiting-box');
   listBox = el('section', 'list-box');
   body.append(handsBox, waitingBox, listBox, modBox);
+  setInterval(() => {
+    if ($('panel-participants').hidden) return;
+    for (const s of listBox.querySelectorAll('[data-testid="talk-time"]')) {
+      s.textContent = talkTimeText(s.dataset.participant);
+      s.dataset.ms = String(Math.round(talkTime(s.dataset.participant)));
+    }
+  }, 1000);
   for (const ev of ['participants', 'self', 'hands', 'room-state', 'lobby']) on(ev, renderParticipants);
   // On click, not pointer down: the open actions sit in the flow of the
   // panel, and closing them moves what is below before the button is let go.

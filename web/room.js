@@ -21,6 +21,7 @@ import { initSettings } from './settings.js';
 import { initShortcuts } from './shortcuts.js';
 import { SpeakingDetector } from './speaking.js';
 import { $, emit, isModerator, nameOf, on, stoa } from './state.js';
+import { dominantChanged, startTalkTimes } from './talk-time.js';
 import { startTileQuality, stopTileQuality } from './tile-quality.js';
 import { TileSet } from './tiles.js';
 import { announce, showBanner, showView, toast } from './ui.js';
@@ -303,6 +304,7 @@ export function enterRoom(msg, { signalling, ready, leave }) {
   });
   for (const p of Array.isArray(msg.participants) ? msg.participants : []) setParticipant(p);
   stoa.dominant = typeof msg.dominant === 'string' ? msg.dominant : null;
+  startTalkTimes(msg.talk_ms, stoa.dominant);
   if (stoa.dominant) speaking?.setDominant(stoa.dominant);
   for (const m of Array.isArray(msg.chat) ? msg.chat : []) addMessage(m, { history: true });
 
@@ -393,6 +395,7 @@ export function handleRoomMessage(msg) {
       return true;
     case 'dominant-speaker':
       stoa.dominant = typeof msg.id === 'string' ? msg.id : null;
+      dominantChanged(stoa.dominant);
       speaking?.setDominant(stoa.dominant);
       return true;
     default:

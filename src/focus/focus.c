@@ -298,6 +298,21 @@ static json_t *ice_servers_json(focus *f, const char *participant_id)
     return servers;
 }
 
+/* Who spoke how long (as the bridge's dominant speaker), for the app's
+ * speaker statistics: the current speaker's running time included. */
+static json_t *talk_times_json(const focus *f, const room *r)
+{
+    json_t *o = json_object();
+    for (const participant *q = r->participants; q; q = q->next) {
+        int64_t ms = q->talk_ms;
+        if (strcmp(r->dominant, q->id) == 0)
+            ms += focus_now_ms(f) - r->dominant_since_ms;
+        if (ms > 0)
+            json_object_set_new(o, q->id, json_integer((json_int_t)ms));
+    }
+    return o;
+}
+
 void focus_enter_room(focus *f, focus_session *s, room *r, const char *id, const char *name)
 {
     participant *p = calloc(1, sizeof *p);
@@ -328,13 +343,14 @@ void focus_enter_room(focus *f, focus_session *s, room *r, const char *id, const
     /* How long the meeting has run, not when it began: the browser's clock
      * need not agree with ours. */
     json_int_t elapsed = (json_int_t)(focus_now_ms(f) - r->opened_ms);
-    focus_send(f, s, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:b, s:b}, s:o, s:o, s:o, s:o, s:I}", "type",
+    json_t *talk = talk_times_json(f, r);
+    focus_send(f, s, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:b, s:b}, s:o, s:o, s:o, s:o, s:I, s:o}", "type",
                                "joined", "id", p->id, "room", r->name, "name", p->name, "role",
                                p->moderator ? "moderator" : "participant", "participants", others,
                                "room_state", "locked", r->locked, "lobby", r->lobby, "chat", history,
                                "hands", hands_queue_json(r), "dominant",
                                r->dominant[0] ? json_string(r->dominant) : json_null(), "ice_servers",
-                               ice_servers_json(f, p->id), "elapsed_ms", elapsed < 0 ? 0 : elapsed));
+                               ice_servers_json(f, p->id), "elapsed_ms", elapsed < 0 ? 0 : elapsed, "talk_ms", talk));
     focus_broadcast(f, r, p, json_pack("{s:s, s:o}", "type", "participant-joined", "participant",
                                        focus_participant_json(p)));
     log_info("focus", "%s (%s) joined room %s%s", p->id, p->name, r->name, p->moderator ? " as moderator" : "");
@@ -697,7 +713,13 @@ static void on_bridge_event(focus *f, const char *type, json_t *msg)
                                             room_ids(p->room, json_object_get(msg, "endpoints")), "bandwidth",
                                             room_ids(p->room, json_object_get(msg, "bandwidth"))));
     } else if (strcmp(type, "dominant-speaker") == 0) {
-        snprintf(p->room->dominant, sizeof p->room->dominant, "%s", p->id);
+        room *r = p->room;
+        int64_t now = focus_now_ms(f);
+        for (participant *q = r->participants; q && r->dominant[0]; q = q->next)
+            if (strcmp(q->id, r->dominant) == 0)
+                q->talk_ms += now - r->dominant_since_ms;
+        r->dominant_since_ms = now;
+        snprintf(r->dominant, sizeof r->dominant, "%s", p->id);
         focus_broadcast(f, p->room, NULL, json_pack("{s:s, s:s}", "type", "dominant-speaker", "id", p->id));
     }
 }

@@ -44,6 +44,7 @@ struct participant {
     bool moderator;
     bool on[SOURCE_COUNT];         /* mic, camera, screen switched on (media-state) */
     uint64_t hand_order;           /* 0: hand down; else position in the queue */
+    int64_t talk_ms;               /* time as the dominant speaker, up to the last change */
     int64_t reactions[FOCUS_REACTION_BURST];   /* times of the last reactions */
     token_bucket rates[RATE_COUNT];
     room *room;
@@ -105,6 +106,7 @@ struct room {
     uint64_t next_hand_order;
     char dominant[PARTICIPANT_ID_MAX];   /* the bridge's dominant speaker, "" when none */
     int64_t opened_ms;             /* focus_now_ms when the first one came in */
+    int64_t dominant_since_ms;     /* when dominant became it */
     room *next;
 };
 

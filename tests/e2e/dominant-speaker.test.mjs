@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 
 import { CHROMIUM_ARGS, closeParticipant, openParticipant } from './lib/browser.mjs';
+import { openParticipantsPanel } from './lib/meeting.mjs';
 import { startServer } from './lib/server.mjs';
 import { sleep, waitForFlow } from './lib/stats.mjs';
 
@@ -160,6 +161,27 @@ describe('dominant speaker', { timeout: 150000, skip: haveTools() ? false : 'nee
     assert.ok(latencies.length >= 2, 'both turns were observed');
     const worst = Math.max(...latencies.map((l) => l.ms));
     assert.ok(worst <= 1000, `each speaker was named within 1 s of starting to speak (worst ${worst} ms)`);
+
+    // Speaker statistics: Cy's panel counts both speakers' time and none of
+    // its own; a late joiner gets the same totals from the server.
+    const talkTimes = async (p) => {
+      await openParticipantsPanel(p);
+      await sleep(1200);   // the panel's figures are refreshed every second
+      return p.page.evaluate(() => Object.fromEntries([...document.querySelectorAll('[data-testid="talk-time"]')]
+        .map((e) => [e.dataset.participant, Number(e.dataset.ms)])));
+    };
+    const byCy = await talkTimes(cy);
+    const dee = await openParticipant(browsers[2], server.url, { room: 'talk', name: 'Dee' });
+    people.push(dee);
+    const byDee = await talkTimes(dee);
+    const again = await talkTimes(cy);
+    console.log(`# speaking time (ms) at Cy ${JSON.stringify(byCy)}, at Dee (late) ${JSON.stringify(byDee)}, Cy later ${JSON.stringify(again)}`);
+    for (const who of [ann, ben]) {
+      assert.ok(byCy[who.id] >= 3000, `${who.name} spoke for seconds (${byCy[who.id]} ms at Cy)`);
+      assert.ok(byDee[who.id] >= byCy[who.id] - 500 && byDee[who.id] <= again[who.id] + 2500,
+        `the late joiner is told ${who.name}'s time so far (${byDee[who.id]} ms; Cy ${byCy[who.id]} then ${again[who.id]})`);
+    }
+    assert.ok(byCy[cy.id] === 0 && byDee[cy.id] === 0, 'the silent participant has no speaking time');
     await server.stop();
   });
 });

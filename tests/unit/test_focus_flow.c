@@ -1321,7 +1321,8 @@ static void test_one_room(void)
     json_t *joined = EXPECT_JOINED(alice, "physics-101", "Alice", "moderator", 0, false, false);
     CHECK_JSON(json_object_get(joined, "chat"), json_array());
     CHECK_JSON(json_object_get(joined, "hands"), json_array());
-    CHECK_EQ_INT(json_object_size(joined), 12);  /* type + the 11 documented fields */
+    CHECK_EQ_INT(json_object_size(joined), 13);  /* type + the 12 documented fields */
+    CHECK_JSON(json_object_get(joined, "talk_ms"), json_object());   /* nobody has spoken */
     CHECK_EQ_INT(json_integer_value(json_object_get(joined, "elapsed_ms")), 0);   /* the room opened just now */
     CHECK(json_is_null(json_object_get(joined, "dominant")));
     CHECK_JSON(json_object_get(joined, "ice_servers"), json_array());   /* no TURN configured */
@@ -1604,6 +1605,31 @@ static void test_one_room(void)
 /* ------------------------------------------------------------------ */
 /* 3b. the joined list; allocations completing out of order            */
 /* ------------------------------------------------------------------ */
+
+/* joined's talk_ms: each one's time as the dominant speaker so far, the
+ * current speaker's running time included; gone with the one who left. */
+static void test_talk_times(void)
+{
+    focus *f = new_focus();
+    fake_conn *a = conn_open(f, "a"), *b = conn_open(f, "b"), *c = conn_open(f, "c");
+    join_plain(f, a, "talks", "Ann");
+    join_plain(f, b, "talks", "Ben");
+    EXPECT(a, "participant-joined");
+    bridge_event(f, "dominant-speaker", "talks", b->id, NULL);
+    tick(4000);
+    bridge_event(f, "dominant-speaker", "talks", a->id, NULL);
+    tick(2500);
+    bridge_event(f, "dominant-speaker", "talks", b->id, NULL);   /* Ben again: 4 s so far, running */
+    tick(1000);
+    json_t *joined = join_plain(f, c, "talks", "Cy");
+    json_t *talk = joined ? json_object_get(joined, "talk_ms") : NULL;
+    CHECK(json_is_object(talk));
+    CHECK_EQ_INT(json_integer_value(json_object_get(talk, a->id)), 2500);
+    CHECK_EQ_INT(json_integer_value(json_object_get(talk, b->id)), 5000);
+    CHECK_EQ_INT(json_object_size(talk), 2);   /* Cy has not spoken */
+    fake_conn *all[] = { a, b, c };
+    free_all(f, all, 3);
+}
 
 static void test_join_order(void)
 {
@@ -4476,6 +4502,7 @@ int main(void)
     g_requests = json_array();
 
     test_one_room();
+    test_talk_times();
     test_join_order();
     test_endpoint_expired();
     test_allocate_error();

@@ -8,6 +8,8 @@
 //     second video stream.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { closeParticipant, launchBrowser, openParticipant } from './lib/browser.mjs';
@@ -15,7 +17,7 @@ import {
   closeFirefoxParticipant, firefoxReachableAddress, haveFirefox, haveXvfb, launchFirefox, openFirefoxParticipant,
 } from './lib/firefox.mjs';
 import { inboundBySource, tid, waitSourceFlowing } from './lib/meeting.mjs';
-import { startServer } from './lib/server.mjs';
+import { REPO_ROOT, startServer } from './lib/server.mjs';
 import { waitForFlow } from './lib/stats.mjs';
 
 const ROOM = 'mixed-engines';
@@ -56,6 +58,19 @@ describe('Firefox with Chromium', { timeout: 150000, skip }, () => {
     for (const p of everyone) {
       const errors = await p.page.evaluate(() => window.stoa.errors.map((e) => e.code));
       assert.deepEqual(errors, [], `${p.name} got errors ${JSON.stringify(errors)}`);
+    }
+    // docs/screenshots/firefox.png: the call as the Firefox participant sees it.
+    {
+      await fox.page.raw.setViewport({ width: 1280, height: 800 });
+      await fox.page.waitForFunction(() => {
+        const vids = [...document.querySelectorAll('[data-testid="tile"] video')].filter((v) => v.offsetParent !== null);
+        return vids.length >= 3 && vids.every((v) => v.videoWidth > 0 && v.readyState >= 2);
+      }, null, { timeout: 15000 });
+      await new Promise((r) => setTimeout(r, 800));
+      const file = path.join(REPO_ROOT, 'docs', 'screenshots', 'firefox.png');
+      await fox.page.raw.screenshot({ path: file });
+      assert.ok(fs.statSync(file).size > 10 * 1024, 'firefox.png was written');
+      console.log(`# docs/screenshots/firefox.png: ${fs.statSync(file).size} bytes`);
     }
     const refused = await server.metric('stoa_refused_total{reason="ssrc-in-use"}');
     assert.ok(!(refused > 0), `SSRC refusals: ${refused}`);

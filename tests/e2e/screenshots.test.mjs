@@ -124,6 +124,16 @@ describe('screenshots', { timeout: 100000 }, () => {
     await shoot(phone, 'phone.png');
   });
 
+  test('phone-landscape.png: the phone on its side, with what does not fit under More', async () => {
+    const phone = people.find((p) => p.name === 'Eli Santos');
+    await phone.page.setViewportSize({ width: 844, height: 390 });
+    await videosPlaying(phone, 2);
+    await phone.page.locator(tid('more-open')).click();
+    await phone.page.locator(tid('more-menu')).waitFor({ state: 'visible', timeout: 5000 });
+    await shoot(phone, 'phone-landscape.png');
+    await phone.page.keyboard.press('Escape');
+  });
+
   test('confirm-remove.png: the moderator is asked before removing someone', async () => {
     const fay = people[people.length - 1];
     await openParticipantsPanel(main);
@@ -135,8 +145,9 @@ describe('screenshots', { timeout: 100000 }, () => {
     await dialog.waitFor({ state: 'hidden', timeout: 5000 });
   });
 
-  test('all five files exist', () => {
-    for (const f of ['prejoin.png', 'tile-view-4.png', 'stage-view-screenshare.png', 'phone.png', 'confirm-remove.png']) {
+  test('all six files exist', () => {
+    for (const f of ['prejoin.png', 'tile-view-4.png', 'stage-view-screenshare.png', 'phone.png', 'phone-landscape.png',
+      'confirm-remove.png']) {
       const { size } = fs.statSync(path.join(OUT, f));
       assert.ok(size > MIN_BYTES, `${f}: ${size} bytes`);
     }

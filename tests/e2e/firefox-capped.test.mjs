@@ -1,7 +1,7 @@
 // A Firefox receiver behind a 500 kbit/s cap gets a lower simulcast layer.
 // A Chromium sender sends three layers of a noise clip (the top one well
 // over 500 kbit/s); a Firefox participant pins it on its stage. Then the
-// bridge's traffic to Firefox's media port is policed to 500 kbit/s (an
+// bridge's UDP to Firefox's address is policed to 500 kbit/s (an
 // nftables `limit rate over … drop` on that flow: loopback has no shaper
 // of its own, and Firefox's BiDi session cannot be driven into a network
 // namespace). Firefox must decode a smaller frameHeight than the sender's
@@ -9,6 +9,7 @@
 // Judged on what Firefox decodes (getStats) and what the sender encodes.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 
 import { closeParticipant, launchBrowser, noiseVideoFile, openParticipant } from './lib/browser.mjs';
@@ -45,8 +46,12 @@ function foxSample(fox, senderId) {
           out.frames = r.framesDecoded ?? 0;
         }
       }
-      if (r.type === 'candidate-pair' && (r.selected || r.nominated) && r.state === 'succeeded') {
-        out.port = stats.get(r.localCandidateId)?.port ?? out.port;
+      // Firefox marks the pair in use `selected`.
+      if (r.type === 'candidate-pair' && r.selected && r.state === 'succeeded') {
+        const local = stats.get(r.localCandidateId);
+        const remote = stats.get(r.remoteCandidateId);
+        out.port = local?.port ?? out.port;
+        out.pair = `${local?.protocol} ${local?.address}:${local?.port} -> ${remote?.address}:${remote?.port}`;
       }
     });
     return out;
@@ -106,6 +111,7 @@ describe('Firefox receiver behind a download cap', { timeout: 200000, skip }, ()
       await sleep(2000);
       const b = await foxSample(fox, sender.id);
       state.port = b.port;
+      state.pair = b.pair;
       state.top = top;
       state.kbit = ((b.bytes - a.bytes) * 8) / (b.t - a.t);
       return top >= CAMERA.height && b.height === top && state.kbit > 600 && b.port;
@@ -115,8 +121,10 @@ describe('Firefox receiver behind a download cap', { timeout: 200000, skip }, ()
 
   test(`capped at ${CAP_KBYTES * 8} kbit/s, Firefox gets a lower layer; uncapped, the top one again`, async () => {
     assert.ok(state.port, 'needs the call of the first test');
-    uncap = addInputRule('stoa_fox_cap', ['udp', 'sport', String(server.mediaPort), 'udp', 'dport', String(state.port),
-      'limit', 'rate', 'over', `${CAP_KBYTES}`, 'kbytes/second', 'drop']);
+    // Everything the bridge sends to Firefox's address: Firefox cannot use
+    // loopback, and the Chromium sender downloads only Firefox's audio.
+    uncap = addInputRule('stoa_fox_cap', ['ip', 'daddr', address, 'udp', 'sport', String(server.mediaPort),
+      'limit', 'rate', 'over', `${CAP_KBYTES}`, 'kbytes/second', 'counter', 'drop']);
     const capAt = Date.now();
     const timeline = [];
     while (Date.now() - capAt < CAPPED_MS) {
@@ -126,9 +134,18 @@ describe('Firefox receiver behind a download cap', { timeout: 200000, skip }, ()
     const down = timeline.find((x) => x.height > 0 && x.top > 0 && x.height < x.top);
     const tail = timeline.filter((x) => x.t >= capAt + CAPPED_MS - 5000);
     const tailKbit = ((tail.at(-1).bytes - tail[0].bytes) * 8) / (tail.at(-1).t - tail[0].t);
+    const counted = (() => {
+      try {
+        return execFileSync('nft', ['list', 'table', 'inet', 'stoa_fox_cap']).toString().match(/counter packets \d+ bytes \d+/)?.[0];
+      } catch {
+        return 'no table';
+      }
+    })();
+    console.log(`# policer dropped: ${counted}; Firefox's pair ${state.pair}`);
     console.log(`# capped: Firefox frameHeight ${[...new Set(timeline.map((x) => x.height))].join('/')} ` +
       `(sender top ${[...new Set(timeline.map((x) => x.top))].join('/')}), first lower after ${down ? down.t - capAt : 'never'} ms, ` +
       `last 5 s ${tailKbit.toFixed(0)} kbit/s, ${tail.at(-1).frames - tail[0].frames} frames`);
+    assert.ok(Number(counted?.match(/packets (\d+)/)?.[1] ?? 0) > 0, `the policer dropped packets: the cap bit (${counted})`);
     assert.ok(down && down.t - capAt <= DOWN_WITHIN_MS, `Firefox switches to a lower layer within ${DOWN_WITHIN_MS} ms`);
     assert.ok(tail.every((x) => x.height > 0 && x.height < x.top), 'and stays on it while capped');
     assert.ok(tail.at(-1).frames > tail[0].frames, 'and keeps decoding');

@@ -4,7 +4,8 @@
 // viewport, the bottom bar is one row with the microphone, camera and
 // Leave in it, and what does not fit is in the "More" popup (which opens
 // inside the viewport and closes with Escape, giving the keyboard back to
-// More). The landing and prejoin pages never scroll sideways, and the
+// More). The landing and prejoin pages never scroll sideways, nor do the
+// side panels (chat, people, settings) at phone and desktop widths, and the
 // moderator's lobby checkbox sits on the line of its label.
 
 import assert from 'node:assert/strict';
@@ -181,6 +182,37 @@ describe('every screen, every language', { timeout: 300000 }, () => {
     } finally {
       await page.close();
     }
+
+    // The side panels: nothing sticks out sideways, every control inside the window.
+    const panels = [['chat-open', 'chat-panel'], ['participants-open', 'participants-panel'], ['settings-open', 'settings-panel']];
+    for (const lang of LANGUAGES) {
+      await setLanguage(mod.page, lang);
+      for (const vp of [VIEWPORTS[0], VIEWPORTS[2], VIEWPORTS[3]]) {
+        await resize(mod.page, vp);
+        for (const [opener, panel] of panels) {
+          const where = `${lang} ${vp.width}×${vp.height} ${panel}`;
+          const box = mod.page.locator(tid(panel));
+          if (!(await box.isVisible())) {
+            // On a phone an open panel covers the bar: close it first.
+            const open = mod.page.locator('.panel-close:visible');
+            if (await open.count()) await open.first().click();
+            const b = mod.page.locator(`#controls ${tid(opener)}`);
+            if (!(await b.isVisible())) await mod.page.locator(tid('more-open')).click();
+            await mod.page.locator(tid(opener)).click();
+            await box.waitFor({ state: 'visible', timeout: 3000 });
+          }
+          const sideways = await box.evaluate((e) => [...e.querySelectorAll('*')].filter((x) => x.scrollWidth > x.clientWidth + 1 &&
+            getComputedStyle(x).overflowX !== 'visible' && !['SELECT', 'TEXTAREA', 'INPUT'].includes(x.tagName) &&
+            !x.closest('.entry-name, .hand-name, .visually-hidden')).map((x) => x.className || x.tagName));
+          assert.deepEqual(sideways, [], `${where}: nothing scrolls sideways`);
+          const controls = (await boxes(mod.page, `[data-testid="${panel}"] button, [data-testid="${panel}"] select, [data-testid="${panel}"] input, [data-testid="${panel}"] label`))
+            .map((b) => ({ ...b, top: 0, bottom: 0 }));   // panels scroll vertically
+          assertInside(controls, vp, where);
+        }
+      }
+    }
+    await setLanguage(mod.page, 'en');
+    await resize(mod.page, { width: 1280, height: 800 });
 
     const p = mod.page;
     await p.locator(tid('participants-open')).click().catch(async () => {

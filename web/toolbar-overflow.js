@@ -27,10 +27,6 @@ let fitting = false;
 
 const overflowing = () => bar.scrollWidth > bar.clientWidth + 1;
 
-export function moreButton() {
-  return more;
-}
-
 export function moreOpen() {
   return Boolean(popup && !popup.hidden);
 }

@@ -105,7 +105,7 @@ void conference_forward_rtp(conference *conf, endpoint *sender, source *src,
     for (endpoint *r = conf->endpoints; r; r = r->next) {
         if (r == sender || r->state != ENDPOINT_CONNECTED)
             continue;
-        if (camera && !endpoint_receives_camera(r, sender))
+        if ((camera && !endpoint_receives_camera(r, sender)) || !endpoint_announced(r, src->ssrc))
             continue;
         worker_out *out = worker_out_reserve(w);
         memcpy(out->buf, buf, len);
@@ -484,6 +484,8 @@ void conference_handle_rtcp(conference *conf, endpoint *from, const uint8_t *buf
     size_t relay_len = 0;
     rtcp_sr relayed[4];
     int n_relayed = 0;
+    uint32_t relayed_ssrcs[ENDPOINT_MAX_SOURCES];
+    int n_relayed_ssrcs = 0;
     rtcp_iter it;
     rtcp_packet p;
     rtcp_iter_init(&it, buf, len);
@@ -504,6 +506,8 @@ void conference_handle_rtcp(conference *conf, endpoint *from, const uint8_t *buf
                 relay_len += n;
                 if (n && n_relayed < 4)
                     relayed[n_relayed++] = sr;
+                if (n && n_relayed_ssrcs < ENDPOINT_MAX_SOURCES)
+                    relayed_ssrcs[n_relayed_ssrcs++] = sr.ssrc;
             }
         } else if (p.type == RTCP_SDES && relay_len > 0 && relay_len + p.len <= sizeof relay) {
             /* Receivers want the CNAME next to the SR for lip sync. */
@@ -530,6 +534,13 @@ void conference_handle_rtcp(conference *conf, endpoint *from, const uint8_t *buf
         return;
     for (endpoint *r = conf->endpoints; r; r = r->next) {
         if (r == from || r->state != ENDPOINT_CONNECTED)
+            continue;
+        /* Reports about streams it was not told of wait for its next
+         * answer: they come every few seconds. */
+        bool announced = true;
+        for (int i = 0; i < n_relayed_ssrcs && announced; i++)
+            announced = endpoint_announced(r, relayed_ssrcs[i]);
+        if (!announced)
             continue;
         worker_send_rtcp(conf->worker, r, relay, relay_len);
         for (int i = 0; i < n_relayed; i++)

@@ -362,6 +362,38 @@ static bool parse_layer_rtx(worker_cmd *cmd, json_t *list, bool has_rids)
     return true;
 }
 
+static int compare_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The optional "receives": the SSRCs the endpoint was told it receives,
+ * sorted and without repeats into cmd (absent: -1, not limited). */
+static bool parse_receives(worker_cmd *cmd, json_t *list)
+{
+    cmd->n_receives = -1;
+    if (!list)
+        return true;
+    if (!json_is_array(list) || json_array_size(list) > ENDPOINT_MAX_ANNOUNCED)
+        return false;
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) {
+        if (!json_is_integer(v) || json_integer_value(v) <= 0 || json_integer_value(v) > 0xFFFFFFFFll)
+            return false;
+        cmd->receives[i] = (uint32_t)json_integer_value(v);
+    }
+    size_t n = json_array_size(list);
+    qsort(cmd->receives, n, sizeof cmd->receives[0], compare_u32);
+    size_t kept = 0;
+    for (i = 0; i < n; i++)
+        if (kept == 0 || cmd->receives[kept - 1] != cmd->receives[i])
+            cmd->receives[kept++] = cmd->receives[i];
+    cmd->n_receives = (int)kept;
+    return true;
+}
+
 static void handle_configure(bridge *b, json_t *req, json_int_t id, reg_conference *c, const char *ep_id)
 {
     json_t *ice = json_object_get(req, "ice"), *dtls = json_object_get(req, "dtls");
@@ -451,6 +483,11 @@ static void handle_configure(bridge *b, json_t *req, json_int_t id, reg_conferen
     if (!distinct_ssrcs(cmd)) {
         free(cmd);
         respond_error(b, id, "bad-request", "every ssrc and rtx of an endpoint must be distinct");
+        return;
+    }
+    if (!parse_receives(cmd, json_object_get(req, "receives"))) {
+        free(cmd);
+        respond_error(b, id, "bad-request", "receives: at most 256 SSRCs (1..2^32-1)");
         return;
     }
     if (!push_command(b, c->worker, cmd)) {

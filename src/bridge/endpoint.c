@@ -19,6 +19,7 @@ endpoint *endpoint_new(const char *id)
     random_ice_chars(ep->local_pwd, 32);
     ep->bridge_ssrc = random_u32();
     ep->last_n = -1;
+    ep->n_announced = -1;
     ep->state = ENDPOINT_NEW;
     ep->tw_seq_out = (uint16_t)random_u32();
     return ep;
@@ -53,6 +54,21 @@ bool endpoint_in_last_n(const endpoint *receiver, const endpoint *sender)
         if (receiver->forwarded[i] == sender->serial)
             return true;
     return false;
+}
+
+bool endpoint_announced(const endpoint *receiver, uint32_t ssrc)
+{
+    if (receiver->n_announced < 0)
+        return true;
+    int lo = 0, hi = receiver->n_announced;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (receiver->announced[mid] < ssrc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < receiver->n_announced && receiver->announced[lo] == ssrc;
 }
 
 bool endpoint_receives_camera(const endpoint *receiver, const endpoint *sender)

@@ -36,6 +36,9 @@
 #define SOURCE_RID_MAX 17
 #define ENDPOINT_MAX_RTCP_SSRCS 8      /* SSRCs an endpoint's RTCP may come from */
 #define ENDPOINT_KEYFRAME_SLOTS 32     /* sources whose key-frame requests are timed per receiver */
+/* SSRCs one receiver may be told of: the focus offers at most 128 m=
+ * sections, each sending one stream and its RTX stream. */
+#define ENDPOINT_MAX_ANNOUNCED 256
 /* Budgets (docs/security.md): SSRCs an endpoint does not yet know it may
  * send (simulcast layers learn theirs from the first packet), per second
  * and at once; retransmission bytes per byte forwarded to a receiver (in
@@ -153,6 +156,13 @@ typedef struct endpoint {
     struct { uint32_t ssrc, rtx; } layer_rtx[SOURCE_MAX_LAYERS];
     int n_layer_rtx;
 
+    /* The SSRCs its last answered offer told it it receives (configure
+     * "receives"), sorted; n_announced -1: not limited (no configure named
+     * them). It is sent media under no other SSRC: a browser may give a
+     * stream it was not told about to the wrong track, and keep it there. */
+    uint32_t announced[ENDPOINT_MAX_ANNOUNCED];
+    int n_announced;
+
     /* Last-N: the receiver wants camera video of at most last_n others
      * (-1: all), the selected ones first, then the recent speakers. */
     int last_n;
@@ -246,6 +256,8 @@ void source_release(source *src);
 void endpoint_free(endpoint *ep);
 /* The endpoint's key in its conference's speaker detector. */
 static inline uint32_t endpoint_speaker_key(const endpoint *ep) { return (uint32_t)ep->serial; }
+/* Whether receiver was told it receives ssrc (see announced). */
+bool endpoint_announced(const endpoint *receiver, uint32_t ssrc);
 /* Whether sender is in receiver's Last-N set (always without a limit). */
 bool endpoint_in_last_n(const endpoint *receiver, const endpoint *sender);
 /* Whether receiver gets sender's camera video: in its Last-N set and not

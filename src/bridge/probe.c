@@ -23,7 +23,8 @@ static uint32_t known_rtx_ssrc(conference *conf, endpoint *r)
             continue;
         for (int i = 0; i < s->n_sources; i++) {
             source *src = &s->sources[i];
-            if (!src->video || !src->rtx_ssrc || src->group >= 0 || src->paused)
+            if (!src->video || !src->rtx_ssrc || src->group >= 0 || src->paused ||
+                !endpoint_announced(r, src->rtx_ssrc))
                 continue;
             if (src->n_layers > 0 ? simulcast_stream(r, src->ssrc) != NULL
                                   : src->screen || endpoint_receives_camera(r, s))

@@ -238,7 +238,7 @@ static uint64_t fixed_rate(conference *conf, endpoint *r, int64_t now)
             const source *src = &s->sources[i];
             if (src->group >= 0 || src->n_layers > 0 || src->paused)
                 continue;
-            if (src->video && !src->screen && !endpoint_receives_camera(r, s))
+            if ((src->video && !src->screen && !endpoint_receives_camera(r, s)) || !endpoint_announced(r, src->ssrc))
                 continue;
             sum += source_bitrate(src, now);
         }
@@ -368,7 +368,8 @@ static int list_cameras(conference *conf, endpoint *r, camera *cams, int cap, in
                 source *group = &s->sources[i];
                 if (group->n_layers == 0 || group->paused)
                     continue;
-                if (out || height == 0) {
+                /* Not yet in an offer it answered: not sent either. */
+                if (out || height == 0 || !endpoint_announced(r, group->ssrc)) {
                     out_stream *os = simulcast_stream(r, group->ssrc);
                     if (os)
                         stream_rewrite_stop(&os->rewrite);

@@ -333,6 +333,9 @@ static void apply_configure(worker *w, endpoint *ep, const worker_cmd *cmd, int6
             source_release(&ep->sources[i]);
     memcpy(ep->sources, next, sizeof next[0] * (size_t)n);
     ep->n_sources = n;
+    ep->n_announced = cmd->n_receives;
+    if (cmd->n_receives > 0)
+        memcpy(ep->announced, cmd->receives, sizeof cmd->receives[0] * (size_t)cmd->n_receives);
     ep->n_layer_rtx = 0;
     for (int i = 0; i < cmd->n_layer_rtx; i++) {
         if (conference_ssrc_user(ep->conf, cmd->layer_rtx[i].ssrc, ep) ||

@@ -60,6 +60,8 @@ typedef struct worker_cmd {
     int n_sources;
     struct { uint32_t ssrc, rtx; } layer_rtx[SOURCE_MAX_LAYERS];   /* of the simulcast source */
     int n_layer_rtx;
+    uint32_t receives[ENDPOINT_MAX_ANNOUNCED];   /* sorted, distinct */
+    int n_receives;                /* -1: not given */
     bool paused;                   /* WORKER_PAUSE */
     int last_n;                    /* WORKER_CONSTRAINTS */
     char selected[ENDPOINT_MAX_SELECTED][ENDPOINT_ID_MAX];

@@ -61,6 +61,10 @@ struct participant {
     int bad_answers;               /* unusable answers to the open offer */
     bool dirty;                    /* the sections changed since the last offer */
     char offered_mids[SDP_MAX_MEDIA][SDP_MID_MAX];  /* of the offer awaiting its answer */
+    /* What each of its sections sends the participant: SSRC and RTX SSRC
+     * (0: none; its own sections and disabled ones send nothing). Once
+     * answered, the bridge sends it media under these SSRCs only. */
+    uint32_t offered_ssrcs[SDP_MAX_MEDIA][2];
     size_t n_offered;
     uint32_t own_ssrc[SOURCE_COUNT];  /* 0: not sending */
     uint32_t own_rtx[SOURCE_COUNT];   /* their RTX SSRCs (FID groups), 0: none */

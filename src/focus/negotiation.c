@@ -28,8 +28,13 @@ void negotiation_offer_if_due(focus *f, participant *p)
     } else {
         p->version++;
         p->n_offered = p->slots.n;
-        for (size_t i = 0; i < p->slots.n; i++)
-            memcpy(p->offered_mids[i], p->slots.slots[i].mid, SDP_MID_MAX);
+        for (size_t i = 0; i < p->slots.n; i++) {
+            const media_slot *slot = &p->slots.slots[i];
+            memcpy(p->offered_mids[i], slot->mid, SDP_MID_MAX);
+            bool sends = !slot->own && !slot->disabled;
+            p->offered_ssrcs[i][0] = sends ? slot->ssrc : 0;
+            p->offered_ssrcs[i][1] = sends ? slot->rtx_ssrc : 0;
+        }
         p->awaiting_answer = true;
         p->bad_answers = 0;
         p->dirty = false;
@@ -306,6 +311,25 @@ static json_t *sources_json(const participant *p)
     return sources;
 }
 
+/* The SSRCs the answered offer told the participant it receives: a section
+ * the answer rejected or will not receive on does not count. The bridge
+ * sends it nothing else, because a browser may hand a stream it was not
+ * told about to the wrong track (Firefox gives it to a section whose
+ * payload type is unique, and that section keeps it). */
+static json_t *receives_json(const participant *p, const sdp_answer *a)
+{
+    json_t *ssrcs = json_array();
+    for (size_t i = 0; i < p->n_offered; i++) {
+        const sdp_answer_media *m = &a->media[i];
+        if (m->rejected || (m->dir != SDP_RECVONLY && m->dir != SDP_SENDRECV))
+            continue;
+        for (int k = 0; k < 2; k++)
+            if (p->offered_ssrcs[i][k])
+                json_array_append_new(ssrcs, json_integer(p->offered_ssrcs[i][k]));
+    }
+    return ssrcs;
+}
+
 /* Ends the session with bye negotiation-failed rather than leaving a
  * participant in the room that can neither send nor receive. */
 static void end_negotiation(focus *f, participant *p)
@@ -381,9 +405,9 @@ void negotiation_on_answer(focus *f, focus_session *s, const signal_msg *msg)
         p->own_rtx[k] = rtx;
     }
     focus_bridge_request(f, "configure", p->room->name, p->id,
-                         json_pack("{s:{s:s, s:s}, s:{s:s}, s:o}", "ice", "ufrag", a->ice_ufrag, "pwd",
+                         json_pack("{s:{s:s, s:s}, s:{s:s}, s:o, s:o}", "ice", "ufrag", a->ice_ufrag, "pwd",
                                    a->ice_pwd, "dtls", "fingerprint", a->fingerprint, "sources",
-                                   sources_json(p)));
+                                   sources_json(p), "receives", receives_json(p, a)));
     free(a);
     if (changed)
         negotiation_publish(f, p);

@@ -300,6 +300,34 @@ static void run(worker_cmd *cmd)
     worker_drain_commands(w);
 }
 
+static int compare_ssrc(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Even slots are not limited in what they are sent; an odd slot was told
+ * of the streams of the slots before it in its conference (as a focus
+ * would have offered them), the bridge must send it no other. */
+static void announce(worker_cmd *cmd, int i)
+{
+    cmd->n_receives = -1;
+    if (i % 2 == 0)
+        return;
+    int n = 0;
+    for (int j = 0; j < i; j++) {
+        if (!cl[j].joined || cl[j].conf != cl[i].conf)
+            continue;
+        uint32_t streams[] = { ssrc_of(j, ST_AUDIO, false), ssrc_of(j, ST_CAM, false), ssrc_of(j, ST_CAM, true),
+                               ssrc_of(j, ST_SCREEN, false), ssrc_of(j, ST_SCREEN, true), group_ssrc(j, 0, false),
+                               group_ssrc(j, 0, true), group_ssrc(j, 1, false), group_ssrc(j, 1, true) };
+        for (size_t k = 0; k < sizeof streams / sizeof streams[0] && n < ENDPOINT_MAX_ANNOUNCED; k++)
+            cmd->receives[n++] = streams[k];
+    }
+    qsort(cmd->receives, (size_t)n, sizeof cmd->receives[0], compare_ssrc);
+    cmd->n_receives = n;
+}
+
 static void configure(int i)
 {
     client *c = &cl[i];
@@ -334,6 +362,7 @@ static void configure(int i)
         cmd->source_rtx[n++] = ssrc_of(i, ST_SCREEN, true);
     }
     cmd->n_sources = n;
+    announce(cmd, i);
     run(cmd);
 }
 

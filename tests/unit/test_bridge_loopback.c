@@ -1010,6 +1010,116 @@ static void scenario_forward(harness *h, peer *a, peer *b)
     CHECK(after.rtp_forwarded >= 13);
 }
 
+static json_t *configure_receives(harness *h, peer *p, json_int_t id, json_t *sources, json_t *receives)
+{
+    json_t *req = json_pack("{s:s, s:I, s:s, s:s, s:{s:s, s:s}, s:{s:s}, s:o}", "type", "configure", "id", id,
+                            "conference", p->conference, "endpoint", p->id, "ice", "ufrag", p->ufrag, "pwd",
+                            p->pwd, "dtls", "fingerprint", dtls_ctx_fingerprint(p->ctx), "sources", sources);
+    if (receives)
+        json_object_set_new(req, "receives", receives);
+    return request(h, req);
+}
+
+static bool rtcp_has_sr(const inbox *in, uint32_t ssrc)
+{
+    for (size_t i = 0; i < in->n; i++) {
+        rtcp_iter it;
+        rtcp_packet p;
+        rtcp_sr sr;
+        rtcp_iter_init(&it, in->items[i].data, in->items[i].len);
+        while (rtcp_next(&it, &p) == 1)
+            if (p.type == RTCP_SR && rtcp_parse_sr(&p, &sr) == 0 && sr.ssrc == ssrc)
+                return true;
+    }
+    return false;
+}
+
+/* Sends B an audio packet of A's (and A's sender report when sr is given)
+ * and checks that B gets neither; B's packet seq to A marks the end. */
+static void expect_a_audio_withheld(harness *h, peer *a, peer *b, const rtcp_sr *sr, uint16_t b_seq)
+{
+    uint8_t pkt[PKT_MAX];
+    bool ok;
+    inbox_clear(&b->rtp);
+    inbox_clear(&b->rtcp);
+    size_t n = a_audio_packet(h, pkt, (uint8_t)b_seq);
+    peer_send_rtp(a, pkt, n, NULL);
+    if (sr) {
+        n = rtcp_build_sr(pkt, sizeof pkt, sr);
+        peer_send_rtcp(a, pkt, n);
+    }
+    n = make_rtp(pkt, SSRC_B_AUDIO, PT_OPUS, false, b_seq, 48000u + 960u * b_seq, 0x5a, 60);
+    peer_send_rtp(b, pkt, n, NULL);
+    /* Loopback keeps order per socket: once A has B's later packet, the
+     * bridge has had A's long before. */
+    WAIT_FOR(h, ok, find_rtp(&a->rtp, SSRC_B_AUDIO, b_seq) != NULL, 2000);
+    CHECK(ok);
+    pump(h, 50);
+    CHECK_EQ_INT(count_rtp_ssrc(&b->rtp, SSRC_A_AUDIO), 0);
+    CHECK(!rtcp_has_sr(&b->rtcp, SSRC_A_AUDIO));
+}
+
+/* Sends one audio packet of A's and waits until B has it. */
+static void expect_a_audio_reaches_b(harness *h, peer *a, peer *b)
+{
+    uint8_t pkt[PKT_MAX];
+    bool ok;
+    size_t n = a_audio_packet(h, pkt, 0x99);
+    peer_send_rtp(a, pkt, n, NULL);
+    WAIT_FOR(h, ok, find_rtp(&b->rtp, SSRC_A_AUDIO, h->a_max_audio_seq) != NULL, 2000);
+    CHECK(ok);
+}
+
+/* 4b. A receiver is sent media under the SSRCs its answered offer named
+ * ("receives") and no other: Firefox hands a stream it was not told of to
+ * a section whose payload type is unique and keeps it there. */
+static void scenario_announced(harness *h, peer *a, peer *b)
+{
+    uint8_t pkt[PKT_MAX];
+    bool ok;
+    /* Malformed lists are refused, and change nothing. */
+    json_t *resp = configure_receives(h, b, 260, sources_b(), json_pack("[i]", 0));
+    CHECK_EQ_STR(error_code(resp), "bad-request");
+    resp = configure_receives(h, b, 261, sources_b(), json_string("all"));
+    CHECK_EQ_STR(error_code(resp), "bad-request");
+    json_t *many = json_array();
+    for (int i = 0; i < 257; i++)   /* one more than a receiver may be told of */
+        json_array_append_new(many, json_integer(1000 + i));
+    resp = configure_receives(h, b, 262, sources_b(), many);
+    CHECK_EQ_STR(error_code(resp), "bad-request");
+
+    /* B was told of A's video only: A's audio (and its sender report) do
+     * not reach B, while B's audio still reaches A (A is not limited). */
+    resp = configure_receives(h, b, 263, sources_b(), json_pack("[I, I]", (json_int_t)SSRC_A_VIDEO,
+                                                                 (json_int_t)SSRC_A_VIDEO));
+    CHECK(is_response(resp, "configure-ok", 263));
+    pump(h, 20);
+    rtcp_sr sr = { .ssrc = SSRC_A_AUDIO, .ntp_sec = 0xE8A1B2C4, .rtp_timestamp = 7, .packet_count = 5 };
+    expect_a_audio_withheld(h, a, b, &sr, 520);
+
+    /* The next answer names A's audio too: it flows to B again. */
+    resp = configure_receives(h, b, 264, sources_b(), json_pack("[I, I]", (json_int_t)SSRC_A_AUDIO,
+                                                                 (json_int_t)SSRC_A_VIDEO));
+    CHECK(is_response(resp, "configure-ok", 264));
+    pump(h, 20);
+    expect_a_audio_reaches_b(h, a, b);
+    size_t n = rtcp_build_sr(pkt, sizeof pkt, &sr);
+    peer_send_rtcp(a, pkt, n);
+    WAIT_FOR(h, ok, rtcp_has_sr(&b->rtcp, SSRC_A_AUDIO), 2000);
+    CHECK(ok);
+
+    /* An empty list: B is told of nothing and gets nothing; then a
+     * configure without "receives" lifts the limit (as before). */
+    resp = configure_receives(h, b, 265, sources_b(), json_array());
+    CHECK(is_response(resp, "configure-ok", 265));
+    pump(h, 20);
+    expect_a_audio_withheld(h, a, b, NULL, 521);
+    resp = configure_receives(h, b, 266, sources_b(), NULL);
+    CHECK(is_response(resp, "configure-ok", 266));
+    pump(h, 20);
+    expect_a_audio_reaches_b(h, a, b);
+}
+
 /* 5. Keyframe requests and NACKs. */
 static void scenario_keyframes(harness *h, peer *a, peer *b)
 {
@@ -2396,6 +2506,7 @@ int main(void)
         scenario_connect(&h, a, b);
         if (h.media_ok) {
             scenario_forward(&h, a, b);
+            scenario_announced(&h, a, b);
             scenario_keyframes(&h, a, b);
             scenario_reports(&h, a, b);
             scenario_sender_reports(&h, a, b);

@@ -1631,6 +1631,92 @@ static void test_talk_times(void)
     free_all(f, all, 3);
 }
 
+/* The next unread "offer" at c, skipping other messages (borrowed). */
+static json_t *next_offer(fake_conn *c)
+{
+    while (unread(c) > 0) {
+        json_t *m = json_array_get(c->inbox, c->seen++);
+        if (strcmp(str(m, "type"), "offer") == 0)
+            return m;
+    }
+    return NULL;
+}
+
+/* Answers offer as c->spec says (the first receiving section turned
+ * inactive when asked) and returns the configure it brings (acknowledged). */
+static json_t *answer_for_receives(focus *f, fake_conn *c, const char *room, const json_t *offer, bool first_inactive)
+{
+    CHECK(offer != NULL);
+    if (!offer)
+        return NULL;
+    char *sdp = build_answer(str(offer, "sdp"), &c->spec);
+    char *recv = first_inactive ? strstr(sdp, "a=recvonly") : NULL;
+    if (recv)
+        memcpy(recv, "a=inactive", 10);
+    CHECK(!first_inactive || recv);
+    send_answer(f, c, sdp, version_of(offer));
+    free(sdp);
+    json_t *cfg = EXPECT_REQ("configure", room, c->id);
+    if (cfg)
+        reply_ok(f, cfg);
+    return cfg;
+}
+
+#define CHECK_RECEIVES(cfg, ...) check_receives_((cfg), (const uint32_t[]){ __VA_ARGS__ }, \
+    sizeof((const uint32_t[]){ __VA_ARGS__ }) / sizeof(uint32_t), __LINE__)
+static void check_receives_(const json_t *cfg, const uint32_t *want, size_t n, int line)
+{
+    size_t n_want = 0;
+    for (size_t i = 0; i < n; i++)
+        n_want += want[i] != 0;   /* a 0 stands for "none" */
+    json_t *got = json_object_get(cfg, "receives");
+    bool ok = json_is_array(got) && json_array_size(got) == n_want;
+    for (size_t i = 0; ok && i < n; i++) {
+        if (!want[i])
+            continue;
+        bool found = false;
+        size_t k;
+        json_t *v;
+        json_array_foreach(got, k, v)
+            found |= json_integer_value(v) == (json_int_t)want[i];
+        ok = found;
+    }
+    if (ok) {
+        check_passed++;
+        return;
+    }
+    char *g = got ? json_dumps(got, JSON_COMPACT) : NULL;
+    fail_at(line, "configure receives %s, expected %zu SSRCs", g ? g : "(none)", n_want);
+    free(g);
+}
+
+/* What each participant's configure says it receives: the SSRCs of the
+ * offer it answered (not what was added since), less the sections it
+ * answered inactive. */
+static void test_receives(void)
+{
+    focus *f = new_focus();
+    fake_conn *a = conn_open(f, "a"), *b = conn_open(f, "b"), *c = conn_open(f, "c");
+    a->spec = spec("annUfrag", 1, 0x1111, 0x2222);
+    b->spec = spec("benUfrag", 2, 0x3333, 0x4444);
+    c->spec = spec("cyUfrag", 3, 0x5555, 0);
+    json_t *cfg = answer_for_receives(f, a, "rx", join_allocated(f, a, "rx", "Ann", 1), false);
+    CHECK_RECEIVES(cfg, 0);
+    cfg = answer_for_receives(f, b, "rx", join_allocated(f, b, "rx", "Ben", 2), false);
+    CHECK_RECEIVES(cfg, 0x1111, 0x2222);
+    /* Ann has an offer with Ben's sections open when Cy arrives. */
+    json_t *a2 = next_offer(a);
+    CHECK(a2 != NULL);
+    cfg = answer_for_receives(f, c, "rx", join_allocated(f, c, "rx", "Cy", 3), true);
+    CHECK_RECEIVES(cfg, 0x2222, 0x3333, 0x4444);   /* Ann's audio answered inactive */
+    cfg = answer_for_receives(f, a, "rx", a2, false);
+    CHECK_RECEIVES(cfg, 0x3333, 0x4444);           /* Cy came after that offer */
+    cfg = answer_for_receives(f, a, "rx", next_offer(a), false);
+    CHECK_RECEIVES(cfg, 0x3333, 0x4444, 0x5555);
+    fake_conn *all[] = { a, b, c };
+    free_all(f, all, 3);
+}
+
 static void test_join_order(void)
 {
     focus *f = new_focus();
@@ -4503,6 +4589,7 @@ int main(void)
 
     test_one_room();
     test_talk_times();
+    test_receives();
     test_join_order();
     test_endpoint_expired();
     test_allocate_error();

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge/ice_lite.h"
 #include "bridge/worker.h"
 #include "core/log.h"
 #include "webrtc/sdp.h"
@@ -231,9 +232,7 @@ static json_t *candidates_json(bridge *b, int worker_index)
     for (int i = 0; i < b->cfg.n_public_ips; i++) {
         char foundation[16];
         snprintf(foundation, sizeof foundation, "%d", i + 1);
-        /* Host candidate priority (RFC 8445 5.1.2.1): type 126, local
-         * preference descending with the order given, component 1. */
-        json_int_t priority = ((json_int_t)126 << 24) | ((json_int_t)(65535 - i) << 8) | 255;
+        json_int_t priority = ICE_CANDIDATE_PRIORITY(ICE_TYPE_PREF_UDP, i);
         json_array_append_new(list, json_pack("{s:s, s:s, s:i, s:s, s:I}", "foundation", foundation,
                                               "ip", b->public_ips[i], "port",
                                               b->cfg.media_port + worker_index, "protocol", "udp",
@@ -244,7 +243,7 @@ static json_t *candidates_json(bridge *b, int worker_index)
     for (int i = 0; i < b->cfg.n_public_ips; i++) {
         char foundation[16];
         snprintf(foundation, sizeof foundation, "%d", 100 + i + 1);
-        json_int_t priority = ((json_int_t)90 << 24) | ((json_int_t)(65535 - i) << 8) | 255;
+        json_int_t priority = ICE_CANDIDATE_PRIORITY(ICE_TYPE_PREF_TCP, i);
         json_array_append_new(list, json_pack("{s:s, s:s, s:i, s:s, s:s, s:I}", "foundation", foundation,
                                               "ip", b->public_ips[i], "port",
                                               b->cfg.media_port + worker_index, "protocol", "tcp",

@@ -140,6 +140,8 @@ typedef struct endpoint {
     struct in_addr local_ip;       /* our address the nominated path reached */
     struct tcp_conn *tcp;          /* the nominated path is this ICE-TCP connection (else UDP) */
     bool has_addr;
+    uint64_t path_priority;        /* the pair priority of that path, 0: not nominated */
+    int64_t path_check_ms;         /* the last valid check on it */
 
     dtls_conn *dtls;
     bool dtls_done;                /* handshake finished (fingerprint may still be pending) */

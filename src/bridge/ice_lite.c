@@ -31,27 +31,58 @@ static void reply_to(worker *w, const ice_origin *o, const uint8_t *buf, size_t 
         worker_send_now(w, buf, len, o->addr, o->addr_len, o->local);
 }
 
+uint64_t ice_pair_priority(uint32_t g, uint32_t d)
+{
+    uint64_t lo = g < d ? g : d, hi = g < d ? d : g;
+    return (lo << 32) + 2 * hi + (g > d ? 1 : 0);
+}
+
+bool ice_nomination_moves(uint64_t selected, int64_t selected_check_ms, uint64_t candidate, int64_t now)
+{
+    return candidate >= selected || now - selected_check_ms > ICE_SELECTED_STALE_MS;
+}
+
+/* Whether o is the path ep's media goes on. */
+static bool on_selected_path(const endpoint *ep, const ice_origin *o)
+{
+    if (!ep->has_addr)
+        return false;
+    return o->tcp ? ep->tcp == o->tcp : !ep->tcp && same_addr(&ep->addr, o->addr);
+}
+
 /* Makes where o came from the path we send ep's media on. */
-static void select_path(endpoint *ep, const ice_origin *o)
+static void select_path(endpoint *ep, const ice_origin *o, uint64_t priority)
 {
     memcpy(&ep->addr, o->addr, o->addr_len);
     ep->addr_len = o->addr_len;
     ep->local_ip = o->local;
     ep->tcp = o->tcp;
     ep->has_addr = true;
+    ep->path_priority = priority;
+}
+
+/* A check on o, nominating (priority > 0) or not: whether o carries the
+ * media from now on. */
+static bool should_select(const endpoint *ep, const ice_origin *o, uint64_t nominated, int64_t now)
+{
+    if (!ep->has_addr)
+        return true;
+    if (!nominated)
+        return false;
+    return on_selected_path(ep, o) || ice_nomination_moves(ep->path_priority, ep->path_check_ms, nominated, now);
 }
 
 /* Records an address that passed a check. At most ENDPOINT_MAX_PATHS UDP
  * paths are kept (each is a key in the address map); a nominated new address
  * evicts the oldest one that is not where we send. An ICE-TCP connection is
  * its own path: it knows its endpoint. */
-static void remember_path(worker *w, endpoint *ep, const ice_origin *o, bool nominated)
+static void remember_path(worker *w, endpoint *ep, const ice_origin *o, uint64_t nominated, int64_t now)
 {
     if (o->tcp) {
         /* ice_handle_stun refused checks of a second endpoint on it. */
         o->tcp->owner = ep;
-        if (!ep->has_addr || nominated)
-            select_path(ep, o);
+        if (should_select(ep, o, nominated, now))
+            select_path(ep, o, nominated);
         return;
     }
     bool known = false;
@@ -74,8 +105,8 @@ static void remember_path(worker *w, endpoint *ep, const ice_origin *o, bool nom
             return;
         memcpy(&ep->paths[ep->n_paths++], o->addr, o->addr_len);
     }
-    if (!ep->has_addr || nominated)
-        select_path(ep, o);
+    if (should_select(ep, o, nominated, now))
+        select_path(ep, o, nominated);
 }
 
 void ice_handle_stun(worker *w, const uint8_t *buf, size_t len, const ice_origin *o, int64_t now)
@@ -110,7 +141,14 @@ void ice_handle_stun(worker *w, const uint8_t *buf, size_t len, const ice_origin
             reply_to(w, o, reply, reply_len);
         return;
     }
-    remember_path(w, ep, o, msg.use_candidate);
+    /* The pair's priority from the PRIORITY the check carries (the
+     * candidate the browser would learn from it) and our candidate the
+     * check reached: which address is not known here, the first assumed. */
+    uint32_t ours = ICE_CANDIDATE_PRIORITY(o->tcp ? ICE_TYPE_PREF_TCP : ICE_TYPE_PREF_UDP, 0);
+    uint64_t nominated = msg.use_candidate ? ice_pair_priority(msg.has_priority ? msg.priority : 0, ours) : 0;
+    remember_path(w, ep, o, nominated, now);
+    if (on_selected_path(ep, o))
+        ep->path_check_ms = now;
     ep->last_check_ms = now;
     if (ep->state == ENDPOINT_NEW && !worker_begin_dtls(w, ep))
         return;

@@ -24,6 +24,7 @@
 
 #include "check.h"
 #include "bridge/bridge.h"
+#include "bridge/ice_lite.h"
 #include "core/log.h"
 #include "core/random.h"
 #include "webrtc/dtls.h"
@@ -250,14 +251,22 @@ static void peer_dtls_send(void *user, const uint8_t *data, size_t len)
 
 /* Builds a Binding request as a controlling browser agent sends it, to the
  * bridge's ufrag with p's own. */
-static size_t build_check_to(const peer *p, const char *bridge_ufrag, uint8_t *out, size_t cap,
-                             const char *pwd, bool use_candidate, uint8_t txid[STUN_TXID_SIZE])
+#define CHECK_PRIORITY 0x6E7FFFFFu   /* a peer-reflexive UDP candidate's */
+
+static size_t build_check_with(const peer *p, const char *bridge_ufrag, uint32_t priority, uint8_t *out, size_t cap,
+                               const char *pwd, bool use_candidate, uint8_t txid[STUN_TXID_SIZE])
 {
     char username[200];
     snprintf(username, sizeof username, "%s:%s", bridge_ufrag, p->ufrag);
     random_bytes(txid, STUN_TXID_SIZE);
-    return stun_build_binding_request(out, cap, txid, username, 0x6E7FFFFF, true, 0x0123456789ABCDEFull,
+    return stun_build_binding_request(out, cap, txid, username, priority, true, 0x0123456789ABCDEFull,
                                       use_candidate, pwd, strlen(pwd));
+}
+
+static size_t build_check_to(const peer *p, const char *bridge_ufrag, uint8_t *out, size_t cap,
+                             const char *pwd, bool use_candidate, uint8_t txid[STUN_TXID_SIZE])
+{
+    return build_check_with(p, bridge_ufrag, CHECK_PRIORITY, out, cap, pwd, use_candidate, txid);
 }
 
 static size_t build_check(const peer *p, uint8_t *out, size_t cap, const char *pwd, bool use_candidate,
@@ -1120,6 +1129,89 @@ static void scenario_announced(harness *h, peer *a, peer *b)
     expect_a_audio_reaches_b(h, a, b);
 }
 
+static void send_to(int fd, const struct sockaddr_in *to, const void *data, size_t n)
+{
+    (void)sendto(fd, data, n, 0, (const struct sockaddr *)to, sizeof *to);
+}
+
+/* Reads what arrived at fd as if it had arrived at p's own socket; returns
+ * how many datagrams. */
+static int drain_into(int fd, peer *p)
+{
+    uint8_t buf[PKT_MAX];
+    int n = 0;
+    ssize_t got;
+    while ((got = recv(fd, buf, sizeof buf, 0)) > 0) {
+        peer_receive(p, buf, (size_t)got);
+        n++;
+    }
+    return n;
+}
+
+/* A nominating check of p's with this priority, sent from fd. */
+static void nominate_from(harness *h, int fd, peer *p, uint32_t priority)
+{
+    uint8_t txid[STUN_TXID_SIZE], buf[512];
+    size_t n = build_check_with(p, p->bridge_ufrag, priority, buf, sizeof buf, p->bridge_pwd, true, txid);
+    send_to(fd, &p->bridge, buf, n);
+    pump(h, 30);
+}
+
+enum { ARRIVED_NOWHERE, ARRIVED_OWN, ARRIVED_OTHER };
+
+/* Where B's audio packet seq reaches A: on A's own socket or on fd. */
+static int b_audio_arrival(harness *h, peer *a, peer *b, int fd, uint16_t seq)
+{
+    uint8_t pkt[PKT_MAX];
+    size_t n = make_rtp(pkt, SSRC_B_AUDIO, PT_OPUS, false, seq, 48000u + 960u * seq, 0x5c, 60);
+    inbox_clear(&a->rtp);
+    peer_send_rtp(b, pkt, n, NULL);
+    for (int64_t end = now_ms() + 2000; now_ms() < end;) {
+        pump_once(h, 2);   /* reads A's own socket */
+        if (find_rtp(&a->rtp, SSRC_B_AUDIO, seq))
+            return ARRIVED_OWN;
+        drain_into(fd, a);
+        if (find_rtp(&a->rtp, SSRC_B_AUDIO, seq))
+            return ARRIVED_OTHER;
+    }
+    return ARRIVED_NOWHERE;
+}
+
+/* 4c. The media goes on the nominated pair of the highest priority, not
+ * the last nominated (RFC 8445 8.1.1): Firefox nominates its ICE-TCP pair
+ * as well as its UDP one, and uses the UDP one. */
+static void scenario_path_priority(harness *h, peer *a, peer *b)
+{
+    int other = udp_socket_on_loopback(NULL);
+    CHECK(other >= 0);
+    if (other < 0)
+        return;
+    /* A lower pair nominated after A's own: A's socket keeps the media. */
+    nominate_from(h, other, a, 0x5A7FFFFFu);
+    CHECK_EQ_INT(b_audio_arrival(h, a, b, other, 530), ARRIVED_OWN);
+    /* A higher one: the media moves there, and a lower nomination on A's
+     * own socket does not bring it back... */
+    nominate_from(h, other, a, 0x7E7FFFFFu);
+    CHECK_EQ_INT(b_audio_arrival(h, a, b, other, 531), ARRIVED_OTHER);
+    uint8_t txid[STUN_TXID_SIZE];
+    peer_send_check(a, a->bridge_pwd, true, txid);
+    pump(h, 30);
+    CHECK_EQ_INT(b_audio_arrival(h, a, b, other, 532), ARRIVED_OTHER);
+    /* ...a higher one does. */
+    nominate_from(h, a->fd, a, 0x7EFFFFFFu);
+    drain_into(other, a);
+    CHECK_EQ_INT(b_audio_arrival(h, a, b, other, 533), ARRIVED_OWN);
+    close(other);
+    /* Dead pairs give way (RFC 7675 consent: checked every few seconds). */
+    CHECK(ice_nomination_moves(ice_pair_priority(0x6E7FFFFFu, 0x7EFFFFFFu), 1000, ice_pair_priority(0x5A7FFFFFu, 0x7EFFFFFFu),
+                               1000 + ICE_SELECTED_STALE_MS + 1));
+    CHECK(!ice_nomination_moves(ice_pair_priority(0x6E7FFFFFu, 0x7EFFFFFFu), 1000, ice_pair_priority(0x5A7FFFFFu, 0x7EFFFFFFu),
+                                1000 + ICE_SELECTED_STALE_MS));
+    CHECK(ice_pair_priority(0x6E7FFFFFu, 0x7EFFFFFFu) > ice_pair_priority(0x6E7FFFFFu, 0x5AFFFFFFu));
+    CHECK_EQ_INT(ice_pair_priority(1, 2), (1ull << 32) + 4);
+    CHECK_EQ_INT(ice_pair_priority(2, 1), (1ull << 32) + 5);
+}
+
 /* 5. Keyframe requests and NACKs. */
 static void scenario_keyframes(harness *h, peer *a, peer *b)
 {
@@ -1454,11 +1546,6 @@ static void scenario_budgets(harness *h, peer *a, peer *b)
     CHECK(after.dropped[MEDIA_DROP_FOREIGN_SSRC] - before.dropped[MEDIA_DROP_FOREIGN_SSRC] >= 1);
     resp = configure(h, a, 703, dtls_ctx_fingerprint(a->ctx), sources_a());
     CHECK(is_response(resp, "configure-ok", 703));
-}
-
-static void send_to(int fd, const struct sockaddr_in *to, const void *data, size_t n)
-{
-    (void)sendto(fd, data, n, 0, (const struct sockaddr *)to, sizeof *to);
 }
 
 /* 8. Hostile input: nothing of it harms the conference; the counters say why
@@ -2507,6 +2594,7 @@ int main(void)
         if (h.media_ok) {
             scenario_forward(&h, a, b);
             scenario_announced(&h, a, b);
+            scenario_path_priority(&h, a, b);
             scenario_keyframes(&h, a, b);
             scenario_reports(&h, a, b);
             scenario_sender_reports(&h, a, b);

@@ -43,6 +43,36 @@ static bool same_destination(const worker *w, int a, int b)
            memcmp(w->out[a].control.bytes, w->out[b].control.bytes, ha->msg_controllen) == 0;
 }
 
+/* Destinations are found again through a hash table with twice as many
+ * buckets as a batch has datagrams (so never full): a comparison or two
+ * per datagram, where a scan of the destinations seen so far made a batch
+ * to many receivers cost quadratic time. */
+#define DESTINATION_BUCKETS (2 * WORKER_OUT_BATCH)
+_Static_assert((DESTINATION_BUCKETS & (DESTINATION_BUCKETS - 1)) == 0, "a power of two");
+
+static unsigned destination_bucket(const worker *w, int i)
+{
+    const struct sockaddr_in *a = (const struct sockaddr_in *)&w->out[i].addr;
+    uint32_t h = (a->sin_addr.s_addr ^ (uint32_t)a->sin_port << 16) * 2654435761u;
+    return (h >> 16) & (DESTINATION_BUCKETS - 1);
+}
+
+/* The group (index into heads) of datagram i: an earlier one's with the
+ * same destination, or -1 when i is the first to it. Only IPv4 datagrams
+ * are ever grouped (same_destination), the others each stand alone. */
+static int destination_group(const worker *w, int bucket_group[DESTINATION_BUCKETS], const int *heads,
+                             int n_heads, int i)
+{
+    if (((const struct sockaddr_in *)&w->out[i].addr)->sin_family != AF_INET)
+        return -1;
+    unsigned b = destination_bucket(w, i);
+    for (; bucket_group[b] >= 0; b = (b + 1) & (DESTINATION_BUCKETS - 1))
+        if (same_destination(w, heads[bucket_group[b]], i))
+            return bucket_group[b];
+    bucket_group[b] = n_heads;   /* i heads the next group */
+    return -1;
+}
+
 /* Regroups the queued datagrams by destination (order kept per destination)
  * and sends each run of equal-size datagrams, the last possibly shorter, as
  * one UDP_SEGMENT message: one pass through the stack instead of one per
@@ -50,16 +80,18 @@ static bool same_destination(const worker *w, int a, int b)
 static void flush_gso(worker *w)
 {
     int order[WORKER_OUT_BATCH], next_of[WORKER_OUT_BATCH], heads[WORKER_OUT_BATCH], tails[WORKER_OUT_BATCH];
+    int bucket_group[DESTINATION_BUCKETS];
     int n_heads = 0;
+    memset(bucket_group, -1, sizeof bucket_group);
     for (int i = 0; i < w->out_count; i++) {
         next_of[i] = -1;
-        int g = 0;
-        while (g < n_heads && !same_destination(w, heads[g], i))
-            g++;
-        if (g == n_heads)
-            heads[n_heads++] = tails[g] = i;
-        else
+        int g = destination_group(w, bucket_group, heads, n_heads, i);
+        if (g < 0) {
+            g = n_heads++;
+            heads[g] = tails[g] = i;
+        } else {
             tails[g] = next_of[tails[g]] = i;
+        }
     }
     int n = 0;
     for (int g = 0; g < n_heads; g++)

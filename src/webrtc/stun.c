@@ -1,6 +1,7 @@
 /* STUN (RFC 8489) for an ICE-lite agent (RFC 8445): parse, check integrity, build binding messages. */
 #include "webrtc/stun.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -66,13 +67,25 @@ static uint32_t fingerprint_of(const uint8_t *msg, size_t n)
     return crc32_ieee(msg, n) ^ FINGERPRINT_XOR;
 }
 
+/* Fetched once for the process: OpenSSL 3 looks an algorithm up by name,
+ * under a lock, at every fetch, and every STUN check needs one. An EVP_MAC
+ * is immutable, so threads share it. Never freed (it lives as long as the
+ * library context). */
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+static EVP_MAC *hmac;
+
+static void fetch_hmac(void)
+{
+    hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
 /* Header and body are fed separately so a checker can substitute an
  * adjusted header without copying the whole message. */
 static bool hmac_sha1(const void *key, size_t key_len, const uint8_t *hdr,
                       const uint8_t *body, size_t body_len, uint8_t out[HMAC_SHA1_SIZE])
 {
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    pthread_once(&hmac_once, fetch_hmac);
+    EVP_MAC_CTX *ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA1", 0),
         OSSL_PARAM_construct_end(),
@@ -84,7 +97,6 @@ static bool hmac_sha1(const void *key, size_t key_len, const uint8_t *hdr,
         && EVP_MAC_final(ctx, out, &out_len, HMAC_SHA1_SIZE)
         && out_len == HMAC_SHA1_SIZE;
     EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(mac);
     return ok;
 }
 

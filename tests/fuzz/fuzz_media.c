@@ -3,8 +3,9 @@
  * started: the harness is its thread); per input, N endpoints join through
  * the worker's command queue (WORKER_ADD_ENDPOINT, WORKER_CONFIGURE), are
  * made CONNECTED with SRTP keys the harness knows (the DTLS handshake is
- * skipped) and nominate a UDP path by a real STUN check from a loopback
- * socket of the harness (never read: the kernel drops what piles up).
+ * skipped) and nominate a UDP path by a real STUN check from the address
+ * of a loopback socket of the harness (never read; what the worker sends
+ * it is refused before it leaves the worker's socket, see discard_sends).
  * The input then drives them: everything an endpoint sends is protected with
  * its client-side SRTP context, so it passes authentication and reaches the
  * forwarding, RTCP, simulcast and bandwidth logic behind it. At the end of
@@ -64,6 +65,7 @@
  * STOA_FUZZ_MAX_FRAME=n and STOA_FUZZ_MAX_CAMERAS=n steer around a known
  * bug whose fix is pending (frame bytes, simulcast cameras per conference). */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -96,6 +98,13 @@
 #define HAVE_ASAN 1
 #endif
 #endif
+#ifdef HAVE_ASAN
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 #define MAX_EPS 40
 #define PATHS 2
@@ -117,7 +126,7 @@ typedef struct client {
     int conf;
     int cams, layers;              /* simulcast cameras, layers each */
     bool screen, no_rtx;
-    srtp_t srtp;                   /* client side: the outbound session only */
+    struct client_session *srtp;   /* client side: the outbound session only */
     uint16_t seq[2 * ST_N];        /* per stream, then its RTX stream */
     uint32_t ts[ST_N];
     uint16_t tw_seq;
@@ -152,8 +161,20 @@ static uint32_t ssrc_of(int i, int stream, bool rtx)
     }
 }
 static uint32_t group_ssrc(int i, int cam, bool rtx) { return 0x10000000u + (uint32_t)i * 0x100 + 0x40 + (uint32_t)cam * 0x20 + rtx; }
-static void ep_id(int i, char out[ENDPOINT_ID_MAX]) { snprintf(out, ENDPOINT_ID_MAX, "ep%02d", i); }
-static void conf_name(int i, char out[CONFERENCE_NAME_MAX]) { snprintf(out, CONFERENCE_NAME_MAX, "room%d", cl[i].conf); }
+/* "ep%02d" and "room%d" without snprintf: names are made on every op. */
+static void ep_id(int i, char out[ENDPOINT_ID_MAX])
+{
+    memcpy(out, "ep", 2);
+    out[2] = (char)('0' + i / 10);
+    out[3] = (char)('0' + i % 10);
+    out[4] = 0;
+}
+static void conf_name(int i, char out[CONFERENCE_NAME_MAX])
+{
+    memcpy(out, "room", 4);
+    out[4] = (char)('0' + cl[i].conf);
+    out[5] = 0;
+}
 
 /* The SRTP profile of every endpoint of the input (see the header). */
 static int profile;
@@ -176,10 +197,13 @@ static endpoint *find_ep(int i)
     char id[ENDPOINT_ID_MAX], name[CONFERENCE_NAME_MAX];
     ep_id(i, id);
     conf_name(i, name);
-    for (conference *c = w->conferences; c; c = c->next)
-        for (endpoint *ep = c->endpoints; strcmp(c->name, name) == 0 && ep; ep = ep->next)
+    for (conference *c = w->conferences; c; c = c->next) {
+        if (strcmp(c->name, name) != 0)
+            continue;
+        for (endpoint *ep = c->endpoints; ep; ep = ep->next)
             if (strcmp(ep->id, id) == 0)
                 return ep;
+    }
     return NULL;
 }
 
@@ -225,6 +249,12 @@ static void drain_tcp_peers(void)
             ;
 }
 
+/* Where deliver copies a datagram for the worker: ASan sees only its len
+ * bytes as addressable (the rest, and 16 bytes before, stay poisoned), as
+ * it would a malloc of exactly len bytes, which cost a malloc per packet. */
+#define RX_GUARD 16
+static uint8_t rx_buf[RX_GUARD + FRAME_MAX + RX_GUARD] __attribute__((aligned(16)));
+
 /* Hands buf to the worker as a datagram from slot i's path, or as a frame
  * on its ICE-TCP connection. Copied to a buffer of exactly len bytes. */
 static void deliver(int i, int path, bool tcp, const uint8_t *buf, size_t len)
@@ -241,13 +271,12 @@ static void deliver(int i, int path, bool tcp, const uint8_t *buf, size_t len)
         o.addr = (struct sockaddr *)&o.tcp->peer;
         o.addr_len = o.tcp->peer_len;
     }
-    uint8_t *copy = malloc(len);
-    if (!copy)
-        return;
+    uint8_t *copy = rx_buf + RX_GUARD;
+    UNPOISON(copy, len);
     memcpy(copy, buf, len);
     w->batch_us = now * 1000;
     worker_handle_datagram(w, copy, len, &o, now);
-    free(copy);
+    POISON(copy, len);
 }
 
 static void send_stun(int i, int path, bool tcp, uint8_t flags, input *in)
@@ -385,22 +414,37 @@ static void connect_ep(int i)
     send_stun(i, 0, false, 0x04, NULL);
 }
 
+/* A client's session outlives the input, because srtp_create costs as much
+ * as the rest of a join: one per slot and profile, all made before the
+ * first input, emptied of the streams an input made in it (one per SSRC it
+ * protected) before the next: each input starts from a session as good as
+ * new (the streams hold the sequence and rollover state; the template they
+ * are cloned from keeps only a count of packets against a key limit of
+ * 2^48), and frees what it allocated, as libFuzzer's leak check expects
+ * (more mallocs than frees and it runs the input again). */
+#define SESSION_SSRCS 64
+enum { SESSION_NULL, SESSION_CM, SESSION_GCM, SESSION_PROFILES };
+static const int session_profile[SESSION_PROFILES] = { STOA_SRTP_NULL_FOR_FUZZING, STOA_SRTP_AES128_CM_SHA1_80,
+                                                       STOA_SRTP_AEAD_AES_128_GCM };
+typedef struct client_session {
+    srtp_t s;
+    uint32_t ssrcs[SESSION_SSRCS]; /* network order, as libsrtp keys its streams */
+    int n_ssrcs;                   /* SESSION_SSRCS + 1: more than it remembers */
+} client_session;
+static client_session sessions[MAX_EPS][SESSION_PROFILES];
+
 /* What the browser would have after DTLS: an outbound session with its
  * keys (it never reads what the bridge sends, so no inbound one). */
-static void client_srtp(int i)
+static srtp_t client_session_new(int i, int prof)
 {
-    client *c = &cl[i];
-    if (c->srtp)
-        srtp_dealloc(c->srtp);
-    c->srtp = NULL;
     stoa_srtp_keys k;
-    keys_for(i, false, &k);
+    keys_for(i, false, &k);   /* its key bytes are the same for every profile */
     srtp_policy_t policy;
     memset(&policy, 0, sizeof policy);
-    if (profile == STOA_SRTP_AES128_CM_SHA1_80) {
+    if (prof == STOA_SRTP_AES128_CM_SHA1_80) {
         srtp_crypto_policy_set_rtp_default(&policy.rtp);
         srtp_crypto_policy_set_rtcp_default(&policy.rtcp);
-    } else if (profile == STOA_SRTP_AEAD_AES_128_GCM) {
+    } else if (prof == STOA_SRTP_AEAD_AES_128_GCM) {
         srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp);
         srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtcp);
     } else {
@@ -411,8 +455,43 @@ static void client_srtp(int i)
     policy.key = k.local;
     policy.window_size = 1024;
     policy.allow_repeat_tx = 1;
-    if (srtp_create(&c->srtp, &policy) != srtp_err_status_ok)
-        c->srtp = NULL;
+    srtp_t s;
+    return srtp_create(&s, &policy) == srtp_err_status_ok ? s : NULL;
+}
+
+static void session_note_ssrc(client_session *cs, const uint8_t *ssrc)
+{
+    uint32_t v;
+    memcpy(&v, ssrc, sizeof v);
+    for (int k = 0; k < cs->n_ssrcs && k < SESSION_SSRCS; k++)
+        if (cs->ssrcs[k] == v)
+            return;
+    if (cs->n_ssrcs < SESSION_SSRCS)
+        cs->ssrcs[cs->n_ssrcs++] = v;
+    else
+        cs->n_ssrcs = SESSION_SSRCS + 1;
+}
+
+/* Too many SSRCs to remember (random ones): a new session instead. */
+static void session_empty(client_session *cs, int i, int prof)
+{
+    if (cs->n_ssrcs > SESSION_SSRCS) {
+        if (cs->s)
+            srtp_dealloc(cs->s);
+        cs->s = client_session_new(i, prof);
+    }
+    for (int k = 0; cs->s && k < cs->n_ssrcs; k++)
+        srtp_remove_stream(cs->s, cs->ssrcs[k]);
+    cs->n_ssrcs = 0;
+}
+
+static void client_srtp(int i)
+{
+    int p = profile == STOA_SRTP_AES128_CM_SHA1_80 ? SESSION_CM
+          : profile == STOA_SRTP_AEAD_AES_128_GCM ? SESSION_GCM : SESSION_NULL;
+    client_session *cs = &sessions[i][p];
+    session_empty(cs, i, profile);
+    cl[i].srtp = cs->s ? cs : NULL;
 }
 
 static void join(int i, bool connect)
@@ -612,7 +691,10 @@ static void send_protected(int i, bool rtcp, bool tcp, size_t len)
     int n = (int)len;
     if (!c->srtp || len + STOA_SRTP_MAX_TRAILER > sizeof pkt)
         return;
-    if ((rtcp ? srtp_protect_rtcp(c->srtp, pkt, &n) : srtp_protect(c->srtp, pkt, &n)) == srtp_err_status_ok)
+    if (len >= (rtcp ? 8u : 12u))
+        session_note_ssrc(c->srtp, pkt + (rtcp ? 4 : 8));
+    srtp_t s = c->srtp->s;
+    if (s && (rtcp ? srtp_protect_rtcp(s, pkt, &n) : srtp_protect(s, pkt, &n)) == srtp_err_status_ok)
         deliver(i, 0, tcp, pkt, (size_t)n);
 }
 
@@ -859,6 +941,23 @@ static void poison_send_slots(void)
 #endif
 }
 
+/* What the worker sends goes nowhere, refused before the kernel copies or
+ * routes it: an IPv6-only socket rejects an IPv4 destination (ENETUNREACH),
+ * which the worker takes as it does a full buffer (the batch is dropped),
+ * instead of a pass through loopback per packet to a socket that dropped
+ * it. Left as it is when the kernel has no IPv6. */
+static void discard_sends(void)
+{
+    int on = 1, fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return;
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) == 0 &&
+        sendto(fd, "", 1, 0, (struct sockaddr *)&path_addr[0][0], sizeof path_addr[0][0]) < 0 &&
+        errno == ENETUNREACH)
+        dup2(fd, w->udp_fd);
+    close(fd);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -903,6 +1002,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
             path_addr[i][p] = a;
         }
     }
+    for (int i = 0; i < MAX_EPS; i++)
+        for (int p = 0; p < SESSION_PROFILES; p++)
+            if (!(sessions[i][p].s = client_session_new(i, session_profile[p])))
+                abort();
+    discard_sends();
+    POISON(rx_buf, sizeof rx_buf);
     poison_send_slots();
     return 0;
 }
@@ -944,7 +1049,7 @@ static void reset(void)
         if (cl[i].tcp_peer >= 0)
             close(cl[i].tcp_peer);
         if (cl[i].srtp)
-            srtp_dealloc(cl[i].srtp);
+            session_empty(cl[i].srtp, i, session_profile[cl[i].srtp - sessions[i]]);
         memset(&cl[i], 0, sizeof cl[i]);
         cl[i].tcp_peer = -1;
     }

@@ -1061,6 +1061,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     now = worker_now_ms();
     serials = 0;
     last_lsr = 0;
+    txid_counter = 0;   /* an input's STUN transaction ids depend on it alone */
     uint8_t b = u8(&in);
     n_eps = b < 0xC0 ? 1 + b % 6 : 1 + (b - 0xC0) % MAX_EPS;
     b = u8(&in);

@@ -230,6 +230,11 @@ void worker_send_rtcp(worker *w, endpoint *ep, const uint8_t *rtcp, size_t len);
 bool worker_begin_dtls(worker *w, endpoint *ep);
 /* Applies the queued control commands now. */
 void worker_drain_commands(worker *w);
+/* Applies what a WORKER_CONFIGURE says the endpoint sends (its sources,
+ * their layers and RTX streams; none under another endpoint's SSRC) and
+ * may be sent (receives), keeping what it already had of each source
+ * (configure_sources.c). */
+void configure_sources(worker *w, endpoint *ep, const worker_cmd *cmd);
 /* The live endpoint whose local ICE ufrag is ufrag[0..len), or NULL. */
 endpoint *worker_endpoint_by_ufrag(worker *w, const uint8_t *ufrag, size_t len);
 struct ice_origin;

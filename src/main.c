@@ -1,5 +1,7 @@
 /* stoa: one process serving the web app, signalling, the focus and the
- * bridge ("stoa serve"). Wires the pieces together on the control thread. */
+ * bridge ("stoa serve"), or the focus with bridges linked over the network
+ * ("stoa focus"); "stoa bridge" is role_bridge.c. Wires the pieces together
+ * on the control thread. */
 #include <jansson.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -14,7 +16,10 @@
 #include "core/log.h"
 #include "core/queue.h"
 #include "focus/focus.h"
+#include "focus/placement.h"
 #include "http/server.h"
+#include "link/link_hub.h"
+#include "role_bridge.h"
 
 typedef struct app {
     http_server *http;
@@ -23,6 +28,8 @@ typedef struct app {
     queue to_bridge;               /* control requests, delivered on the next wake */
     refusals refused;              /* what the HTTP server and the focus turned away */
     bool closing;                  /* the bridge is gone: requests are dropped */
+    int local_bridge;              /* the in-process bridge's handle in the focus */
+    link_hub *hub;                 /* stoa focus: the bridges linked over the network */
 } app;
 
 static volatile sig_atomic_t stop_requested;
@@ -38,9 +45,13 @@ static void on_signal(int sig)
 
 /* The in-process bridge link: same messages as over the network, delivered
  * asynchronously so the focus never sees a response inside its own call. */
-static void link_send(void *user, json_t *request)
+static void link_send(void *user, int bridge, json_t *request)
 {
     app *a = user;
+    if (a->hub) {
+        link_hub_send(a->hub, bridge, request);
+        return;
+    }
     if (a->closing || queue_push(&a->to_bridge, request) < 0) {
         json_decref(request);
         return;
@@ -51,7 +62,7 @@ static void link_send(void *user, json_t *request)
 static void link_deliver(void *user, json_t *msg)
 {
     app *a = user;
-    focus_bridge_message(a->focus, msg);
+    focus_bridge_message(a->focus, a->local_bridge, msg);
 }
 
 static void wake_http(void *user)
@@ -60,10 +71,58 @@ static void wake_http(void *user)
     http_server_wake(a->http);
 }
 
+static int64_t mono_ms(void);
+
+static void on_tick(void *user)
+{
+    app *a = user;
+    if (a->hub)
+        link_hub_tick(a->hub, mono_ms());
+    focus_tick(a->focus);
+}
+
+/* ---- stoa focus: bridges over the network ---- */
+
+static int hub_on_hello(void *user, const link_hello *h)
+{
+    app *a = user;
+    return focus_bridge_add(a->focus, &(focus_bridge_info){ .id = h->bridge, .region = h->region,
+                                                           .capacity = h->capacity });
+}
+
+static void hub_on_message(void *user, int handle, json_t *msg)
+{
+    app *a = user;
+    const char *type = json_string_value(json_object_get(msg, "type"));
+    if (type && strcmp(type, "drain") == 0) {
+        int moved = focus_bridge_drain(a->focus, handle, json_is_true(json_object_get(msg, "move")));
+        log_info("stoa", "bridge %d asked to be drained; %d participants moved", handle, moved);
+        json_decref(msg);
+        return;
+    }
+    focus_bridge_message(a->focus, handle, msg);
+}
+
+static void hub_on_heartbeat(void *user, int handle, const heartbeat *hb)
+{
+    app *a = user;
+    focus_bridge_report(a->focus, handle, (int)hb->endpoints, hb->cpu, hb->draining);
+}
+
+static void hub_on_lost(void *user, int handle, const char *why)
+{
+    app *a = user;
+    (void)why;   /* logged by the hub */
+    if (!a->closing)   /* at shutdown every link closes: nobody is moved */
+        focus_bridge_lost(a->focus, handle);
+}
+
 static void on_wake(void *user)
 {
     app *a = user;
     json_t *req;
+    if (!a->bridge)
+        return;   /* stoa focus: no bridge in this process */
     bridge_poll(a->bridge);
     while ((req = queue_pop(&a->to_bridge)) != NULL)
         bridge_handle(a->bridge, req);
@@ -73,8 +132,9 @@ static void on_wake(void *user)
 static char *metrics_text(void *user)
 {
     app *a = user;
-    bridge_counters c;
-    bridge_get_counters(a->bridge, &c);
+    bridge_counters c = { 0 };
+    if (a->bridge)
+        bridge_get_counters(a->bridge, &c);
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
@@ -124,6 +184,31 @@ static char *metrics_text(void *user)
     for (int r = 0; r < REFUSAL_COUNT; r++)
         fprintf(out, "stoa_refused_total{reason=\"%s\"} %llu\n", refusal_name((enum refusal)r),
                 (unsigned long long)a->refused.count[r]);
+    json_t *topology = focus_topology(a->focus);
+    size_t i;
+    json_t *b;
+    fprintf(out, "# HELP stoa_bridge_participants Participants the focus placed on each bridge.\n"
+                 "# TYPE stoa_bridge_participants gauge\n");
+    json_array_foreach(json_object_get(topology, "bridges"), i, b)
+        fprintf(out, "stoa_bridge_participants{bridge=\"%s\",region=\"%s\"} %lld\n",
+                json_string_value(json_object_get(b, "id")), json_string_value(json_object_get(b, "region")),
+                (long long)json_integer_value(json_object_get(b, "participants")));
+    fprintf(out, "# HELP stoa_bridge_endpoints Endpoints each bridge reported in its last heartbeat.\n"
+                 "# TYPE stoa_bridge_endpoints gauge\n");
+    json_array_foreach(json_object_get(topology, "bridges"), i, b)
+        fprintf(out, "stoa_bridge_endpoints{bridge=\"%s\"} %lld\n", json_string_value(json_object_get(b, "id")),
+                (long long)json_integer_value(json_object_get(b, "endpoints")));
+    fprintf(out, "# HELP stoa_bridge_cpu Share of its cores each bridge reported using.\n"
+                 "# TYPE stoa_bridge_cpu gauge\n");
+    json_array_foreach(json_object_get(topology, "bridges"), i, b)
+        fprintf(out, "stoa_bridge_cpu{bridge=\"%s\"} %.3f\n", json_string_value(json_object_get(b, "id")),
+                json_number_value(json_object_get(b, "cpu")));
+    fprintf(out, "# HELP stoa_bridge_draining Whether each bridge is draining (1) or takes participants (0).\n"
+                 "# TYPE stoa_bridge_draining gauge\n");
+    json_array_foreach(json_object_get(topology, "bridges"), i, b)
+        fprintf(out, "stoa_bridge_draining{bridge=\"%s\"} %d\n", json_string_value(json_object_get(b, "id")),
+                json_is_true(json_object_get(b, "draining")));
+    json_decref(topology);
     fclose(out);
     return text;
 }
@@ -146,14 +231,46 @@ int main(int argc, char **argv)
     log_set_level((enum log_level)cfg.log_level);
     signal(SIGPIPE, SIG_IGN);
 
+    if (cfg.role == ROLE_BRIDGE)
+        return role_bridge_run(&cfg);
+
     static app a;
+    region_map *regions = NULL;
+    if (cfg.n_region_map > 0 && !(regions = region_map_new()))
+        return 1;
+    for (int i = 0; i < cfg.n_region_map; i++) {
+        char err[160];
+        if (region_map_add(regions, cfg.region_map[i], err, sizeof err) < 0) {
+            fprintf(stderr, "stoa: --region-map: %s\n", err);
+            region_map_free(regions);
+            return 2;
+        }
+    }
+    if (cfg.role == ROLE_FOCUS) {
+        link_secret secret;
+        char err[160];
+        if (link_secret_load(cfg.secret_file, &secret, err, sizeof err) < 0) {
+            fprintf(stderr, "stoa: %s\n", err);
+            region_map_free(regions);
+            return 2;
+        }
+        link_hub_callbacks hcb = { .on_hello = hub_on_hello, .on_message = hub_on_message,
+                                   .on_heartbeat = hub_on_heartbeat, .on_lost = hub_on_lost, .user = &a };
+        a.hub = link_hub_new(&secret, &hcb);
+        link_secret_clear(&secret);
+        if (!a.hub) {
+            region_map_free(regions);
+            return 1;
+        }
+    }
     queue_init(&a.to_bridge, false);
     http_server_config hc = {
         .port = cfg.http_port, .tls_cert = cfg.tls_cert, .tls_key = cfg.tls_key,
-        .web_root = cfg.web_root, .on_wake = on_wake, .metrics = metrics_text, .user = &a,
+        .web_root = cfg.web_root, .on_wake = on_wake, .on_tick = on_tick, .tick_ms = 250, .metrics = metrics_text, .user = &a,
         .max_connections = http_reserve_descriptors(cfg.max_connections),
         .max_connections_per_address = cfg.max_connections_per_address,
         .join_timeout_s = cfg.join_timeout, .refused = &a.refused,
+        .bridges = a.hub, .region_map = regions, .region_header = cfg.region_header,
     };
     a.http = http_server_new(&hc);
     const char *ips[CONFIG_MAX_PUBLIC_IPS];
@@ -163,21 +280,29 @@ int main(int argc, char **argv)
         .workers = cfg.workers, .media_port = (uint16_t)cfg.media_port, .public_ips = ips,
         .n_public_ips = cfg.n_public_ips, .consent_timeout_ms = 30000, .remb_bitrate = 2000000,
     };
-    if (a.http)
+    if (a.http && !a.hub)
         a.bridge = bridge_new(&bc, link_deliver, wake_http, &a);
     focus_callbacks fc = { .send = http_ws_send, .close = http_ws_close, .bridge_send = link_send, .user = &a,
                            .queued = http_ws_queued };
-    if (a.bridge)
+    if (a.bridge || a.hub)
         a.focus = focus_new(&fc);
-    if (!a.http || !a.bridge || !a.focus) {
+    if (!a.http || !(a.bridge || a.hub) || !a.focus) {
         log_error("stoa", "startup failed");
         focus_free(a.focus);
         bridge_free(a.bridge);
         http_server_free(a.http);
         queue_destroy(&a.to_bridge, free_json);
+        link_hub_free(a.hub);
+        region_map_free(regions);
         return 1;
     }
     http_server_set_focus(a.http, a.focus);
+    if (a.bridge)
+        a.local_bridge = focus_bridge_add(a.focus, &(focus_bridge_info){ .id = "local", .region = "",
+                                                                         .capacity = 100000 });
+    else
+        log_info("stoa", "focus without media: bridges link at ws%s://<this host>:%d%s", cfg.tls_cert ? "s" : "",
+                 cfg.http_port, LINK_PATH);
     focus_set_default_last_n(a.focus, cfg.last_n);
     focus_set_room_capacity(a.focus, cfg.room_capacity);
     focus_set_max_rooms(a.focus, cfg.max_rooms);
@@ -190,7 +315,7 @@ int main(int argc, char **argv)
         focus_set_turn(a.focus, &turn);
         log_info("stoa", "handing out TURN credentials for %s%s", cfg.turn_uris[0], cfg.n_turn_uris > 1 ? " and more" : "");
     }
-    for (int i = 0; i < cfg.n_public_ips; i++)
+    for (int i = 0; a.bridge && i < cfg.n_public_ips; i++)
         log_info("stoa", "advertising media address %s", cfg.public_ips[i]);
 
     signal_target = a.http;
@@ -216,6 +341,8 @@ int main(int argc, char **argv)
     http_server_free(a.http);       /* closes what is left; the focus hears of each */
     focus_free(a.focus);
     queue_destroy(&a.to_bridge, free_json);
+    link_hub_free(a.hub);
+    region_map_free(regions);
     log_info("stoa", "stopped");
     return 0;
 }

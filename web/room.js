@@ -28,6 +28,7 @@ import { announce, showBanner, showView, toast } from './ui.js';
 
 let sig = null;
 let call = null;
+let callParams = null; // what startCall needs again after a media-reset
 let tiles = null;
 let layout = null;
 let speaking = null;
@@ -258,20 +259,10 @@ function relayOnly() {
   return new URLSearchParams(location.search).get('ice') === 'relay';
 }
 
-/** `joined`: we are in. sig is the open Signalling; ready resolves when devices are known. */
-export function enterRoom(msg, { signalling, ready, leave }) {
-  sig = signalling;
-  if (!tiles) initUi(leave);
-  stoa.selfId = msg.id;
-  stoa.room = msg.room ?? stoa.room;
-  stoa.name = msg.name ?? stoa.name;
-  stoa.role = msg.role === 'moderator' ? 'moderator' : 'participant';
-  stoa.roomState = { locked: !!msg.room_state?.locked, lobby: !!msg.room_state?.lobby };
-  stoa.hands = Array.isArray(msg.hands) ? msg.hands : [];
-  startMeetingTimer($('meeting-timer'), Number(msg.elapsed_ms));
-  document.title = t('room.title', { room: shownRoom() });
-
-  call = new Call({ send, ready, local: localSource, selfId: msg.id, iceServers: msg.ice_servers, iceTransportPolicy: relayOnly() ? 'relay' : 'all' });
+/** The peer connection to the server, made on `joined` and made again on
+ *  `media-reset` (the server moved us to another media bridge). */
+function startCall({ ready, selfId, iceServers }) {
+  call = new Call({ send, ready, local: localSource, selfId, iceServers, iceTransportPolicy: relayOnly() ? 'relay' : 'all' });
   stoa.pc = call.pc;
   stoa.mids = call.mids;
   bindMedia({ call });
@@ -293,7 +284,36 @@ export function enterRoom(msg, { signalling, ready, leave }) {
     stoa.mediaFailure = key;
     showBanner(t(key), { action: { label: t('error.rejoin'), run: () => location.reload() } });
   });
+}
 
+/** `media-reset`: our media bridge is gone or drained. The remote tracks go
+ *  with the old connection; the server's next offer is for the new one. */
+function resetCall() {
+  if (!call || !callParams) return;
+  const old = call;
+  for (const info of old.remote.values()) onTrackRemoved(info);
+  old.close();
+  stoa.mediaFailure = null;
+  startCall(callParams);
+}
+
+/** `joined`: we are in. sig is the open Signalling; ready resolves when devices are known. */
+export function enterRoom(msg, { signalling, ready, leave }) {
+  sig = signalling;
+  if (!tiles) initUi(leave);
+  stoa.selfId = msg.id;
+  stoa.room = msg.room ?? stoa.room;
+  stoa.name = msg.name ?? stoa.name;
+  stoa.role = msg.role === 'moderator' ? 'moderator' : 'participant';
+  stoa.roomState = { locked: !!msg.room_state?.locked, lobby: !!msg.room_state?.lobby };
+  stoa.hands = Array.isArray(msg.hands) ? msg.hands : [];
+  startMeetingTimer($('meeting-timer'), Number(msg.elapsed_ms));
+  document.title = t('room.title', { room: shownRoom() });
+
+  callParams = { ready, selfId: msg.id, iceServers: msg.ice_servers };
+  startCall(callParams);
+
+  const self = tiles.ensure(msg.id, 'camera', { self: true, name: stoa.name });
   const self = tiles.ensure(msg.id, 'camera', { self: true, name: stoa.name });
   self.setName(stoa.name);
   ready.then(() => {
@@ -330,6 +350,9 @@ export function handleRoomMessage(msg) {
   switch (msg.type) {
     case 'offer':
       call?.handleOffer(msg);
+      return true;
+    case 'media-reset':
+      resetCall();
       return true;
     case 'participant-joined': {
       const p = setParticipant(msg.participant);

@@ -11,7 +11,11 @@ const KEEPALIVE_MS = 25000;
 
 export function signallingUrl(loc = window.location) {
   const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${loc.host}/ws`;
+  // `?region=` in the room's URL: which media bridges the server should
+  // prefer for us, when neither the proxy nor our network tells it.
+  const region = new URLSearchParams(loc.search).get('region');
+  const query = region && /^[A-Za-z0-9_.-]{1,32}$/.test(region) ? `?region=${region}` : '';
+  return `${scheme}//${loc.host}/ws${query}`;
 }
 
 export class Signalling extends EventTarget {

@@ -45,6 +45,8 @@ void bridge_free(bridge *b);
 typedef struct bridge_counters {
     uint64_t rx_datagrams;
     uint64_t rtp_forwarded;        /* packets sent to receivers */
+    uint64_t rx_bytes;
+    uint64_t rtp_forwarded_bytes;
     uint64_t dropped[MEDIA_DROP_REASONS];   /* see media_drop.h */
     uint64_t nacks_received;       /* sequence numbers receivers asked for again */
     uint64_t retransmitted;        /* of those, resent from the bridge's packet cache */
@@ -55,5 +57,7 @@ typedef struct bridge_counters {
     uint64_t forward_delay[FORWARD_DELAY_BUCKETS];   /* see forward_delay.h */
 } bridge_counters;
 void bridge_get_counters(bridge *b, bridge_counters *out);
+/* Endpoints and conferences the bridge holds; control thread only. */
+void bridge_get_load(const bridge *b, int *endpoints, int *conferences);
 
 #endif

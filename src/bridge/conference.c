@@ -80,6 +80,7 @@ void conference_send_media(conference *conf, endpoint *r, worker_out *out, size_
         rate_meter_add(&r->sent_extra, len, now_ms);
     worker_out_commit_to(w, r, len);
     w->counters.rtp_forwarded++;
+    w->counters.rtp_forwarded_bytes += len;
 }
 
 void conference_forward_rtp(conference *conf, endpoint *sender, source *src,

@@ -656,6 +656,8 @@ void bridge_get_counters(bridge *b, bridge_counters *out)
         worker_read_counters(&b->workers[i], &c);
         out->rx_datagrams += c.rx_datagrams;
         out->rtp_forwarded += c.rtp_forwarded;
+        out->rx_bytes += c.rx_bytes;
+        out->rtp_forwarded_bytes += c.rtp_forwarded_bytes;
         for (int k = 0; k < MEDIA_DROP_REASONS; k++)
             out->dropped[k] += c.dropped[k];
         out->nacks_received += c.nacks_received;
@@ -667,4 +669,14 @@ void bridge_get_counters(bridge *b, bridge_counters *out)
         for (int k = 0; k < FORWARD_DELAY_BUCKETS; k++)
             out->forward_delay[k] += c.forward_delay[k];
     }
+}
+
+void bridge_get_load(const bridge *b, int *endpoints, int *conferences)
+{
+    int e = 0, c = 0;
+    for (const reg_conference *conf = b->conferences; conf; conf = conf->next, c++)
+        for (const reg_endpoint *ep = conf->endpoints; ep; ep = ep->next)
+            e++;
+    *endpoints = e;
+    *conferences = c;
 }

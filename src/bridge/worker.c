@@ -413,6 +413,7 @@ static void handle_dtls(worker *w, endpoint *ep, const uint8_t *buf, size_t len,
 void worker_handle_datagram(worker *w, uint8_t *buf, size_t len, const struct ice_origin *o, int64_t now)
 {
     w->counters.rx_datagrams++;
+    w->counters.rx_bytes += len;
     if (len == 0)
         return;
     /* The one bound every path from a socket passes: whatever is forwarded

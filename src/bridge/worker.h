@@ -94,6 +94,8 @@ typedef struct worker_event {
 typedef struct worker_counters {
     uint64_t rx_datagrams;
     uint64_t rtp_forwarded;
+    uint64_t rx_bytes;             /* of the datagrams and frames received */
+    uint64_t rtp_forwarded_bytes;  /* of the RTP sent to receivers, SRTP included */
     uint64_t dropped[MEDIA_DROP_REASONS];
     uint64_t nacks_received;       /* sequence numbers receivers asked for */
     uint64_t retransmitted;        /* of those, answered from the packet cache */

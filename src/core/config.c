@@ -19,10 +19,30 @@
 void config_usage(FILE *out)
 {
     fprintf(out,
-        "Usage: stoa [serve] [options]\n"
+        "Usage: stoa [serve|focus|bridge] [options]\n"
         "\n"
-        "Stoa serves the web app, signalling, the conference focus and the media\n"
-        "bridge from one process. Open http://<host>:<http-port>/<room> in a browser.\n"
+        "  stoa serve   (the default) the web app, signalling, the conference focus and\n"
+        "               the media bridge in one process. Open\n"
+        "               http://<host>:<http-port>/<room> in a browser.\n"
+        "  stoa focus   the web app, signalling and the focus, without media: bridges\n"
+        "               connect to it at ws[s]://<host>:<http-port>/bridge\n"
+        "               (docs/deployment.md). Needs --secret-file.\n"
+        "  stoa bridge  media only: connects out to the focus and serves the\n"
+        "               participants it places here. Needs --focus and --secret-file.\n"
+        "\n"
+        "Options of focus and bridge:\n"
+        "  --secret-file F    the link's shared secret, 16 to 1024 bytes (the same file on\n"
+        "                     both sides; it never crosses the network)\n"
+        "  --focus URL        bridge: the focus to connect to, ws://host:port/bridge or\n"
+        "                     wss://... (certificate verified; repeatable)\n"
+        "  --ca-file F        bridge: CA certificates for wss:// (default: the system's)\n"
+        "  --region NAME      bridge: its region, e.g. fr (letters, digits, _ . -)\n"
+        "  --bridge-id NAME   bridge: its name (default: host name and media port)\n"
+        "  --capacity N       bridge: endpoints it takes at most (default 500)\n"
+        "  --region-map CIDR=NAME  focus: participants from this network prefer bridges\n"
+        "                     of this region (repeatable, up to 256)\n"
+        "  --region-header H  focus: take the region from this request header, set by\n"
+        "                     the reverse proxy (before the map and ?region=)\n"
         "\n"
         "Options:\n"
         "  --http-port N      HTTP/WebSocket port (default 8080)\n"
@@ -140,6 +160,14 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
         { "max-connections", required_argument, NULL, 'M' },
         { "max-connections-per-address", required_argument, NULL, 'A' },
         { "join-timeout", required_argument, NULL, 'J' },
+        { "focus", required_argument, NULL, 'F' },
+        { "secret-file", required_argument, NULL, 'K' },
+        { "region", required_argument, NULL, 'G' },
+        { "bridge-id", required_argument, NULL, 'B' },
+        { "capacity", required_argument, NULL, 'P' },
+        { "ca-file", required_argument, NULL, 'Q' },
+        { "region-map", required_argument, NULL, 'N' },
+        { "region-header", required_argument, NULL, 'H' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { 0, 0, 0, 0 },
@@ -189,6 +217,29 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
                 rc = -1;
             }
             break;
+        case 'F':
+            if (cfg->n_focus_urls == CONFIG_MAX_FOCUS_URLS ||
+                (strncmp(optarg, "ws://", 5) != 0 && strncmp(optarg, "wss://", 6) != 0)) {
+                fprintf(stderr, "stoa: --focus takes up to %d ws:// or wss:// URLs\n", CONFIG_MAX_FOCUS_URLS);
+                rc = -1;
+            } else {
+                cfg->focus_urls[cfg->n_focus_urls++] = optarg;
+            }
+            break;
+        case 'K': cfg->secret_file = optarg; break;
+        case 'G': cfg->region = optarg; break;
+        case 'B': cfg->bridge_id = optarg; break;
+        case 'P': rc = parse_int("capacity", optarg, 1, 100000, &cfg->capacity); break;
+        case 'Q': cfg->ca_file = optarg; break;
+        case 'N':
+            if (cfg->n_region_map == CONFIG_MAX_REGION_MAP) {
+                fprintf(stderr, "stoa: at most %d --region-map entries\n", CONFIG_MAX_REGION_MAP);
+                rc = -1;
+            } else {
+                cfg->region_map[cfg->n_region_map++] = optarg;
+            }
+            break;
+        case 'H': cfg->region_header = optarg; break;
         case 'h': config_usage(stdout); return 1;
         case 'V': printf("stoa %s\n", STOA_VERSION); return 1;
         default: config_usage(stderr); return -1;
@@ -196,12 +247,35 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
         if (rc < 0)
             return -1;
     }
-    if (optind < argc && strcmp(argv[optind], "serve") == 0)
-        optind++;
+    static const char *const roles[] = { [ROLE_SERVE] = "serve", [ROLE_FOCUS] = "focus", [ROLE_BRIDGE] = "bridge" };
+    for (int r = 0; optind < argc && r < 3; r++)
+        if (strcmp(argv[optind], roles[r]) == 0) {
+            cfg->role = (enum stoa_role)r;
+            optind++;
+            break;
+        }
     if (optind < argc) {
-        fprintf(stderr, "stoa: unexpected argument '%s' (only 'serve' is a mode in this release)\n", argv[optind]);
+        fprintf(stderr, "stoa: unexpected argument '%s' (the modes are serve, focus and bridge)\n", argv[optind]);
         return -1;
     }
+    if (cfg->role != ROLE_SERVE && !cfg->secret_file) {
+        fprintf(stderr, "stoa: %s needs --secret-file\n", roles[cfg->role]);
+        return -1;
+    }
+    if (cfg->role == ROLE_BRIDGE && cfg->n_focus_urls == 0) {
+        fprintf(stderr, "stoa: bridge needs --focus URL\n");
+        return -1;
+    }
+    if (cfg->role != ROLE_BRIDGE && (cfg->n_focus_urls || cfg->region || cfg->bridge_id || cfg->ca_file)) {
+        fprintf(stderr, "stoa: --focus, --region, --bridge-id and --ca-file are options of stoa bridge\n");
+        return -1;
+    }
+    if (cfg->role != ROLE_FOCUS && (cfg->n_region_map || cfg->region_header)) {
+        fprintf(stderr, "stoa: --region-map and --region-header are options of stoa focus\n");
+        return -1;
+    }
+    if (cfg->capacity == 0)
+        cfg->capacity = 500;
     if (cfg->media_port + cfg->workers - 1 > 65535) {
         fprintf(stderr, "stoa: --media-port plus --workers goes past port 65535\n");
         return -1;

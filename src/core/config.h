@@ -6,7 +6,24 @@
 
 #define CONFIG_MAX_PUBLIC_IPS 8
 
+#define CONFIG_MAX_FOCUS_URLS 8
+#define CONFIG_MAX_REGION_MAP 256
+
+/* What this process is: everything in one, or one side of the bridge link. */
+enum stoa_role { ROLE_SERVE, ROLE_FOCUS, ROLE_BRIDGE };
+
 typedef struct stoa_config {
+    enum stoa_role role;
+    const char *focus_urls[CONFIG_MAX_FOCUS_URLS];   /* bridge: ws:// or wss:// .../bridge */
+    int n_focus_urls;
+    const char *secret_file;       /* focus and bridge: the link's shared secret */
+    const char *region;            /* bridge: its region name */
+    const char *bridge_id;         /* bridge: its name (default host name and media port) */
+    int capacity;                  /* bridge: endpoints it takes at most */
+    const char *ca_file;           /* bridge: CA certificates for wss:// focus URLs */
+    const char *region_map[CONFIG_MAX_REGION_MAP];   /* focus: "CIDR=region" */
+    int n_region_map;
+    const char *region_header;     /* focus: request header a reverse proxy sets, or NULL */
     int http_port;
     int media_port;
     char public_ips[CONFIG_MAX_PUBLIC_IPS][64];

@@ -69,26 +69,6 @@ json_t *focus_participant_json(const participant *p)
                      p->on[SOURCE_CAMERA], "screen", p->on[SOURCE_SCREEN], "hand", p->hand_order != 0);
 }
 
-void focus_bridge_request(focus *f, const char *type, const char *room_name, const char *endpoint, json_t *req)
-{
-    pending *pd = f->freeing ? NULL : calloc(1, sizeof *pd);
-    if (!pd) {
-        json_decref(req);
-        return;
-    }
-    pd->id = ++f->next_request_id;
-    snprintf(pd->type, sizeof pd->type, "%s", type);
-    snprintf(pd->room, sizeof pd->room, "%s", room_name);
-    snprintf(pd->participant, sizeof pd->participant, "%s", endpoint);
-    pd->next = f->pending;
-    f->pending = pd;
-    json_object_set_new(req, "type", json_string(type));
-    json_object_set_new(req, "id", json_integer(pd->id));
-    json_object_set_new(req, "conference", json_string(room_name));
-    json_object_set_new(req, "endpoint", json_string(endpoint));
-    f->cb.bridge_send(f->cb.user, req);
-}
-
 /* ---- lookup ---- */
 
 static room *find_room(focus *f, const char *name)
@@ -107,7 +87,7 @@ participant *focus_find_in_room(room *r, const char *id)
     return NULL;
 }
 
-static participant *find_participant(focus *f, const char *room_name, const char *id)
+participant *focus_find_participant(focus *f, const char *room_name, const char *id)
 {
     return focus_find_in_room(find_room(f, room_name), id);
 }
@@ -264,7 +244,7 @@ void focus_remove_participant(focus *f, participant *p, const char *reason)
     /* An allocation still in flight is expired when its response arrives
      * and finds no participant. */
     if (p->allocated)
-        focus_bridge_request(f, "expire", r->name, p->id, json_object());
+        focus_bridge_request(f, p->bridge, "expire", r->name, p->id, json_object());
     log_info("focus", "%s left room %s (%s)", p->id, r->name, reason);
     focus_broadcast(f, r, NULL, json_pack("{s:s, s:s, s:s}", "type", "participant-left", "id", p->id,
                                           "reason", reason));
@@ -356,7 +336,7 @@ void focus_enter_room(focus *f, focus_session *s, room *r, const char *id, const
     log_info("focus", "%s (%s) joined room %s%s", p->id, p->name, r->name, p->moderator ? " as moderator" : "");
     if (p->moderator && r->waiting)
         moderation_send_lobby(f, r, p);
-    focus_bridge_request(f, "allocate", r->name, p->id, json_object());
+    bridges_allocate(f, p);
 }
 
 static void on_join(focus *f, focus_session *s, const signal_msg *msg)
@@ -521,11 +501,7 @@ void focus_free(focus *f)
         f->rooms = r->next;
         room_free(r);
     }
-    while (f->pending) {
-        pending *pd = f->pending;
-        f->pending = pd->next;
-        free(pd);
-    }
+    bridges_free_pending(f);
     free(f);
 }
 
@@ -659,18 +635,6 @@ void focus_disconnect(focus *f, focus_session *s)
     free(s);
 }
 
-static pending *take_pending(focus *f, json_int_t id)
-{
-    for (pending **pp = &f->pending; *pp; pp = &(*pp)->next) {
-        if ((*pp)->id == id) {
-            pending *pd = *pp;
-            *pp = pd->next;
-            return pd;
-        }
-    }
-    return NULL;
-}
-
 /* The participant ids of room among a bridge's list (anything else in it,
  * hostile or stale, left out): what a browser is told comes from the
  * focus's own records only. */
@@ -690,13 +654,13 @@ static json_t *room_ids(const room *r, const json_t *list)
     return out;
 }
 
-static void on_bridge_event(focus *f, const char *type, json_t *msg)
+static void on_bridge_event(focus *f, int bridge, const char *type, json_t *msg)
 {
     const char *conf = json_string_value(json_object_get(msg, "conference"));
     const char *ep = json_string_value(json_object_get(msg, "endpoint"));
-    participant *p = conf && ep ? find_participant(f, conf, ep) : NULL;
-    if (!p)
-        return;
+    participant *p = conf && ep ? focus_find_participant(f, conf, ep) : NULL;
+    if (!p || p->bridge != bridge)
+        return;   /* not this bridge's to speak of */
     if (strcmp(type, "endpoint-expired") == 0) {
         focus_session *s = p->session;
         p->allocated = false;      /* the bridge has already forgotten it */
@@ -726,35 +690,38 @@ static void on_bridge_event(focus *f, const char *type, json_t *msg)
 
 static void on_bridge_error(focus *f, const pending *pd, participant *p, json_t *msg)
 {
-    log_warn("focus", "bridge refused %s for %s/%s: %s", pd->type, pd->room, pd->participant,
-             json_string_value(json_object_get(msg, "message")));
-    if (!p)
+    const char *message = json_string_value(json_object_get(msg, "message"));
+    log_warn("focus", "bridge %d refused %s for %s/%s: %.200s", pd->bridge, pd->type, pd->room, pd->participant,
+             message ? message : "(no message)");
+    if (!p || p->bridge != pd->bridge)
         return;
     if (strcmp(pd->type, "allocate") == 0) {
-        focus_session *s = p->session;
-        focus_send_error(f, s, "bridge-error", "no media bridge could serve this participant", "join");
-        focus_remove_participant(f, p, "disconnected");
-        focus_close(f, s, NULL);
+        bridges_allocate_failed(f, p);
     } else if (strcmp(pd->type, "configure") == 0) {
         focus_send_error(f, p->session, "bridge-error", "the media bridge refused this answer", "answer");
     }
 }
 
-void focus_bridge_message(focus *f, json_t *msg)
+void focus_bridge_message(focus *f, int bridge, json_t *msg)
 {
     const char *type = json_string_value(json_object_get(msg, "type"));
     json_t *id = json_object_get(msg, "id");
     pending *pd = NULL;
-    if (type && !json_is_integer(id))
-        on_bridge_event(f, type, msg);
-    else if (type && (pd = take_pending(f, json_integer_value(id))) != NULL) {
-        participant *p = find_participant(f, pd->room, pd->participant);
+    if (!bridges_known(f, bridge) || !json_is_object(msg))
+        ;
+    else if (type && !json_is_integer(id))
+        on_bridge_event(f, bridge, type, msg);
+    else if (type && (pd = bridges_take_pending(f, bridge, json_integer_value(id))) != NULL) {
+        participant *p = focus_find_participant(f, pd->room, pd->participant);
+        /* Still the request this participant waits for: not one that timed
+         * out while it moved on to another bridge. */
+        bool current = p && !pd->timed_out && p->bridge == bridge && !p->allocated;
         if (strcmp(type, "error") == 0)
-            on_bridge_error(f, pd, p, msg);
-        else if (strcmp(type, "allocate-ok") == 0 && p)
+            on_bridge_error(f, pd, pd->timed_out ? NULL : p, msg);
+        else if (strcmp(type, "allocate-ok") == 0 && current)
             negotiation_on_allocated(f, p, msg);
-        else if (strcmp(type, "allocate-ok") == 0)   /* left while the bridge was allocating */
-            focus_bridge_request(f, "expire", pd->room, pd->participant, json_object());
+        else if (strcmp(type, "allocate-ok") == 0)   /* left, or moved on, while the bridge allocated */
+            focus_bridge_request(f, bridge, "expire", pd->room, pd->participant, json_object());
         free(pd);
     }
     json_decref(msg);

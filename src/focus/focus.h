@@ -21,10 +21,11 @@ typedef struct focus_callbacks {
     /* Asks the transport to close the connection after the queued messages;
      * focus_disconnect follows when it is gone. */
     void (*close)(void *conn);
-    /* Sends one bridge-control request (the callee takes the reference).
-     * The response must come back through focus_bridge_message later, never
-     * from inside this call. */
-    void (*bridge_send)(void *user, json_t *request);
+    /* Sends one bridge-control request to the bridge with this handle
+     * (focus_bridge_add; the callee takes the reference). The response must
+     * come back through focus_bridge_message later, never from inside this
+     * call. */
+    void (*bridge_send)(void *user, int bridge, json_t *request);
     void *user;
     /* Optional: bytes queued for the connection and not yet written. */
     size_t (*queued)(void *conn);
@@ -82,8 +83,48 @@ void focus_message(focus *f, focus_session *s, const char *text, size_t len);
 void focus_refuse(focus *f, focus_session *s, const char *code, const char *message);
 /* The connection is gone; the session is freed (the participant leaves). */
 void focus_disconnect(focus *f, focus_session *s);
-/* A response or event from the bridge (takes the reference). */
-void focus_bridge_message(focus *f, json_t *msg);
+/* ---- bridges (src/focus/bridges.c) ---- */
+#define FOCUS_MAX_BRIDGES 64
+#define FOCUS_BRIDGE_TIMEOUT_MS 5000   /* a request unanswered this long has failed */
+#define FOCUS_ALLOCATE_ATTEMPTS 3      /* bridges tried for one participant's endpoint */
+
+/* What a bridge said of itself in its hello (strings copied). */
+typedef struct focus_bridge_info {
+    const char *id;                /* unique among the focus's bridges */
+    const char *region;            /* "" when none */
+    int capacity;                  /* endpoints it takes at most */
+} focus_bridge_info;
+
+/* Registers a bridge that takes participants from now on. Returns its
+ * handle (> 0, never reused), or -1 when its id is taken or
+ * FOCUS_MAX_BRIDGES are registered. */
+int focus_bridge_add(focus *f, const focus_bridge_info *info);
+/* The load a bridge's heartbeat reports. Unknown handles are ignored. */
+void focus_bridge_report(focus *f, int bridge, int endpoints, double cpu, bool draining);
+/* An operator's drain: the bridge takes no new participants; with
+ * move_now its participants are moved to other bridges at once (each gets
+ * media-reset and a fresh session). Returns how many were moved, or -1 for
+ * an unknown handle. */
+int focus_bridge_drain(focus *f, int bridge, bool move_now);
+/* The bridge is gone (its link closed or its heartbeats stopped): it is
+ * forgotten, its requests fail, and its participants are moved to other
+ * bridges with media-reset and a fresh session; those no bridge can take
+ * are told bridge-error and leave. Unknown handles are ignored. */
+void focus_bridge_lost(focus *f, int bridge);
+/* A response or event from the bridge with this handle (takes the
+ * reference). A response to a request sent to another bridge, or an event
+ * about an endpoint of another bridge, is dropped. */
+void focus_bridge_message(focus *f, int bridge, json_t *msg);
+/* Fails requests past FOCUS_BRIDGE_TIMEOUT_MS (an allocate is tried on
+ * another bridge). Call it every few hundred milliseconds. */
+void focus_tick(focus *f);
+/* The region placement prefers for this session's participant
+ * (placement_region); "" or NULL: none. */
+void focus_set_session_region(focus *f, focus_session *s, const char *region);
+/* For an operator: {"bridges":[{handle,id,region,capacity,endpoints,
+ * participants,cpu,draining}], "rooms":[{name,participants:[{id,bridge}]}]}. */
+json_t *focus_topology(const focus *f);
+size_t focus_bridge_count(const focus *f);
 /* Tells every participant the server is going away and asks every
  * connection to close. */
 void focus_shutdown(focus *f);

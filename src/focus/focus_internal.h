@@ -10,6 +10,7 @@
 #include "focus/focus.h"
 #include "focus/limits.h"
 #include "focus/offer.h"
+#include "focus/placement.h"
 #include "focus/refusals.h"
 #include "focus/room_name.h"
 #include "focus/signal_msg.h"
@@ -51,6 +52,10 @@ struct participant {
     participant *next;             /* in the room, oldest first */
     focus_session *session;
 
+    int bridge;                    /* handle of the bridge serving it, 0: none yet */
+    int allocate_attempts;         /* bridges asked for its current endpoint */
+    int excluded_bridges[FOCUS_ALLOCATE_ATTEMPTS];   /* those that failed it */
+    bool needs_bridge;             /* to be placed again (bridges.c) */
     bool allocated;                /* the bridge holds an endpoint */
     offer_transport transport;
     slot_list slots;
@@ -120,13 +125,28 @@ struct focus_session {
     lobby_entry *waiting;          /* in a lobby, not yet a participant */
     char address[ADDRESS_KEY_MAX]; /* the peer's, for its password budget ("" unknown) */
     int wrong_passwords;
+    char region[PLACEMENT_REGION_MAX + 1];   /* "" unknown */
     bool closing;
     focus_session *next;
 };
 
+/* A bridge the focus places participants on. */
+typedef struct focus_bridge {
+    int handle;                    /* > 0; 0: the slot is free */
+    char id[65];
+    char region[PLACEMENT_REGION_MAX + 1];
+    int capacity;
+    int reported_endpoints;        /* its last heartbeat's, all focus nodes' included */
+    double cpu;
+    bool draining;
+} focus_bridge;
+
 /* A bridge request waiting for its response. */
 typedef struct pending {
     json_int_t id;
+    int bridge;                    /* the handle it went to */
+    int64_t deadline_ms;           /* it fails then; once failed, it is forgotten then */
+    bool timed_out;                /* kept only to expire what a late allocate-ok made */
     char type[16];
     char room[ROOM_NAME_MAX + 1];
     char participant[PARTICIPANT_ID_MAX];
@@ -152,6 +172,8 @@ struct focus {
     focus_session *sessions;
     pending *pending;
     json_int_t next_request_id;
+    focus_bridge bridges[FOCUS_MAX_BRIDGES];
+    int next_bridge_handle;
 };
 
 /* focus.c: sending and lookup */
@@ -170,8 +192,23 @@ void focus_to_moderators(focus *f, room *r, json_t *msg);
 void focus_close(focus *f, focus_session *s, const char *bye_reason);
 json_t *focus_participant_json(const participant *p);
 participant *focus_find_in_room(room *r, const char *id);
+participant *focus_find_participant(focus *f, const char *room_name, const char *id);
 size_t focus_room_size(const room *r);
-void focus_bridge_request(focus *f, const char *type, const char *room_name, const char *endpoint, json_t *req);
+/* bridges.c: requests to bridges, placement and moving */
+/* Sends req (takes it) as a request of type to the bridge with this handle,
+ * with a deadline. */
+void focus_bridge_request(focus *f, int bridge, const char *type, const char *room_name, const char *endpoint,
+                          json_t *req);
+/* Chooses p's bridge (placement) and asks it for an endpoint; when none can
+ * take p, p is told bridge-error and leaves. */
+void bridges_allocate(focus *f, participant *p);
+/* The pending request with this id sent to bridge, taken off the list. */
+pending *bridges_take_pending(focus *f, int bridge, json_int_t id);
+/* p's bridge refused or never answered its allocate: tries another. */
+void bridges_allocate_failed(focus *f, participant *p);
+/* Whether handle is a registered bridge. */
+bool bridges_known(const focus *f, int bridge);
+void bridges_free_pending(focus *f);
 /* Removes p from its room (the others are told why) and frees it; may free
  * the room. */
 void focus_remove_participant(focus *f, participant *p, const char *reason);

@@ -6,6 +6,7 @@
 
 #include "core/log.h"
 #include "core/random.h"
+#include "focus/allocation.h"
 #include "focus/focus_internal.h"
 
 void negotiation_offer_if_due(focus *f, participant *p)
@@ -83,7 +84,7 @@ void negotiation_update_pause(focus *f, participant *p, media_source source)
     if (!p->allocated || !p->own_ssrc[source])
         return;
     json_t *req = json_pack("{s:[I], s:b}", "ssrcs", (json_int_t)p->own_ssrc[source], "paused", !p->on[source]);
-    focus_bridge_request(f, "pause", p->room->name, p->id, req);
+    focus_bridge_request(f, p->bridge, "pause", p->room->name, p->id, req);
 }
 
 void negotiation_send_constraints(focus *f, participant *p)
@@ -96,43 +97,20 @@ void negotiation_send_constraints(focus *f, participant *p)
     json_t *req = json_pack("{s:i, s:o}", "last_n", p->last_n, "selected", selected);
     if (p->heights)
         json_object_set(req, "heights", p->heights);
-    focus_bridge_request(f, "constraints", p->room->name, p->id, req);
+    focus_bridge_request(f, p->bridge, "constraints", p->room->name, p->id, req);
 }
 
 void negotiation_on_allocated(focus *f, participant *p, json_t *msg)
 {
-    json_t *ice = json_object_get(msg, "ice"), *dtls = json_object_get(msg, "dtls");
-    const char *ufrag = json_string_value(json_object_get(ice, "ufrag"));
-    const char *pwd = json_string_value(json_object_get(ice, "pwd"));
-    const char *fingerprint = json_string_value(json_object_get(dtls, "fingerprint"));
-    json_t *cands = json_object_get(msg, "candidates");
+    char err[128];
     p->allocated = true;   /* the bridge holds an endpoint from here on */
-    if (!ufrag || !pwd || !fingerprint || !json_is_array(cands)) {
-        log_error("focus", "malformed allocate-ok from the bridge");
+    if (allocation_parse(msg, &p->transport, err, sizeof err) < 0) {
+        log_error("focus", "%s/%s: the bridge's allocate-ok is unusable: %s", p->room->name, p->id, err);
         focus_send_error(f, p->session, "bridge-error", "no media bridge could serve this participant", "join");
         focus_session *s = p->session;
         focus_remove_participant(f, p, "disconnected");
         focus_close(f, s, NULL);
         return;
-    }
-    offer_transport *t = &p->transport;
-    snprintf(t->ice_ufrag, sizeof t->ice_ufrag, "%s", ufrag);
-    snprintf(t->ice_pwd, sizeof t->ice_pwd, "%s", pwd);
-    snprintf(t->fingerprint, sizeof t->fingerprint, "%s", fingerprint);
-    size_t i;
-    json_t *c;
-    json_array_foreach(cands, i, c) {
-        const char *ip = json_string_value(json_object_get(c, "ip"));
-        const char *foundation = json_string_value(json_object_get(c, "foundation"));
-        const char *protocol = json_string_value(json_object_get(c, "protocol"));
-        if (!ip || !foundation || !protocol || t->n_candidates == SDP_MAX_CANDIDATES)
-            continue;
-        sdp_candidate *sc = &t->candidates[t->n_candidates++];
-        snprintf(sc->ip, sizeof sc->ip, "%s", ip);
-        snprintf(sc->foundation, sizeof sc->foundation, "%s", foundation);
-        sc->port = (uint16_t)json_integer_value(json_object_get(c, "port"));
-        sc->priority = (uint32_t)json_integer_value(json_object_get(c, "priority"));
-        sc->tcp = strcmp(protocol, "tcp") == 0;
     }
     slots_init(&p->slots, p->id);
     p->slots.simulcast = f->simulcast;
@@ -404,7 +382,7 @@ void negotiation_on_answer(focus *f, focus_session *s, const signal_msg *msg)
         p->own_ssrc[k] = ssrc;
         p->own_rtx[k] = rtx;
     }
-    focus_bridge_request(f, "configure", p->room->name, p->id,
+    focus_bridge_request(f, p->bridge, "configure", p->room->name, p->id,
                          json_pack("{s:{s:s, s:s}, s:{s:s}, s:o, s:o}", "ice", "ufrag", a->ice_ufrag, "pwd",
                                    a->ice_pwd, "dtls", "fingerprint", a->fingerprint, "sources",
                                    sources_json(p), "receives", receives_json(p, a)));

@@ -2,6 +2,7 @@
 #include "http/server.h"
 
 #include <libwebsockets.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -11,6 +12,9 @@
 #include "focus/room_name.h"
 #include "focus/signal_msg.h"
 #include "http/conn_limits.h"
+#include "link/link_hub.h"
+#include "link/ws_frames.h"
+#include "focus/placement.h"
 
 #define WS_MAX_QUEUED (4 * 1024 * 1024)   /* bytes queued for a client that does not read */
 /* Request limits: longer URIs get 414, a longer header 431; lws keeps at
@@ -22,23 +26,14 @@
  * that would take one of them is refused. */
 #define DESCRIPTORS_KEPT_FREE 128
 
-typedef struct out_msg {
-    struct out_msg *next;
-    size_t len;
-    unsigned char data[];          /* LWS_PRE bytes of headroom, then the text */
-} out_msg;
-
 /* Per-connection state of a signalling WebSocket (lws allocates it). */
 typedef struct ws_conn {
     struct lws *wsi;
     http_server *server;
     focus_session *session;
-    out_msg *head, *tail;
-    size_t queued;
+    ws_frame_queue out;
     bool close_requested;
-    char *rx;
-    size_t rx_len;
-    bool rx_too_large;
+    ws_message in;
 } ws_conn;
 
 struct http_server {
@@ -53,6 +48,7 @@ struct http_server {
     char adopting[CONN_ADDRESS_MAX];
     rlim_t descriptors;            /* the soft RLIMIT_NOFILE */
     struct lws_token_limits token_limits;
+    lws_sorted_usec_list_t tick;
 };
 
 static const char *mime_type(const char *path)
@@ -286,9 +282,9 @@ static int refuse_tunnel(struct lws *wsi, http_server *s)
     return -1;
 }
 
-/* Whether a WebSocket upgrade names "stoa" among its subprotocols (a
+/* Whether a WebSocket upgrade names want among its subprotocols (a
  * comma-separated list, RFC 6455 section 4.1). */
-static bool asks_for_stoa(struct lws *wsi)
+static bool asks_for(struct lws *wsi, const char *want)
 {
     char list[256];
     int n = lws_hdr_copy(wsi, list, sizeof list, WSI_TOKEN_PROTOCOL);
@@ -300,11 +296,13 @@ static bool asks_for_stoa(struct lws *wsi)
         size_t len = strlen(tok);
         while (len > 0 && (tok[len - 1] == ' ' || tok[len - 1] == '\t'))
             len--;
-        if (len == 4 && memcmp(tok, "stoa", 4) == 0)
+        if (len == strlen(want) && memcmp(tok, want, len) == 0)
             return true;
     }
     return false;
 }
+
+static bool uri_is(struct lws *wsi, const char *want);
 
 static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
@@ -352,7 +350,14 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
         /* WebSockets must ask for the "stoa" subprotocol. Said in an HTTP
          * answer, so that a client library can report it: closing without
          * one (what libwebsockets does) reads as a network failure. */
-        if (in && strcmp((const char *)in, "websocket") == 0 && !asks_for_stoa(wsi)) {
+        if (in && strcmp((const char *)in, "websocket") == 0 && s && s->cfg.bridges && uri_is(wsi, LINK_PATH) &&
+            !asks_for(wsi, LINK_SUBPROTOCOL)) {
+            lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST,
+                                   "WebSocket subprotocol \"" LINK_SUBPROTOCOL "\" required on " LINK_PATH);
+            return 1;
+        }
+        if (in && strcmp((const char *)in, "websocket") == 0 && !(s && s->cfg.bridges && uri_is(wsi, LINK_PATH)) &&
+            !asks_for(wsi, "stoa")) {
             lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST,
                                    "WebSocket subprotocol \"stoa\" required (Sec-WebSocket-Protocol: stoa)");
             return 1;
@@ -371,16 +376,8 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
 
 static void ws_free_queue(ws_conn *c)
 {
-    while (c->head) {
-        out_msg *m = c->head;
-        c->head = m->next;
-        free(m);
-    }
-    c->tail = NULL;
-    c->queued = 0;
-    free(c->rx);
-    c->rx = NULL;
-    c->rx_len = 0;
+    ws_frame_clear(&c->out);
+    ws_message_reset(&c->in);
 }
 
 void http_ws_send(void *conn, const char *text, size_t len)
@@ -388,30 +385,18 @@ void http_ws_send(void *conn, const char *text, size_t len)
     ws_conn *c = conn;
     if (c->close_requested)
         return;
-    if (c->queued + len > WS_MAX_QUEUED) {
+    if (c->out.queued + len > WS_MAX_QUEUED) {
         refusal_note(c->server->cfg.refused, REFUSED_SEND_QUEUE, "http",
                      "closing a signalling connection that does not read its messages");
         http_ws_close(c);
         return;
     }
-    out_msg *m = malloc(sizeof *m + LWS_PRE + len);
-    if (!m)
-        return;
-    m->next = NULL;
-    m->len = len;
-    memcpy(m->data + LWS_PRE, text, len);
-    if (c->tail)
-        c->tail->next = m;
-    else
-        c->head = m;
-    c->tail = m;
-    c->queued += len;
-    lws_callback_on_writable(c->wsi);
+    ws_frame_push(&c->out, c->wsi, text, len, WS_MAX_QUEUED);
 }
 
 size_t http_ws_queued(void *conn)
 {
-    return ((ws_conn *)conn)->queued;
+    return ((ws_conn *)conn)->out.queued;
 }
 
 void http_ws_close(void *conn)
@@ -423,20 +408,9 @@ void http_ws_close(void *conn)
 
 static int ws_writeable(ws_conn *c)
 {
-    out_msg *m = c->head;
-    if (m) {
-        if (lws_write(c->wsi, m->data + LWS_PRE, m->len, LWS_WRITE_TEXT) < (int)m->len)
-            return -1;
-        c->head = m->next;
-        if (!c->head)
-            c->tail = NULL;
-        c->queued -= m->len;
-        free(m);
-    }
-    if (c->head) {
-        lws_callback_on_writable(c->wsi);
-        return 0;
-    }
+    int rc = ws_frame_write(&c->out, c->wsi);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
     if (c->close_requested) {
         lws_close_reason(c->wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
         return -1;
@@ -448,36 +422,14 @@ static int ws_writeable(ws_conn *c)
  * and answered once with too-large (through the decoder's own check). */
 static void ws_receive(ws_conn *c, const char *in, size_t len, bool final)
 {
-    if (!c->rx_too_large) {
-        if (c->rx_len + len > SIGNAL_MAX_MESSAGE) {
-            c->rx_too_large = true;
-            free(c->rx);
-            c->rx = NULL;
-        } else {
-            char *grown = realloc(c->rx, c->rx_len + len + 1);
-            if (!grown) {
-                c->rx_too_large = true;
-            } else {
-                c->rx = grown;
-                memcpy(c->rx + c->rx_len, in, len);
-            }
-        }
-        c->rx_len += len;
-    } else {
-        c->rx_len += len;
-    }
-    if (!final)
+    if (!ws_message_add(&c->in, in, len, final, SIGNAL_MAX_MESSAGE))
         return;
     http_server *s = c->server;
-    if (c->rx_too_large) {
+    if (c->in.too_large)
         focus_refuse(s->focus, c->session, "too-large", "messages are limited to 262144 bytes");
-    } else if (c->rx) {
-        focus_message(s->focus, c->session, c->rx, c->rx_len);
-    }
-    free(c->rx);
-    c->rx = NULL;
-    c->rx_len = 0;
-    c->rx_too_large = false;
+    else if (c->in.text)
+        focus_message(s->focus, c->session, c->in.text, c->in.len);
+    ws_message_reset(&c->in);
 }
 
 static bool uri_is(struct lws *wsi, const char *want)
@@ -485,6 +437,29 @@ static bool uri_is(struct lws *wsi, const char *want)
     char uri[64];
     int n = lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI);
     return n > 0 && strcmp(uri, want) == 0;
+}
+
+/* The region placement prefers for this connection's participant: the
+ * reverse proxy's header, the region map, ?region= (placement_region). */
+static void set_session_region(http_server *s, struct lws *wsi, focus_session *session)
+{
+    char header[PLACEMENT_REGION_MAX + 2] = "", peer[64] = "", query[PLACEMENT_REGION_MAX + 16] = "";
+    const char *from_header = NULL, *from_query = NULL, *address = NULL;
+    if (s->cfg.region_header) {
+        char name[80];
+        int n = snprintf(name, sizeof name, "%s:", s->cfg.region_header);
+        for (int i = 0; i < n && name[i]; i++)
+            name[i] = (char)tolower((unsigned char)name[i]);
+        if (n > 1 && n < (int)sizeof name && lws_hdr_custom_length(wsi, name, n) > 0 &&
+            lws_hdr_custom_copy(wsi, header, sizeof header, name, n) > 0)
+            from_header = header;
+    }
+    if (s->cfg.region_map && lws_get_peer_simple(wsi, peer, sizeof peer))
+        address = peer;
+    from_query = lws_get_urlarg_by_name(wsi, "region=", query, sizeof query);
+    char region[PLACEMENT_REGION_MAX + 1];
+    placement_region(from_header, s->cfg.region_map, address, from_query, region);
+    focus_set_session_region(s->focus, session, region);
 }
 
 static int callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -503,6 +478,7 @@ static int callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *
             return -1;
         if (lws_get_opaque_user_data(wsi))
             focus_set_session_address(s->focus, c->session, lws_get_opaque_user_data(wsi));
+        set_session_region(s, wsi, c->session);
         s->connections++;
         lws_set_timer_usecs(wsi, (lws_usec_t)s->cfg.join_timeout_s * LWS_US_PER_SEC);
         return 0;
@@ -534,9 +510,16 @@ static int callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *
     }
 }
 
+static int callback_bridge_link(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+    http_server *s = lws_context_user(lws_get_context(wsi));
+    return link_hub_callback(s ? s->cfg.bridges : NULL, wsi, (int)reason, user, in, len);
+}
+
 static const struct lws_protocols protocols[] = {
     { "http", callback_http, sizeof(http_reply), 0, 0, NULL, 0 },
     { "stoa", callback_ws, sizeof(ws_conn), 65536, 0, NULL, 0 },
+    { LINK_SUBPROTOCOL, callback_bridge_link, LINK_CONN_SIZE, 65536, 0, NULL, 0 },
     { NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
@@ -560,6 +543,13 @@ static const lws_retry_bo_t ws_idle_policy = {
     .secs_since_valid_ping = 30,
     .secs_since_valid_hangup = 45,
 };
+
+static void on_tick(lws_sorted_usec_list_t *sul)
+{
+    http_server *s = lws_container_of(sul, http_server, tick);
+    s->cfg.on_tick(s->cfg.user);
+    lws_sul_schedule(s->ctx, 0, &s->tick, on_tick, (lws_usec_t)s->cfg.tick_ms * LWS_US_PER_MS);
+}
 
 http_server *http_server_new(const http_server_config *cfg)
 {
@@ -612,6 +602,8 @@ http_server *http_server_new(const http_server_config *cfg)
         free(s);
         return NULL;
     }
+    if (cfg->on_tick && cfg->tick_ms > 0)
+        lws_sul_schedule(s->ctx, 0, &s->tick, on_tick, (lws_usec_t)cfg->tick_ms * LWS_US_PER_MS);
     log_info("http", "serving %s://0.0.0.0:%d/ from %s", cfg->tls_cert ? "https" : "http", cfg->port,
              cfg->web_root);
     return s;

@@ -22,11 +22,17 @@ typedef struct http_server_config {
     /* Writes the Prometheus text for GET /metrics into a malloc'd string
      * (the server frees it); NULL: 503. */
     char *(*metrics)(void *user);
+    /* Optional: runs on the control thread every tick_ms (> 0). */
+    void (*on_tick)(void *user);
+    int tick_ms;
     void *user;
     int max_connections;           /* HTTP and WebSocket at once */
     int max_connections_per_address;
     int join_timeout_s;            /* a WebSocket that has not joined by then is closed */
     refusals *refused;             /* where refusals are counted (required) */
+    struct link_hub *bridges;      /* stoa focus: bridges link at /bridge; NULL: refused */
+    const struct region_map *region_map;   /* client networks to regions, or NULL */
+    const char *region_header;     /* request header a reverse proxy sets with the region, or NULL */
 } http_server_config;
 
 /* Raises the soft RLIMIT_NOFILE to what max_connections needs (up to the

@@ -157,9 +157,13 @@ static size_t fake_queued(void *conn)
     return ((fake_conn *)conn)->queued;
 }
 
-static void fake_bridge_send(void *user, json_t *request)
+/* The one bridge most tests play; the multi-bridge tests add more. */
+static int g_bridge;
+
+static void fake_bridge_send(void *user, int bridge, json_t *request)
 {
     CHECK(user == (void *)&g_requests);
+    json_object_set_new(request, "_bridge", json_integer(bridge));
     CHECK(json_is_object(request));
     json_array_append_new(g_requests, request);
 }
@@ -182,6 +186,8 @@ static focus *new_focus(void)
     focus *f = focus_new(&cb);
     CHECK(f != NULL);
     focus_set_clock(f, fake_clock);
+    g_bridge = focus_bridge_add(f, &(focus_bridge_info){ .id = "b1", .region = "", .capacity = 1000 });
+    CHECK(g_bridge > 0);
     tick(3600 * 1000);          /* every budget of an earlier test is spent or forgotten */
     g_requests_seen = json_array_size(g_requests);   /* what an earlier focus asked at its end */
     return f;
@@ -449,6 +455,12 @@ static json_int_t req_id(const json_t *req)
     return json_integer_value(json_object_get(req, "id"));
 }
 
+/* The bridge a request went to: replies come back from it. */
+static int req_bridge(const json_t *req)
+{
+    return req ? (int)json_integer_value(json_object_get(req, "_bridge")) : 0;
+}
+
 /* "sha-256 XX:XX:..." (32 bytes) derived from a seed. */
 static void make_fingerprint(char out[128], unsigned seed)
 {
@@ -502,7 +514,7 @@ static void reply_allocate_ok_cands(focus *f, const json_t *req, unsigned n, int
                                                "ip", ip, "port", (int)t.port, "protocol", "udp",
                                                "priority", (json_int_t)2130706431 - i * 256));
     }
-    focus_bridge_message(f, json_pack("{s:s, s:I, s:s, s:{s:s, s:s, s:b}, s:{s:s, s:s}, s:o}",
+    focus_bridge_message(f, req_bridge(req), json_pack("{s:s, s:I, s:s, s:{s:s, s:s, s:b}, s:{s:s, s:s}, s:o}",
         "type", "allocate-ok", "id", req_id(req), "endpoint", str(req, "endpoint"),
         "ice", "ufrag", t.ufrag, "pwd", t.pwd, "lite", 1,
         "dtls", "fingerprint", t.fingerprint, "setup", "passive",
@@ -521,14 +533,14 @@ static void reply_ok(focus *f, const json_t *req)
         return;
     char type[32];
     snprintf(type, sizeof type, "%s-ok", str(req, "type"));
-    focus_bridge_message(f, json_pack("{s:s, s:I}", "type", type, "id", req_id(req)));
+    focus_bridge_message(f, req_bridge(req), json_pack("{s:s, s:I}", "type", type, "id", req_id(req)));
 }
 
 static void reply_error(focus *f, const json_t *req, const char *code)
 {
     if (!req)
         return;
-    focus_bridge_message(f, json_pack("{s:s, s:I, s:s, s:s}", "type", "error", "id", req_id(req),
+    focus_bridge_message(f, req_bridge(req), json_pack("{s:s, s:I, s:s, s:s}", "type", "error", "id", req_id(req),
                                       "code", code, "message", "the test bridge says no"));
 }
 
@@ -537,7 +549,7 @@ static void bridge_event(focus *f, const char *type, const char *conf, const cha
     json_t *ev = json_pack("{s:s, s:s, s:s}", "type", type, "conference", conf, "endpoint", ep);
     if (reason)
         json_object_set_new(ev, "reason", json_string(reason));
-    focus_bridge_message(f, ev);
+    focus_bridge_message(f, g_bridge, ev);
 }
 
 /* A pause request for one SSRC of endpoint ep, acknowledged. */
@@ -3886,7 +3898,7 @@ static void expect_constraints_(focus *f, const char *conf, const char *ep, json
 /* The bridge's forwarded event (endpoints taken), without "bandwidth". */
 static void bridge_forwarded(focus *f, const char *conf, const char *ep, json_t *endpoints)
 {
-    focus_bridge_message(f, json_pack("{s:s, s:s, s:s, s:o}", "type", "forwarded", "conference", conf, "endpoint",
+    focus_bridge_message(f, g_bridge, json_pack("{s:s, s:s, s:s, s:o}", "type", "forwarded", "conference", conf, "endpoint",
                                       ep, "endpoints", endpoints));
 }
 
@@ -4020,12 +4032,12 @@ static void test_last_n(void)
     EXPECT_NOTHING_ALL(room, 2);
     /* Held back for bandwidth: said apart. What the bridge names that is no
      * participant of the room (or no id at all) reaches nobody. */
-    focus_bridge_message(f, json_pack("{s:s, s:s, s:s, s:[s, i, s], s:[s, n, s]}", "type", "forwarded", "conference",
+    focus_bridge_message(f, g_bridge, json_pack("{s:s, s:s, s:s, s:[s, i, s], s:[s, n, s]}", "type", "forwarded", "conference",
                                       "last-n", "endpoint", a->id, "endpoints", "deadbeef", 7, "<script>", "bandwidth",
                                       b->id, "00000000"));
     EXPECT_FORWARDED_HELD(a, json_array(), json_pack("[s]", b->id));
     EXPECT_NOTHING_ALL(room, 2);
-    focus_bridge_message(f, json_pack("{s:s, s:s, s:s, s:s, s:i}", "type", "forwarded", "conference", "last-n",
+    focus_bridge_message(f, g_bridge, json_pack("{s:s, s:s, s:s, s:s, s:i}", "type", "forwarded", "conference", "last-n",
                                       "endpoint", a->id, "endpoints", "not a list", "bandwidth", 3));
     EXPECT_FORWARDED(a, json_array());
     EXPECT_NOTHING_ALL(room, 2);
@@ -4582,6 +4594,193 @@ static void test_room_capacity_cap(void)
     free_all(f, c, 65);
 }
 
+/* ------------------------------------------------------------------ */
+/* Several bridges: placement, timeouts, a bridge lost or drained      */
+/* ------------------------------------------------------------------ */
+
+static void test_bridges(void)
+{
+    focus *f = new_focus();   /* b1: no region */
+    int fr = focus_bridge_add(f, &(focus_bridge_info){ .id = "b-fr", .region = "fr", .capacity = 100 });
+    int de = focus_bridge_add(f, &(focus_bridge_info){ .id = "b-de", .region = "de", .capacity = 100 });
+    CHECK(fr > 0 && de > 0 && fr != de && fr != g_bridge);
+    CHECK_EQ_INT(focus_bridge_add(f, &(focus_bridge_info){ .id = "b-fr", .region = "it", .capacity = 5 }), -1);
+    CHECK_EQ_INT((int)focus_bridge_count(f), 3);
+
+    fake_conn *a = conn_open(f, "a-de"), *b = conn_open(f, "b-fr"), *c = conn_open(f, "c-fr");
+    a->spec = spec("aaaa", 31, 7001u, 7002u);
+    b->spec = spec("bbbb", 32, 7003u, 7004u);
+    c->spec = spec("cccc", 33, 7005u, 7006u);
+    focus_set_session_region(f, a->s, "de");
+    focus_set_session_region(f, b->s, "fr");
+    focus_set_session_region(f, c->s, "fr");
+
+    /* The first participant of a conference goes to its region's bridge. */
+    send_join(f, a, "physics", "A");
+    EXPECT(a, "joined");
+    snprintf(a->id, sizeof a->id, "%s", str(json_array_get(a->inbox, a->seen - 1), "id"));
+    json_t *alloc = EXPECT_REQ("allocate", "physics", a->id);
+    CHECK_EQ_INT(req_bridge(alloc), de);
+    /* An answer from another bridge, or to a request it was not sent, counts for nothing. */
+    json_object_set_new(alloc, "_bridge", json_integer(fr));
+    reply_allocate_ok(f, alloc, 41);
+    json_object_set_new(alloc, "_bridge", json_integer(de));
+    EXPECT_NOTHING(a);
+    reply_allocate_ok(f, alloc, 41);
+    EXPECT(a, "offer");
+    a->seen--;
+    fake_conn *room[3] = { a, b, c };
+    settle(f, room, 1);
+
+    /* Until bridges relay to each other, the conference stays on its bridge,
+     * whatever the newcomer's region. */
+    send_join(f, b, "physics", "B");
+    json_t *joined = EXPECT(b, "joined");
+    snprintf(b->id, sizeof b->id, "%s", str(joined, "id"));
+    alloc = EXPECT_REQ("allocate", "physics", b->id);
+    CHECK_EQ_INT(req_bridge(alloc), de);
+    reply_allocate_ok(f, alloc, 42);
+    settle(f, room, 2);
+    drain_all(room, 2);
+
+    /* Another conference from fr goes to the fr bridge. */
+    send_join(f, c, "chemistry", "C");
+    joined = EXPECT(c, "joined");
+    snprintf(c->id, sizeof c->id, "%s", str(joined, "id"));
+    alloc = EXPECT_REQ("allocate", "chemistry", c->id);
+    CHECK_EQ_INT(req_bridge(alloc), fr);
+
+    /* The fr bridge never answers: after the deadline another bridge is asked. */
+    tick(FOCUS_BRIDGE_TIMEOUT_MS - 1);
+    focus_tick(f);
+    EXPECT_NO_REQ();
+    tick(2);
+    focus_tick(f);
+    json_t *retry = EXPECT_REQ("allocate", "chemistry", c->id);
+    CHECK(req_bridge(retry) != fr);
+    /* Its late answer makes an endpoint nobody wants: expired at once. */
+    reply_allocate_ok(f, alloc, 43);
+    json_t *expire = EXPECT_REQ("expire", "chemistry", c->id);
+    CHECK_EQ_INT(req_bridge(expire), fr);
+    EXPECT_NOTHING(c);
+    reply_allocate_ok(f, retry, 44);
+    EXPECT(c, "offer");
+    c->seen--;
+    settle(f, &c, 1);
+    drain(c);
+
+    /* Events about an endpoint count only from the bridge that holds it. */
+    int saved = g_bridge;
+    g_bridge = fr;
+    bridge_event(f, "dominant-speaker", "physics", a->id, NULL);
+    g_bridge = saved;
+    EXPECT_NOTHING(b);
+    g_bridge = de;
+    bridge_event(f, "dominant-speaker", "physics", a->id, NULL);
+    g_bridge = saved;
+    EXPECT(b, "dominant-speaker");
+    drain_all(room, 3);
+
+    /* B raises its hand: room state that must survive the bridge's loss. */
+    send_text(f, b, "{\"type\":\"hand\",\"raised\":true}");
+    drain_all(room, 2);
+
+    /* The de bridge is lost: both its participants get a fresh session on
+     * one other bridge, together; the room is as it was. */
+    focus_bridge_lost(f, de);
+    CHECK_EQ_INT((int)focus_bridge_count(f), 2);
+    json_t *reset = EXPECT(a, "media-reset");
+    CHECK_EQ_STR(str(reset, "reason"), "bridge-lost");
+    reset = EXPECT(b, "media-reset");
+    CHECK_EQ_STR(str(reset, "reason"), "bridge-lost");
+    json_t *ra = NULL, *rb = NULL;
+    while (unread_requests() > 0) {
+        json_t *r = json_array_get(g_requests, g_requests_seen++);
+        CHECK(req_bridge(r) != de);   /* nothing goes to the lost bridge */
+        if (strcmp(str(r, "type"), "allocate") == 0 && strcmp(str(r, "endpoint"), a->id) == 0)
+            ra = r;
+        else if (strcmp(str(r, "type"), "allocate") == 0 && strcmp(str(r, "endpoint"), b->id) == 0)
+            rb = r;
+    }
+    CHECK(ra != NULL && rb != NULL);
+    CHECK_EQ_INT(req_bridge(ra), req_bridge(rb));
+    /* What the lost bridge still says is not listened to. */
+    g_bridge = de;
+    bridge_event(f, "endpoint-expired", "physics", a->id, "consent-timeout");
+    g_bridge = saved;
+    CHECK_EQ_INT(focus_participant_count(f), 3);
+    reply_allocate_ok(f, ra, 45);
+    reply_allocate_ok(f, rb, 46);
+    json_t *offer_a = NULL;
+    for (size_t i = a->seen; i < json_array_size(a->inbox); i++)
+        if (strcmp(str(json_array_get(a->inbox, i), "type"), "offer") == 0)
+            offer_a = json_array_get(a->inbox, i);
+    CHECK(offer_a != NULL);
+    /* The new transport, and none of B's old sections (B has a new session too). */
+    bridge_transport t45 = transport_for(45);
+    CHECK(offer_a && strstr(str(offer_a, "sdp"), t45.ufrag) != NULL);
+    CHECK(offer_a && mids_of(offer_a, b->id, "camera") == 0);
+    settle(f, room, 2);
+    /* After both answered, each receives the other again. */
+    json_t *last_a = NULL;
+    for (size_t i = 0; i < json_array_size(a->inbox); i++)
+        if (strcmp(str(json_array_get(a->inbox, i), "type"), "offer") == 0)
+            last_a = json_array_get(a->inbox, i);
+    CHECK(last_a && mids_of(last_a, b->id, "camera") == 1);
+    CHECK(!inbox_mentions(a, "\"participant-left\""));
+    CHECK_EQ_INT(focus_participant_count(f), 3);
+    json_t *topo = focus_topology(f);
+    char *text = json_dumps(topo, JSON_COMPACT);
+    CHECK(text && strstr(text, "\"b-de\"") == NULL);
+    free(text);
+    json_decref(topo);
+    drain_all(room, 3);
+
+    /* Drain: no newcomer on a draining bridge; "move now" moves its
+     * participants, and the bridge is told to expire their endpoints. */
+    int physics_bridge = req_bridge(ra);
+    CHECK_EQ_INT(focus_bridge_drain(f, physics_bridge, false), 0);
+    fake_conn *d = conn_open(f, "d");
+    d->spec = spec("dddd", 34, 7007u, 7008u);
+    send_join(f, d, "biology", "D");
+    joined = EXPECT(d, "joined");
+    snprintf(d->id, sizeof d->id, "%s", str(joined, "id"));
+    alloc = EXPECT_REQ("allocate", "biology", d->id);
+    CHECK(req_bridge(alloc) != physics_bridge);
+    reply_allocate_ok(f, alloc, 47);
+    settle(f, &d, 1);
+    drain(d);
+    CHECK_EQ_INT(focus_bridge_drain(f, physics_bridge, true), 2);
+    reset = EXPECT(a, "media-reset");
+    CHECK_EQ_STR(str(reset, "reason"), "bridge-drained");
+    int expired = 0, allocated = 0;
+    while (unread_requests() > 0) {
+        json_t *r = json_array_get(g_requests, g_requests_seen++);
+        if (strcmp(str(r, "type"), "expire") == 0 && req_bridge(r) == physics_bridge)
+            expired++;
+        if (strcmp(str(r, "type"), "allocate") == 0) {
+            CHECK(req_bridge(r) != physics_bridge);
+            allocated++;
+            reply_allocate_ok(f, r, 48 + (unsigned)allocated);
+        }
+    }
+    CHECK_EQ_INT(expired, 2);
+    CHECK_EQ_INT(allocated, 2);
+    CHECK_EQ_INT(focus_bridge_drain(f, 9999, true), -1);
+
+    /* Every bridge lost: nobody can be served, everyone is told. */
+    fake_conn *all[4] = { a, b, c, d };
+    settle(f, all, 4);
+    drain_all(all, 4);
+    focus_bridge_lost(f, g_bridge);
+    focus_bridge_lost(f, fr);
+    CHECK_EQ_INT((int)focus_bridge_count(f), 0);
+    CHECK_EQ_INT(focus_participant_count(f), 0);
+    CHECK(inbox_mentions(a, "bridge-error"));
+    CHECK(inbox_mentions(d, "bridge-error"));
+    free_all(f, all, 4);
+}
+
 int main(void)
 {
     log_set_level(LOG_ERROR);
@@ -4622,6 +4821,7 @@ int main(void)
     test_chat_to_slow_receiver();
     test_join_timeout();
     test_room_capacity_cap();
+    test_bridges();
 
     CHECK_EQ_INT(g_invalid_sends, 0);
     json_decref(g_requests);

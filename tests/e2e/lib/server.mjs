@@ -83,13 +83,14 @@ function tcpAccepts(port) {
  * publicIp: the media address the server advertises (default loopback).
  */
 export async function startServer({ label = 'stoa', workers = 2, logLevel = process.env.STOA_E2E_LOG_LEVEL ?? 'info', extraArgs = [], tls = null,
-  publicIp = '127.0.0.1' } = {}) {
+  publicIp = '127.0.0.1', role = 'serve' } = {}) {
   const bin = stoaBinary();
   if (!fs.existsSync(bin)) throw new Error(`stoa binary not found at ${bin} (build it, or set STOA_BIN)`);
 
   const httpPort = await freeTcpPort();
   const mediaPort = await freeUdpPort(Math.max(4, workers + 2));
   const args = [
+    role,
     '--http-port', String(httpPort),
     '--media-port', String(mediaPort),
     '--public-ip', publicIp,

@@ -314,7 +314,6 @@ export function enterRoom(msg, { signalling, ready, leave }) {
   startCall(callParams);
 
   const self = tiles.ensure(msg.id, 'camera', { self: true, name: stoa.name });
-  const self = tiles.ensure(msg.id, 'camera', { self: true, name: stoa.name });
   self.setName(stoa.name);
   ready.then(() => {
     const cam = cameraTrack();

@@ -157,4 +157,31 @@ describe('bridges as processes: placement, loss and drain', { timeout: 180000 },
     assert.equal(steady[carol.id], 'site-a', JSON.stringify(steady));
     assert.equal(steady[dave.id], 'site-a');
   });
+
+  test('a bridge that stops answering (SIGSTOP: a partition, a hung host) is declared lost from its missed heartbeats', async () => {
+    bridges.c = await startBridge(focus, { id: 'site-c', region: 'c', secretFile });
+    const room = people.filter((p) => p.room === 'Steady');
+    const [carol, dave] = room;
+    for (const p of room) await p.page.evaluate(() => { window.__pcBefore = window.stoa.pc; });
+    const linkedBefore = (focus.log().match(/bridge site-a linked/g) ?? []).length;
+    const stopped = Date.now();
+    bridges.a.signal('SIGSTOP');
+    try {
+      const [c, d] = await Promise.all([frameAgainAfter(carol, dave.id, '__pcBefore'), frameAgainAfter(dave, carol.id, '__pcBefore')]);
+      console.log(`# bridge stopped: Carol decoding again after ${c - stopped} ms, Dave after ${d - stopped} ms`);
+      assert.match(focus.log(), /bridge site-a \(127\.0\.0\.1\) lost: no heartbeat for 3 intervals/);
+      assert.ok(c - stopped >= 2500, `no earlier than three missed heartbeats (${c - stopped} ms)`);
+      const steady = placements(focus, 'Steady');
+      assert.equal(steady[carol.id], 'site-c', `not the draining site-b: ${JSON.stringify(steady)}`);
+    } finally {
+      bridges.a.signal('SIGCONT');
+    }
+    // It comes back as a new bridge; nobody is moved back, and what its old
+    // endpoints say now is not listened to.
+    await until(() => (focus.log().match(/bridge site-a linked/g) ?? []).length > linkedBefore, { timeoutMs: 15000, what: 'site-a linked again' });
+    await sleep(1500);
+    assert.equal(placements(focus, 'Steady')[carol.id], 'site-c');
+    await waitForFlow(carol, [dave.id], { timeoutMs: 10000 });
+    assert.equal(await carol.page.evaluate(() => window.stoa.state), 'joined');
+  });
 });

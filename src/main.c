@@ -213,6 +213,16 @@ static char *metrics_text(void *user)
     return text;
 }
 
+/* Which participant is on which bridge, for the operator (GET /topology). */
+static char *topology_text(void *user)
+{
+    app *a = user;
+    json_t *t = focus_topology(a->focus);
+    char *text = t ? json_dumps(t, JSON_INDENT(1)) : NULL;
+    json_decref(t);
+    return text;
+}
+
 static int64_t mono_ms(void)
 {
     struct timespec ts;
@@ -266,7 +276,7 @@ int main(int argc, char **argv)
     queue_init(&a.to_bridge, false);
     http_server_config hc = {
         .port = cfg.http_port, .tls_cert = cfg.tls_cert, .tls_key = cfg.tls_key,
-        .web_root = cfg.web_root, .on_wake = on_wake, .on_tick = on_tick, .tick_ms = 250, .metrics = metrics_text, .user = &a,
+        .web_root = cfg.web_root, .on_wake = on_wake, .on_tick = on_tick, .tick_ms = 250, .topology = topology_text, .metrics = metrics_text, .user = &a,
         .max_connections = http_reserve_descriptors(cfg.max_connections),
         .max_connections_per_address = cfg.max_connections_per_address,
         .join_timeout_s = cfg.join_timeout, .refused = &a.refused,

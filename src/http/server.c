@@ -124,15 +124,15 @@ typedef struct http_reply {
     size_t len;
 } http_reply;
 
-static int serve_metrics(struct lws *wsi, http_server *s, http_reply *reply, bool head)
+/* Answers with text (malloc'd, taken; NULL: 503) as a no-store response. */
+static int serve_text(struct lws *wsi, http_reply *reply, bool head, char *text, const char *mime)
 {
-    char *text = s->cfg.metrics ? s->cfg.metrics(s->cfg.user) : NULL;
     if (!text)
         return http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE);
     size_t len = strlen(text);
     if (head) {
         free(text);
-        return respond_headers_only(wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8", len, NULL);
+        return respond_headers_only(wsi, HTTP_STATUS_OK, mime, len, NULL);
     }
     reply->body = malloc(LWS_PRE + len);
     if (!reply->body) {
@@ -143,7 +143,7 @@ static int serve_metrics(struct lws *wsi, http_server *s, http_reply *reply, boo
     reply->len = len;
     free(text);
     unsigned char headers[LWS_PRE + 512], *start = headers + LWS_PRE, *p = start, *end = headers + sizeof headers - 1;
-    if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8", len, &p, end) ||
+    if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, mime, len, &p, end) ||
         lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:", (const unsigned char *)"no-store",
                                     8, &p, end) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
@@ -205,7 +205,17 @@ static int handle_http(struct lws *wsi, http_server *s, const char *uri, http_re
         return rc;
     bool head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
     if (strcmp(uri, "/metrics") == 0)
-        return serve_metrics(wsi, s, reply, head);
+        return serve_text(wsi, reply, head, s->cfg.metrics ? s->cfg.metrics(s->cfg.user) : NULL,
+                          "text/plain; version=0.0.4; charset=utf-8");
+    if (strcmp(uri, "/topology") == 0) {
+        /* Room names are the meetings' addresses: for the operator, on the host itself. */
+        char peer[64] = "";
+        lws_get_peer_simple(wsi, peer, sizeof peer);
+        if (strncmp(peer, "127.", 4) != 0 && strcmp(peer, "::1") != 0 && strncmp(peer, "::ffff:127.", 11) != 0)
+            return http_status(wsi, HTTP_STATUS_FORBIDDEN);
+        return serve_text(wsi, reply, head, s->cfg.topology ? s->cfg.topology(s->cfg.user) : NULL,
+                          "application/json");
+    }
     if (strncmp(uri, "/_/", 3) == 0)
         return safe_relative_path(uri + 3) ? serve_file(wsi, s, uri + 3, head)
                                            : http_status(wsi, HTTP_STATUS_NOT_FOUND);

@@ -22,6 +22,8 @@ typedef struct http_server_config {
     /* Writes the Prometheus text for GET /metrics into a malloc'd string
      * (the server frees it); NULL: 503. */
     char *(*metrics)(void *user);
+    /* The same for GET /topology (JSON), answered to loopback clients only. */
+    char *(*topology)(void *user);
     /* Optional: runs on the control thread every tick_ms (> 0). */
     void (*on_tick)(void *user);
     int tick_ms;

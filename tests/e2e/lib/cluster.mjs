@@ -103,6 +103,13 @@ export async function startBridge(focus, { id, region = '', secretFile, workers 
   return bridge;
 }
 
+/** GET /topology of the focus (the operator's view: bridges, and which participant is on which). */
+export async function topology(focus) {
+  const res = await fetch(`${focus.url}/topology`);
+  if (!res.ok) throw new Error(`/topology: HTTP ${res.status}`);
+  return res.json();
+}
+
 /** Which bridge (by id) the focus placed each participant of `room` on, from its log. */
 export function placements(focus, room) {
   const out = {};

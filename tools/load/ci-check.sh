@@ -6,6 +6,8 @@
 # nothing was lost and every subscriber received every publisher's streams
 # (e.g. with --simulcast: each camera as three layers, one reaching each
 # subscriber as one gapless stream).
+# With STOA_SPLIT=1 the server is `stoa focus` and a `stoa bridge` linked to it
+# (two processes, a link secret in a temporary file) instead of `stoa serve`.
 # Builds nothing. Prints one line: "load-check: PASS ..." or "load-check: FAIL ...".
 set -uo pipefail
 if [ $# -lt 2 ]; then
@@ -22,12 +24,17 @@ for b in "$stoa" "$load"; do
 done
 workdir=$(mktemp -d)
 pid=
-cleanup() {
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill "$pid" 2>/dev/null
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null
+bridge_pid=
+stop() {
+    if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then
+        kill "$1" 2>/dev/null
+        for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$1" 2>/dev/null
     fi
+}
+cleanup() {
+    stop "$bridge_pid"
+    stop "$pid"
     rm -rf "$workdir"
 }
 trap cleanup EXIT
@@ -43,15 +50,33 @@ for attempt in 1 2 3 4 5; do
     if port_busy tcp "$http" || port_busy udp "$media" || port_busy udp $((media + 1)); then
         continue
     fi
-    "$stoa" --http-port "$http" --media-port "$media" --public-ip 127.0.0.1 --workers 2 \
-        --log-level warn >"$workdir/stoa.log" 2>&1 &
-    pid=$!
+    if [ "${STOA_SPLIT:-0}" = 1 ]; then
+        openssl rand -hex 32 >"$workdir/secret"
+        "$stoa" focus --http-port "$http" --secret-file "$workdir/secret" --log-level info >"$workdir/stoa.log" 2>&1 &
+        pid=$!
+        "$stoa" bridge --focus "ws://127.0.0.1:$http/bridge" --secret-file "$workdir/secret" --bridge-id ci \
+            --media-port "$media" --public-ip 127.0.0.1 --workers 2 --log-level warn >"$workdir/bridge.log" 2>&1 &
+        bridge_pid=$!
+    else
+        "$stoa" --http-port "$http" --media-port "$media" --public-ip 127.0.0.1 --workers 2 \
+            --log-level warn >"$workdir/stoa.log" 2>&1 &
+        pid=$!
+    fi
     for _ in $(seq 50); do
         if ! kill -0 "$pid" 2>/dev/null; then break; fi
         if (exec 3<>"/dev/tcp/127.0.0.1/$http") 2>/dev/null; then started=1; break; fi
         sleep 0.1
     done
+    if [ -n "$started" ] && [ -n "$bridge_pid" ]; then
+        started=
+        for _ in $(seq 100); do
+            grep -q "bridge ci linked" "$workdir/stoa.log" && { started=1; break; }
+            kill -0 "$bridge_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+    fi
     [ -n "$started" ] && break
+    stop "$bridge_pid"; bridge_pid=
     kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
 done
 if [ -z "$started" ]; then
@@ -60,7 +85,7 @@ if [ -z "$started" ]; then
 fi
 
 timeout $((seconds + 40)) "$load" --url "ws://127.0.0.1:$http/ws" --rooms 1 --participants 3 \
-    --seconds "$seconds" --video-kbps 300 --server-pid "$pid" --join-timeout 15 --expect-complete --json "${extra[@]}" \
+    --seconds "$seconds" --video-kbps 300 --server-pid "${bridge_pid:-$pid}" --join-timeout 15 --expect-complete --json "${extra[@]}" \
     >"$workdir/load.json" 2>"$workdir/load.err"
 rc=$?
 summary=$(tail -1 "$workdir/load.json")
@@ -76,7 +101,11 @@ if ! kill -0 "$pid" 2>/dev/null; then
     echo "load-check: FAIL stoa died during the run ($what) $(tail -1 "$workdir/stoa.log")"
     exit 1
 fi
-line="3 participants${extra[*]:+ (${extra[*]})}, ${seconds}s: sent $(field sent), received $(field received), lost $(field lost), missing streams $(field missing_streams), p50 $(field latency_p50_ms) ms, p99 $(field latency_p99_ms) ms"
+if [ -n "$bridge_pid" ] && ! kill -0 "$bridge_pid" 2>/dev/null; then
+    echo "load-check: FAIL the bridge died during the run $(tail -1 "$workdir/bridge.log")"
+    exit 1
+fi
+line="3 participants${bridge_pid:+ (focus and bridge processes)}${extra[*]:+ (${extra[*]})}, ${seconds}s: sent $(field sent), received $(field received), lost $(field lost), missing streams $(field missing_streams), p50 $(field latency_p50_ms) ms, p99 $(field latency_p99_ms) ms"
 if [ "$rc" -eq 0 ] && [ "$(field complete)" = "true" ]; then
     echo "load-check: PASS $line"
     exit 0

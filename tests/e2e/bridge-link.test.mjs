@@ -125,6 +125,30 @@ describe('the bridge link', { timeout: 120000 }, () => {
     }
   });
 
+  test('one bridge serving two focus nodes: their request ids collide, each gets its own answers', async () => {
+    const other = await startFocus({ label: 'bridge-link-2', secretFile });
+    closers.push(() => other.stop());
+    const bridge = await startBridge(focus, { id: 'shared', secretFile, extraArgs: ['--focus', other.bridgeUrl] });
+    closers.push(() => bridge.stop());
+    await until(() => /bridge shared linked/.test(other.log()), { timeoutMs: 10000, what: 'the bridge linked to the second focus' });
+    // Each focus numbers its requests from 1: the first allocate of each has the same id.
+    const [a, b] = await Promise.all([RawClient.connect(focus.wsUrl), RawClient.connect(other.wsUrl)]);
+    a.send({ type: 'join', room: 'shared-one', name: 'A' });
+    b.send({ type: 'join', room: 'shared-two', name: 'B' });
+    const [ja, jb] = await Promise.all([a.expect('joined'), b.expect('joined')]);
+    const [oa, ob] = await Promise.all([a.expect('offer', { timeoutMs: 5000 }), b.expect('offer', { timeoutMs: 5000 })]);
+    // Two endpoints of the one bridge: different ICE credentials, the same certificate.
+    const ufrag = (o) => /a=ice-ufrag:(\S+)/.exec(o.sdp)[1];
+    const fingerprint = (o) => /a=fingerprint:(.+)/.exec(o.sdp)[1].trim();
+    assert.notEqual(ufrag(oa), ufrag(ob));
+    assert.equal(fingerprint(oa), fingerprint(ob));
+    assert.match(focus.log(), new RegExp(`shared-one/${ja.id} placed on bridge shared`));
+    assert.match(other.log(), new RegExp(`shared-two/${jb.id} placed on bridge shared`));
+    a.close();
+    b.close();
+    await bridge.stop();
+  });
+
   test('linked: welcome proves the focus knows the secret; bad messages get link-error and the link stays up', async () => {
     const f = await FakeBridge.connect(focus);
     closers.push(() => f.ws.close());

@@ -30,6 +30,7 @@ typedef struct app {
     bool closing;                  /* the bridge is gone: requests are dropped */
     int local_bridge;              /* the in-process bridge's handle in the focus */
     link_hub *hub;                 /* stoa focus: the bridges linked over the network */
+    struct { int handle; heartbeat hb; } beats[FOCUS_MAX_BRIDGES];   /* each bridge's last heartbeat */
 } app;
 
 static volatile sig_atomic_t stop_requested;
@@ -107,6 +108,17 @@ static void hub_on_heartbeat(void *user, int handle, const heartbeat *hb)
 {
     app *a = user;
     focus_bridge_report(a->focus, handle, (int)hb->endpoints, hb->cpu, hb->draining);
+    int slot = -1;
+    for (int i = 0; i < FOCUS_MAX_BRIDGES && slot < 0; i++)
+        if (a->beats[i].handle == handle)
+            slot = i;
+    for (int i = 0; i < FOCUS_MAX_BRIDGES && slot < 0; i++)
+        if (a->beats[i].handle == 0 || !focus_bridge_known(a->focus, a->beats[i].handle))
+            slot = i;
+    if (slot >= 0) {
+        a->beats[slot].handle = handle;
+        a->beats[slot].hb = *hb;
+    }
 }
 
 static void hub_on_lost(void *user, int handle, const char *why)
@@ -208,6 +220,26 @@ static char *metrics_text(void *user)
     json_array_foreach(json_object_get(topology, "bridges"), i, b)
         fprintf(out, "stoa_bridge_draining{bridge=\"%s\"} %d\n", json_string_value(json_object_get(b, "id")),
                 json_is_true(json_object_get(b, "draining")));
+    static const struct { const char *name, *help; } rates[] = {
+        { "stoa_bridge_packets_in", "Packets per second each bridge received, from its last heartbeat." },
+        { "stoa_bridge_packets_out", "RTP packets per second each bridge forwarded, from its last heartbeat." },
+        { "stoa_bridge_bits_in", "Bits per second each bridge received, from its last heartbeat." },
+        { "stoa_bridge_bits_out", "Bits per second each bridge forwarded, from its last heartbeat." },
+    };
+    for (int k = 0; k < 4; k++) {
+        fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", rates[k].name, rates[k].help, rates[k].name);
+        json_array_foreach(json_object_get(topology, "bridges"), i, b) {
+            int handle = (int)json_integer_value(json_object_get(b, "handle"));
+            for (int s = 0; s < FOCUS_MAX_BRIDGES; s++) {
+                if (a->beats[s].handle != handle)
+                    continue;
+                const heartbeat *hb = &a->beats[s].hb;
+                uint64_t v = k == 0 ? hb->packets_in : k == 1 ? hb->packets_out : k == 2 ? hb->bits_in : hb->bits_out;
+                fprintf(out, "%s{bridge=\"%s\"} %llu\n", rates[k].name, json_string_value(json_object_get(b, "id")),
+                        (unsigned long long)v);
+            }
+        }
+    }
     json_decref(topology);
     fclose(out);
     return text;

@@ -295,6 +295,8 @@ function resetCall() {
   old.close();
   stoa.mediaFailure = null;
   startCall(callParams);
+  // Not the user's network: say what happens while video comes back.
+  toast('status.media-moved', null, { ms: 4000 });
 }
 
 /** `joined`: we are in. sig is the open Signalling; ready resolves when devices are known. */

@@ -24,6 +24,11 @@ bool bridges_known(const focus *f, int bridge)
     return find_bridge((focus *)f, bridge) != NULL;
 }
 
+bool focus_bridge_known(const focus *f, int bridge)
+{
+    return bridges_known(f, bridge);
+}
+
 size_t focus_bridge_count(const focus *f)
 {
     size_t n = 0;

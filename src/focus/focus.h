@@ -125,6 +125,8 @@ void focus_set_session_region(focus *f, focus_session *s, const char *region);
  * participants,cpu,draining}], "rooms":[{name,participants:[{id,bridge}]}]}. */
 json_t *focus_topology(const focus *f);
 size_t focus_bridge_count(const focus *f);
+/* Whether handle is a bridge the focus has (not lost). */
+bool focus_bridge_known(const focus *f, int bridge);
 /* Tells every participant the server is going away and asks every
  * connection to close. */
 void focus_shutdown(focus *f);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bridge/bwe.h"
+#include "bridge/relay.h"
 #include "bridge/simulcast.h"
 #include "bridge/worker.h"
 #include "webrtc/rtcp.h"
@@ -67,9 +68,13 @@ endpoint *conference_tick_speakers(conference *conf, int64_t now_ms)
 void conference_send_media(conference *conf, endpoint *r, worker_out *out, size_t len, const rtp_header *h)
 {
     worker *w = conf->worker;
+    if (r->kind == ENDPOINT_PROXY)
+        return;   /* receives nothing: its media flows the other way */
     bool numbered = r->bwe && twcc_ext_write(out->buf, h, SDP_EXT_TRANSPORT_CC, r->tw_seq_out) == 0;
     size_t plain_len = len;
     if (stoa_srtp_protect_rtp(&r->srtp, out->buf, &len, WORKER_BUF) < 0)
+        return;
+    if (r->kind == ENDPOINT_RELAY && (len = relay_frame(r, out->buf, len, WORKER_BUF)) == 0)
         return;
     /* Noted before the commit: an ICE-TCP commit sends at once. */
     if (numbered)
@@ -99,12 +104,13 @@ void conference_forward_rtp(conference *conf, endpoint *sender, source *src,
         packet_cache_store(src->cache, h->seq, buf, len, now);
     if (src->group >= 0) {
         bool keyframe = simulcast_inspect(src, buf, len, h);
+        relay_forward_layer(conf, sender, src, buf, len, h);
         simulcast_forward(conf, sender, src, buf, len, h, keyframe, now);
         return;
     }
     bool camera = src->video && !src->screen;
     for (endpoint *r = conf->endpoints; r; r = r->next) {
-        if (r == sender || r->state != ENDPOINT_CONNECTED)
+        if (r == sender || r->state != ENDPOINT_CONNECTED || !relay_may_send(sender, r))
             continue;
         if ((camera && !endpoint_receives_camera(r, sender)) || !endpoint_announced(r, src->ssrc))
             continue;
@@ -161,6 +167,10 @@ void conference_request_source_keyframe(conference *conf, endpoint *owner, sourc
  * any number of them inside one interval cost one request at its end. */
 static bool keyframe_allowed(conference *conf, endpoint *receiver, uint32_t ssrc, int64_t now)
 {
+    /* A relay speaks for many receivers, each held to this budget on its
+     * own bridge; the source's own rate limit still applies. */
+    if (receiver->kind == ENDPOINT_RELAY)
+        return true;
     unsigned slot = (ssrc * 2654435761u) >> 27;   /* 32 slots */
     _Static_assert(ENDPOINT_KEYFRAME_SLOTS == 32, "slot hash takes 5 bits");
     if (receiver->keyframe_asked[slot].ssrc == ssrc &&
@@ -222,7 +232,7 @@ static bool in_list(const uint64_t *list, int n, uint64_t v)
 
 static void admit(uint64_t *set, int *n, int limit, const endpoint *receiver, const endpoint *ep)
 {
-    if (ep && ep != receiver && *n < limit && *n < ENDPOINT_MAX_FORWARDED && !in_list(set, *n, ep->serial))
+    if (ep && ep != receiver && ep->kind != ENDPOINT_RELAY && *n < limit && *n < ENDPOINT_MAX_FORWARDED && !in_list(set, *n, ep->serial))
         set[(*n)++] = ep->serial;
 }
 
@@ -335,7 +345,7 @@ static void answer_nack(conference *conf, endpoint *from, const rtcp_packet *p, 
     if (rtcp_parse_nack(p, &media_ssrc, seqs, 128, &n) < 0 || n == 0)
         return;
     endpoint *owner = owner_of(conf, media_ssrc, &src);
-    if (!owner || owner == from)
+    if (!owner || owner == from || !relay_may_send(owner, from))
         return;
     out_stream *os = src->n_layers > 0 ? simulcast_stream(from, src->ssrc) : NULL;
     if (src->n_layers > 0 && !os)
@@ -392,7 +402,7 @@ static void request_for(conference *conf, endpoint *from, uint32_t media_ssrc, i
 {
     source *src;
     endpoint *owner = owner_of(conf, media_ssrc, &src);
-    if (!owner || owner == from || !src->video)
+    if (!owner || owner == from || !src->video || !relay_may_send(owner, from))
         return;
     if (src->n_layers > 0) {
         out_stream *os = simulcast_stream(from, src->ssrc);
@@ -502,6 +512,10 @@ void conference_handle_rtcp(conference *conf, endpoint *from, const uint8_t *buf
                 note_report_block(from, &sr.blocks[i], now);
             if (src->group >= 0) {
                 relay_layer_report(conf, from, src, &sr, now);
+                uint8_t bare[RTCP_BUF];
+                size_t n = append_sender_report(bare, sizeof bare, &sr);
+                if (n)
+                    relay_forward_layer_report(conf, from, src, bare, n);
             } else {
                 size_t n = append_sender_report(relay + relay_len, sizeof relay - relay_len, &sr);
                 relay_len += n;
@@ -514,6 +528,10 @@ void conference_handle_rtcp(conference *conf, endpoint *from, const uint8_t *buf
             /* Receivers want the CNAME next to the SR for lip sync. */
             memcpy(relay + relay_len, p.data, p.len);
             relay_len += p.len;
+        } else if (from->kind == ENDPOINT_PROXY) {
+            /* A proxy sends; feedback about its streams is not its to give. */
+        } else if (p.type == RTCP_APP && from->kind == ENDPOINT_RELAY) {
+            relay_handle_app(conf, from, &p, now);
         } else if (p.type == RTCP_PSFB) {
             handle_keyframe_request(conf, from, &p, now);
         } else if (p.type == RTCP_RTPFB && p.count == RTCP_FMT_NACK) {
@@ -534,7 +552,7 @@ void conference_handle_rtcp(conference *conf, endpoint *from, const uint8_t *buf
     if (relay_len == 0)
         return;
     for (endpoint *r = conf->endpoints; r; r = r->next) {
-        if (r == from || r->state != ENDPOINT_CONNECTED)
+        if (r == from || r->state != ENDPOINT_CONNECTED || !relay_may_send(from, r))
             continue;
         /* Reports about streams it was not told of wait for its next
          * answer: they come every few seconds. */

@@ -3,17 +3,21 @@
  * owns which conference, and hands work to the media workers by queue. */
 #include "bridge/bridge.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bridge/ice_lite.h"
+#include "bridge/relay.h"
 #include "bridge/worker.h"
 #include "core/log.h"
 #include "webrtc/sdp.h"
 
 typedef struct reg_endpoint {
     char id[ENDPOINT_ID_MAX];
+    endpoint_kind kind;
+    char via[ENDPOINT_ID_MAX];     /* a proxy's relay */
     uint64_t serial;
     struct reg_endpoint *next;
 } reg_endpoint;
@@ -38,6 +42,7 @@ struct bridge {
     void *user;
     reg_conference *conferences;
     uint64_t next_serial;
+    uint32_t next_channel;         /* relay channel ids, unique in this process */
 };
 
 static void free_event(void *item)
@@ -150,12 +155,10 @@ static reg_endpoint **reg_find_endpoint(reg_conference *c, const char *id)
     return NULL;
 }
 
-/* Forgets an endpoint; forgets the conference with its last endpoint. */
-static void reg_remove(bridge *b, reg_conference *c, reg_endpoint **e)
+/* Forgets a conference without endpoints (its last left, or the request
+ * that opened it failed). */
+static void reg_close_if_empty(bridge *b, reg_conference *c)
 {
-    reg_endpoint *gone = *e;
-    *e = gone->next;
-    free(gone);
     if (c->endpoints)
         return;
     for (reg_conference **p = &b->conferences; *p; p = &(*p)->next) {
@@ -165,6 +168,15 @@ static void reg_remove(bridge *b, reg_conference *c, reg_endpoint **e)
             return;
         }
     }
+}
+
+/* Forgets an endpoint; forgets the conference with its last endpoint. */
+static void reg_remove(bridge *b, reg_conference *c, reg_endpoint **e)
+{
+    reg_endpoint *gone = *e;
+    *e = gone->next;
+    free(gone);
+    reg_close_if_empty(b, c);
 }
 
 /* New conferences go to the worker with the fewest conferences. */
@@ -215,6 +227,15 @@ static bool push_command(bridge *b, int worker_index, worker_cmd *cmd)
     return true;
 }
 
+/* Hands cmd to the worker and acknowledges the request (type-ok). */
+static void push_and_ack(bridge *b, int worker_index, worker_cmd *cmd, json_int_t id, const char *type)
+{
+    if (push_command(b, worker_index, cmd))
+        respond_ok(b, type, id);
+    else
+        respond_error(b, id, "unavailable", "out of memory");
+}
+
 static worker_cmd *new_command(enum worker_cmd_type type, const char *conference, const char *endpoint)
 {
     worker_cmd *cmd = calloc(1, sizeof *cmd);
@@ -252,20 +273,34 @@ static json_t *candidates_json(bridge *b, int worker_index)
     return list;
 }
 
+static int reg_count(const reg_conference *c)
+{
+    int n = 0;
+    for (const reg_endpoint *e = c ? c->endpoints : NULL; e; e = e->next)
+        n++;
+    return n;
+}
+
+/* Whether conference c (NULL: not yet open) can take a new endpoint named
+ * ep_id; responds with the reason when not. */
+static bool room_for(bridge *b, reg_conference *c, json_int_t id, const char *ep_id)
+{
+    if (c && reg_find_endpoint(c, ep_id)) {
+        respond_error(b, id, "duplicate-endpoint", "an endpoint with this id exists in the conference");
+        return false;
+    }
+    if (reg_count(c) >= CONFERENCE_MAX_ENDPOINTS) {
+        respond_error(b, id, "conference-full", "a conference holds at most 64 endpoints");
+        return false;
+    }
+    return true;
+}
+
 static void handle_allocate(bridge *b, json_t *req, json_int_t id, const char *conf_name, const char *ep_id)
 {
     reg_conference *c = reg_find(b, conf_name);
-    if (c && reg_find_endpoint(c, ep_id)) {
-        respond_error(b, id, "duplicate-endpoint", "an endpoint with this id exists in the conference");
+    if (!room_for(b, c, id, ep_id))
         return;
-    }
-    int in_conference = 0;
-    for (reg_endpoint *e = c ? c->endpoints : NULL; e; e = e->next)
-        in_conference++;
-    if (in_conference >= CONFERENCE_MAX_ENDPOINTS) {
-        respond_error(b, id, "conference-full", "a conference holds at most 64 endpoints");
-        return;
-    }
     int w = c ? c->worker : pick_worker(b);
     endpoint *ep = endpoint_new(ep_id);
     worker_cmd *cmd = new_command(WORKER_ADD_ENDPOINT, conf_name, ep_id);
@@ -393,46 +428,30 @@ static bool parse_receives(worker_cmd *cmd, json_t *list)
     return true;
 }
 
-static void handle_configure(bridge *b, json_t *req, json_int_t id, reg_conference *c, const char *ep_id)
+/* The "sources" (and "receives") of a configure or proxy request into cmd.
+ * False after responding with the error. */
+static bool parse_sources(bridge *b, json_t *req, json_int_t id, worker_cmd *cmd)
 {
-    json_t *ice = json_object_get(req, "ice"), *dtls = json_object_get(req, "dtls");
     json_t *sources = json_object_get(req, "sources");
-    const char *ufrag = string_field(ice, "ufrag", 257), *pwd = string_field(ice, "pwd", 257);
-    const char *fingerprint = string_field(dtls, "fingerprint", 256);
-    if (!ufrag || !pwd || !fingerprint || !json_is_array(sources) ||
-        json_array_size(sources) > ENDPOINT_MAX_SOURCES) {
-        respond_error(b, id, "bad-request", "configure needs ice.ufrag, ice.pwd, dtls.fingerprint and at most 8 sources");
-        return;
+    if (!json_is_array(sources) || json_array_size(sources) > ENDPOINT_MAX_SOURCES) {
+        respond_error(b, id, "bad-request", "at most 8 sources");
+        return false;
     }
-    worker_cmd *cmd = new_command(WORKER_CONFIGURE, c->name, ep_id);
-    if (!cmd) {
-        respond_error(b, id, "unavailable", "out of memory");
-        return;
-    }
-    if (sdp_fingerprint_decode(fingerprint, cmd->remote_fingerprint) < 0) {
-        free(cmd);
-        respond_error(b, id, "bad-fingerprint", "dtls.fingerprint must be a sha-256 fingerprint");
-        return;
-    }
-    snprintf(cmd->remote_ufrag, sizeof cmd->remote_ufrag, "%s", ufrag);
-    snprintf(cmd->remote_pwd, sizeof cmd->remote_pwd, "%s", pwd);
     size_t i;
     json_t *s;
     size_t total = 0;
     json_array_foreach(sources, i, s)
         total += 1 + json_array_size(json_object_get(s, "rids"));
     if (total > ENDPOINT_MAX_SOURCES) {
-        free(cmd);
         respond_error(b, id, "bad-request", "at most 8 sources, each simulcast layer counting as one more");
-        return;
+        return false;
     }
     int simulcast_sources = 0;
     json_array_foreach(sources, i, s)
         simulcast_sources += json_array_size(json_object_get(s, "rids")) > 0;
     if (simulcast_sources > 1) {
-        free(cmd);
         respond_error(b, id, "bad-request", "at most one source with rids (a simulcast camera) per endpoint");
-        return;
+        return false;
     }
     json_array_foreach(sources, i, s) {
         json_t *ssrc = json_object_get(s, "ssrc");
@@ -440,9 +459,8 @@ static void handle_configure(bridge *b, json_t *req, json_int_t id, reg_conferen
         if (!json_is_integer(ssrc) || json_integer_value(ssrc) <= 0 ||
             json_integer_value(ssrc) > 0xFFFFFFFFll || !kind ||
             (strcmp(kind, "audio") != 0 && strcmp(kind, "video") != 0)) {
-            free(cmd);
             respond_error(b, id, "bad-request", "each source needs an ssrc (1..2^32-1) and kind audio or video");
-            return;
+            return false;
         }
         cmd->ssrcs[cmd->n_sources] = (uint32_t)json_integer_value(ssrc);
         cmd->video[cmd->n_sources] = strcmp(kind, "video") == 0;
@@ -466,34 +484,56 @@ static void handle_configure(bridge *b, json_t *req, json_int_t id, reg_conferen
                 rids_ok &= strcmp(cmd->source_rids[cmd->n_sources][j], cmd->source_rids[cmd->n_sources][k]) != 0;
         }
         if (!rids_ok) {
-            free(cmd);
             respond_error(b, id, "bad-request", "rids: up to 3 distinct RFC 8851 rids, on a video source");
-            return;
+            return false;
         }
         cmd->source_n_rids[cmd->n_sources] = rids ? (int)json_array_size(rids) : 0;
         if (!parse_layer_rtx(cmd, json_object_get(s, "layer_rtx"), rids != NULL)) {
-            free(cmd);
             respond_error(b, id, "bad-request",
                           "layer_rtx: up to 3 {ssrc, rtx} pairs (1..2^32-1, distinct), on a source with rids");
-            return;
+            return false;
         }
         cmd->n_sources++;
     }
     if (!distinct_ssrcs(cmd)) {
-        free(cmd);
         respond_error(b, id, "bad-request", "every ssrc and rtx of an endpoint must be distinct");
-        return;
+        return false;
     }
     if (!parse_receives(cmd, json_object_get(req, "receives"))) {
-        free(cmd);
         respond_error(b, id, "bad-request", "receives: at most 256 SSRCs (1..2^32-1)");
+        return false;
+    }
+    return true;
+}
+
+static void handle_configure(bridge *b, json_t *req, json_int_t id, reg_conference *c, const char *ep_id)
+{
+    json_t *ice = json_object_get(req, "ice"), *dtls = json_object_get(req, "dtls");
+    json_t *sources = json_object_get(req, "sources");
+    const char *ufrag = string_field(ice, "ufrag", 257), *pwd = string_field(ice, "pwd", 257);
+    const char *fingerprint = string_field(dtls, "fingerprint", 256);
+    if (!ufrag || !pwd || !fingerprint || !json_is_array(sources) ||
+        json_array_size(sources) > ENDPOINT_MAX_SOURCES) {
+        respond_error(b, id, "bad-request", "configure needs ice.ufrag, ice.pwd, dtls.fingerprint and at most 8 sources");
         return;
     }
-    if (!push_command(b, c->worker, cmd)) {
+    worker_cmd *cmd = new_command(WORKER_CONFIGURE, c->name, ep_id);
+    if (!cmd) {
         respond_error(b, id, "unavailable", "out of memory");
         return;
     }
-    respond_ok(b, "configure", id);
+    if (sdp_fingerprint_decode(fingerprint, cmd->remote_fingerprint) < 0) {
+        free(cmd);
+        respond_error(b, id, "bad-fingerprint", "dtls.fingerprint must be a sha-256 fingerprint");
+        return;
+    }
+    snprintf(cmd->remote_ufrag, sizeof cmd->remote_ufrag, "%s", ufrag);
+    snprintf(cmd->remote_pwd, sizeof cmd->remote_pwd, "%s", pwd);
+    if (!parse_sources(b, req, id, cmd)) {
+        free(cmd);
+        return;
+    }
+    push_and_ack(b, c->worker, cmd, id, "configure");
 }
 
 static void handle_pause(bridge *b, json_t *req, json_int_t id, reg_conference *c, const char *ep_id)
@@ -519,11 +559,7 @@ static void handle_pause(bridge *b, json_t *req, json_int_t id, reg_conference *
         cmd->ssrcs[cmd->n_sources++] = (uint32_t)json_integer_value(v);
     }
     cmd->paused = json_is_true(paused);
-    if (!push_command(b, c->worker, cmd)) {
-        respond_error(b, id, "unavailable", "out of memory");
-        return;
-    }
-    respond_ok(b, "pause", id);
+    push_and_ack(b, c->worker, cmd, id, "pause");
 }
 
 static void handle_constraints(bridge *b, json_t *req, json_int_t id, reg_conference *c, const char *ep_id)
@@ -568,12 +604,234 @@ static void handle_constraints(bridge *b, json_t *req, json_int_t id, reg_confer
         snprintf(cmd->view_heights[cmd->n_view_heights].id, ENDPOINT_ID_MAX, "%s", key);
         cmd->view_heights[cmd->n_view_heights++].height = (uint16_t)json_integer_value(v);
     }
-    if (!push_command(b, c->worker, cmd)) {
+    push_and_ack(b, c->worker, cmd, id, "constraints");
+}
+
+/* ---- relays (bridge/relay.h) ---- */
+
+/* "peer": {address (IPv4), port, channel} into cmd. */
+static bool parse_peer(json_t *peer, worker_cmd *cmd)
+{
+    const char *address = string_field(peer, "address", 64);
+    json_t *port = json_object_get(peer, "port"), *channel = json_object_get(peer, "channel");
+    struct sockaddr_in *sin = (struct sockaddr_in *)&cmd->peer_addr;
+    if (!address || !json_is_integer(port) || json_integer_value(port) < 1 || json_integer_value(port) > 65535 ||
+        !json_is_integer(channel) || json_integer_value(channel) < 1 || json_integer_value(channel) > RELAY_CHANNEL_MAX ||
+        inet_pton(AF_INET, address, &sin->sin_addr) != 1)
+        return false;
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons((uint16_t)json_integer_value(port));
+    cmd->peer_addr_len = sizeof *sin;
+    cmd->peer_channel = (uint32_t)json_integer_value(channel);
+    return true;
+}
+
+/* A 16-byte key and 12-byte salt, as 56 hex digits. */
+static bool parse_key(json_t *v, uint8_t out[28])
+{
+    const char *hex = json_string_value(v);
+    if (!hex || strlen(hex) != 56)
+        return false;
+    for (int i = 0; i < 28; i++) {
+        unsigned byte;
+        if (sscanf(hex + 2 * i, "%2x", &byte) != 1 || !strchr("0123456789abcdefABCDEF", hex[2 * i]) ||
+            !strchr("0123456789abcdefABCDEF", hex[2 * i + 1]))
+            return false;
+        out[i] = (uint8_t)byte;
+    }
+    return true;
+}
+
+static reg_endpoint *reg_add(reg_conference *c, const char *id, endpoint_kind kind, const char *via, uint64_t serial)
+{
+    reg_endpoint *re = calloc(1, sizeof *re);
+    if (!re)
+        return NULL;
+    snprintf(re->id, sizeof re->id, "%s", id);
+    snprintf(re->via, sizeof re->via, "%s", via ? via : "");
+    re->kind = kind;
+    re->serial = serial;
+    re->next = c->endpoints;
+    c->endpoints = re;
+    return re;
+}
+
+static reg_conference *reg_open(bridge *b, const char *name)
+{
+    reg_conference *c = reg_find(b, name);
+    if (c)
+        return c;
+    c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    snprintf(c->name, sizeof c->name, "%s", name);
+    c->worker = pick_worker(b);
+    c->next = b->conferences;
+    b->conferences = c;
+    return c;
+}
+
+static void handle_relay_open(bridge *b, json_t *req, json_int_t id, const char *conf_name, const char *relay_id)
+{
+    reg_conference *c = reg_find(b, conf_name);
+    if (!room_for(b, c, id, relay_id))
+        return;
+    json_t *keys = json_object_get(req, "keys"), *peer = json_object_get(req, "peer");
+    stoa_srtp_keys k = { .profile = STOA_SRTP_AEAD_AES_128_GCM, .key_len = 16, .salt_len = 12 };
+    worker_cmd *peer_cmd = new_command(WORKER_RELAY_PEER, conf_name, relay_id);
+    if (!peer_cmd) {
         respond_error(b, id, "unavailable", "out of memory");
         return;
     }
-    respond_ok(b, "constraints", id);
+    if (!parse_key(json_object_get(keys, "send"), k.local) || !parse_key(json_object_get(keys, "receive"), k.remote) ||
+        (peer && !parse_peer(peer, peer_cmd))) {
+        free(peer_cmd);
+        respond_error(b, id, "bad-request",
+                      "relay-open needs keys.send and keys.receive (56 hex digits: AES-128-GCM key and salt) "
+                      "and an optional peer {address (IPv4), port, channel (1..2^24-1)}");
+        return;
+    }
+    if (!(c = reg_open(b, conf_name))) {
+        free(peer_cmd);
+        respond_error(b, id, "unavailable", "out of memory");
+        return;
+    }
+    endpoint *ep = endpoint_new(relay_id);
+    worker_cmd *cmd = new_command(WORKER_ADD_ENDPOINT, conf_name, relay_id);
+    if (!ep || !cmd || stoa_srtp_init(&ep->srtp, &k) < 0) {
+        endpoint_free(ep);
+        free(cmd);
+        free(peer_cmd);
+        reg_close_if_empty(b, c);
+        respond_error(b, id, "unavailable", "out of memory");
+        return;
+    }
+    ep->srtp_ready = true;
+    ep->kind = ENDPOINT_RELAY;
+    ep->state = ENDPOINT_CONNECTED;
+    ep->n_announced = 0;   /* nothing until the far side subscribes */
+    ep->bwe = bwe_new(WORKER_BWE_START_BPS, WORKER_BWE_MIN_BPS, WORKER_BWE_MAX_BPS);
+    b->next_channel = b->next_channel % RELAY_CHANNEL_MAX + 1;
+    ep->channel = b->next_channel;
+    ep->serial = ++b->next_serial;
+    uint32_t channel = ep->channel;
+    cmd->ep = ep;
+    if (!reg_add(c, relay_id, ENDPOINT_RELAY, NULL, ep->serial) || !push_command(b, c->worker, cmd)) {
+        reg_endpoint **e = reg_find_endpoint(c, relay_id);
+        if (e)
+            reg_remove(b, c, e);
+        else
+            reg_close_if_empty(b, c);
+        free(peer_cmd);
+        respond_error(b, id, "unavailable", "out of memory");
+        return;
+    }
+    if (!peer)
+        free(peer_cmd);
+    else if (!push_command(b, c->worker, peer_cmd))
+        log_warn("bridge", "relay %s/%s: out of memory for its peer", conf_name, relay_id);
+    b->emit(b->user, json_pack("{s:s, s:I, s:s, s:s, s:i, s:I}", "type", "relay-open-ok", "id", id, "endpoint",
+                               relay_id, "address", b->public_ips[0] ? b->public_ips[0] : "127.0.0.1", "port",
+                               b->cfg.media_port + c->worker, "channel", (json_int_t)channel));
 }
+
+static void handle_relay_peer(bridge *b, json_t *req, json_int_t id, reg_conference *c, const char *relay_id)
+{
+    worker_cmd *cmd = new_command(WORKER_RELAY_PEER, c->name, relay_id);
+    if (!cmd) {
+        respond_error(b, id, "unavailable", "out of memory");
+        return;
+    }
+    if (!parse_peer(json_object_get(req, "peer"), cmd)) {
+        free(cmd);
+        respond_error(b, id, "bad-request", "relay-peer needs peer {address (IPv4), port, channel (1..2^24-1)}");
+        return;
+    }
+    push_and_ack(b, c->worker, cmd, id, "relay-peer");
+}
+
+/* A participant of the conference on another bridge, its media arriving
+ * over the named relay; a second proxy request for it renews its sources. */
+static void handle_proxy(bridge *b, json_t *req, json_int_t id, const char *conf_name, const char *ep_id)
+{
+    reg_conference *c = reg_find(b, conf_name);
+    const char *relay_id = string_field(req, "relay", ENDPOINT_ID_MAX);
+    reg_endpoint **relay = c && relay_id ? reg_find_endpoint(c, relay_id) : NULL;
+    if (!relay || (*relay)->kind != ENDPOINT_RELAY) {
+        respond_error(b, id, "unknown-relay", "relay names no relay of this conference");
+        return;
+    }
+    reg_endpoint **e = reg_find_endpoint(c, ep_id);
+    if (e && ((*e)->kind != ENDPOINT_PROXY || strcmp((*e)->via, relay_id) != 0)) {
+        respond_error(b, id, "duplicate-endpoint", "an endpoint with this id exists in the conference");
+        return;
+    }
+    if (!e && reg_count(c) >= CONFERENCE_MAX_ENDPOINTS) {
+        respond_error(b, id, "conference-full", "a conference holds at most 64 endpoints");
+        return;
+    }
+    worker_cmd *configure = new_command(WORKER_CONFIGURE, conf_name, ep_id);
+    if (!configure) {
+        respond_error(b, id, "unavailable", "out of memory");
+        return;
+    }
+    if (!parse_sources(b, req, id, configure)) {
+        free(configure);
+        return;
+    }
+    if (!e) {
+        endpoint *ep = endpoint_new(ep_id);
+        worker_cmd *add = new_command(WORKER_ADD_ENDPOINT, conf_name, ep_id);
+        if (!ep || !add) {
+            endpoint_free(ep);
+            free(add);
+            free(configure);
+            respond_error(b, id, "unavailable", "out of memory");
+            return;
+        }
+        ep->kind = ENDPOINT_PROXY;
+        ep->state = ENDPOINT_CONNECTED;
+        snprintf(ep->via_id, sizeof ep->via_id, "%s", relay_id);
+        ep->serial = ++b->next_serial;
+        add->ep = ep;
+        if (!reg_add(c, ep_id, ENDPOINT_PROXY, relay_id, ep->serial)) {
+            endpoint_free(ep);
+            free(add);
+            free(configure);
+            respond_error(b, id, "unavailable", "out of memory");
+            return;
+        }
+        if (!push_command(b, c->worker, add)) {
+            reg_remove(b, c, reg_find_endpoint(c, ep_id));
+            free(configure);
+            respond_error(b, id, "unavailable", "out of memory");
+            return;
+        }
+    }
+    push_and_ack(b, c->worker, configure, id, "proxy");
+}
+
+/* Forgets an endpoint (with a relay, its proxies: the worker drops them
+ * with it). */
+static void reg_expire(bridge *b, reg_conference *c, reg_endpoint **e)
+{
+    if ((*e)->kind == ENDPOINT_RELAY) {
+        char relay_id[ENDPOINT_ID_MAX];
+        snprintf(relay_id, sizeof relay_id, "%s", (*e)->id);
+        for (reg_endpoint **p = &c->endpoints; *p;) {
+            if ((*p)->kind == ENDPOINT_PROXY && strcmp((*p)->via, relay_id) == 0) {
+                reg_endpoint *gone = *p;
+                *p = gone->next;
+                free(gone);
+            } else {
+                p = &(*p)->next;
+            }
+        }
+        e = reg_find_endpoint(c, relay_id);
+    }
+    reg_remove(b, c, e);
+}
+
 
 void bridge_handle(bridge *b, json_t *req)
 {
@@ -588,14 +846,25 @@ void bridge_handle(bridge *b, json_t *req)
         respond_error(b, id, "bad-request", "conference (1-128 bytes) and endpoint (1-63 bytes) are required");
     } else if (strcmp(type, "allocate") == 0) {
         handle_allocate(b, req, id, conf_name, ep_id);
+    } else if (strcmp(type, "relay-open") == 0) {
+        handle_relay_open(b, req, id, conf_name, ep_id);
+    } else if (strcmp(type, "proxy") == 0) {
+        handle_proxy(b, req, id, conf_name, ep_id);
     } else {
         reg_conference *c = reg_find(b, conf_name);
         reg_endpoint **e = c ? reg_find_endpoint(c, ep_id) : NULL;
         if (strcmp(type, "configure") != 0 && strcmp(type, "expire") != 0 && strcmp(type, "pause") != 0 &&
-            strcmp(type, "constraints") != 0) {
+            strcmp(type, "constraints") != 0 && strcmp(type, "relay-peer") != 0) {
             respond_error(b, id, "bad-request", "unknown request type");
         } else if (!e) {
             respond_error(b, id, "unknown-endpoint", "no such endpoint in this conference");
+        } else if (strcmp(type, "relay-peer") == 0) {
+            if ((*e)->kind == ENDPOINT_RELAY)
+                handle_relay_peer(b, req, id, c, ep_id);
+            else
+                respond_error(b, id, "not-a-relay", "relay-peer names a relay endpoint");
+        } else if (strcmp(type, "expire") != 0 && (*e)->kind != ENDPOINT_PARTICIPANT) {
+            respond_error(b, id, "not-a-participant", "configure, pause and constraints name a participant");
         } else if (strcmp(type, "configure") == 0) {
             handle_configure(b, req, id, c, ep_id);
         } else if (strcmp(type, "pause") == 0) {
@@ -605,7 +874,7 @@ void bridge_handle(bridge *b, json_t *req)
         } else {
             worker_cmd *cmd = new_command(WORKER_EXPIRE, conf_name, ep_id);
             int w = c->worker;
-            reg_remove(b, c, e);
+            reg_expire(b, c, e);
             if (cmd && push_command(b, w, cmd))
                 respond_ok(b, "expire", id);
             else

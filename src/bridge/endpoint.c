@@ -126,7 +126,17 @@ source *endpoint_source(endpoint *ep, uint32_t ssrc)
 
 uint32_t source_bitrate(const source *src, int64_t now)
 {
+    if (src->remote_ms)
+        return now - src->remote_ms < 1500 ? src->remote_bps : 0;
     return rate_meter_bps(&src->received, now);
+}
+
+bool source_active(const source *src, int64_t now, int64_t timeout_ms)
+{
+    if (!src->bound)
+        return false;
+    int64_t last = src->remote_ms ? src->remote_ms : src->received.last_ms;
+    return now - last < timeout_ms;
 }
 
 /* RFC 3550 A.1 (sequence tracking) and A.8 (jitter), in RTP clock units. */

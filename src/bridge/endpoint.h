@@ -94,6 +94,11 @@ typedef struct source {
     int8_t layer;                  /* layer: position in the simulcast list, 0 = lowest resolution */
     char rid[SOURCE_RID_MAX];      /* layer */
     uint16_t width, height;        /* video: size of the latest VP8 key frame, 0 when unknown */
+    /* A proxy's layer: the bitrate its own bridge measures it at (most
+     * layers never cross the relay, so this one cannot measure them), and
+     * when that bridge last said it is sending (0: not a proxy's). */
+    uint32_t remote_bps;
+    int64_t remote_ms;
 
     rate_meter received;           /* its bitrate arriving */
 } source;
@@ -117,8 +122,30 @@ typedef enum endpoint_state {
     ENDPOINT_DEAD,                 /* expired; waiting to be freed */
 } endpoint_state;
 
+/* What an endpoint stands for. A relay and a proxy carry a conference
+ * across bridges (bridge/relay.h): they have no ICE and no DTLS. */
+typedef enum endpoint_kind {
+    ENDPOINT_PARTICIPANT,          /* a browser (or other WebRTC peer) on this bridge */
+    ENDPOINT_RELAY,                /* another bridge: receives what its receivers subscribe to */
+    ENDPOINT_PROXY,                /* a participant on another bridge: sends over its relay, receives nothing */
+} endpoint_kind;
+
+#define RELAY_INDEX 256            /* a power of two: proxied SSRCs a relay finds by hash */
+
 typedef struct endpoint {
     char id[ENDPOINT_ID_MAX];
+    endpoint_kind kind;
+    /* A proxy: the relay its media arrives on and its feedback leaves by. */
+    struct endpoint *via;
+    char via_id[ENDPOINT_ID_MAX];
+    /* A relay: the channel ids the packets to us and to the peer carry (0:
+     * the peer's not known yet), and the SSRCs of its proxies by hash
+     * (rebuilt when they change, never per packet; RTX SSRCs marked). */
+    uint32_t channel, peer_channel;
+    struct { uint32_t ssrc; struct endpoint *proxy; } relay_index[RELAY_INDEX];
+    int64_t next_subscription_ms, next_layer_report_ms, last_subscription_ms;
+    uint32_t subscription_hash;    /* of the last subscription sent */
+    int64_t relay_rx_ms;           /* the last authenticated packet from the peer */
     uint64_t serial;               /* unique per allocation: ids may be reused */
     struct worker *worker;
     struct conference *conf;
@@ -247,6 +274,9 @@ typedef struct endpoint {
 /* Creates an endpoint with fresh ICE credentials, not yet in any worker.
  * Returns NULL when out of memory. */
 endpoint *endpoint_new(const char *id);
+/* Whether src arrived within timeout_ms (for a proxy's layer: its own
+ * bridge says so). */
+bool source_active(const source *src, int64_t now, int64_t timeout_ms);
 /* Counts one received packet of src into its statistics (len: its bytes). */
 void source_update_stats(source *src, const rtp_header *h, size_t len, int64_t now);
 /* The bitrate src arrives at, 0 when it has been silent for a second. */

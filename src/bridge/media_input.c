@@ -149,6 +149,14 @@ void worker_handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64
         w->counters.dropped[MEDIA_DROP_UNKNOWN]++;   /* the made-up SSRC never carries packets */
         return;
     }
+    worker_take_media(w, ep, src, buf, len, &h, now);
+}
+
+/* From the RTX restoring on: shared by packets from a participant and from
+ * a relay (bridge/relay.c). src NULL: an RTX stream or unknown. */
+void worker_take_media(worker *w, endpoint *ep, source *src, uint8_t *buf, size_t len, rtp_header *hp, int64_t now)
+{
+    rtp_header h = *hp;
     if (!src && (src = endpoint_source_by_rtx(ep, h.ssrc)) != NULL) {
         /* A retransmission the bridge asked for: back to the original
          * packet, then on like any other (receivers missed it too). */
@@ -179,4 +187,3 @@ void worker_handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64
         conference_audio_level(ep->conf, ep, buf, &h, now);
     conference_forward_rtp(ep->conf, ep, src, buf, len, &h);
 }
-

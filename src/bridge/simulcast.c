@@ -155,7 +155,7 @@ static int active_layers(endpoint *sender, const source *group, source **out, in
     int n = 0;
     for (int i = 0; i < group->n_layers; i++) {
         source *l = &sender->sources[group->layers[i]];
-        if (l->bound && now - l->received.last_ms < SIMULCAST_LAYER_TIMEOUT_MS)
+        if (source_active(l, now, SIMULCAST_LAYER_TIMEOUT_MS))
             out[n++] = l;
     }
     /* Rank by measured size when every layer has one; the list order

@@ -1,6 +1,7 @@
 /* A media worker thread: epoll loop over one UDP socket and a command queue,
  * demultiplexing (RFC 7983), ICE-lite checks, DTLS, SRTP, and timers. */
 #include "bridge/worker.h"
+#include "bridge/relay.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -26,10 +27,6 @@ _Static_assert(TCP_MAX_FRAME <= WORKER_MTU, "an ICE-TCP frame must fit a send sl
 #define TICK_MS 20
 #define TWCC_INTERVAL_MS 50
 #define REPORT_INTERVAL_MS 1000
-/* Each receiver's bandwidth estimate starts here and stays in this range. */
-#define WORKER_BWE_START_BPS 1000000
-#define WORKER_BWE_MIN_BPS 100000
-#define WORKER_BWE_MAX_BPS 20000000
 
 int64_t worker_now_us(void)
 {
@@ -158,6 +155,17 @@ static void remove_endpoint(worker *w, endpoint *ep)
 {
     worker_flush(w);   /* the batch may name ep's estimator */
     conference *c = ep->conf;
+    if (ep->kind == ENDPOINT_RELAY) {
+        /* Its proxies go with it: their media has no way in any more. */
+        relay_unregister(w, ep);
+        for (endpoint *p = c->endpoints, *next; p; p = next) {
+            next = p->next;
+            if (p->kind == ENDPOINT_PROXY && p->via == ep) {
+                p->via = NULL;
+                remove_endpoint(w, p);
+            }
+        }
+    }
     for (endpoint **p = &c->endpoints; *p; p = &(*p)->next) {
         if (*p == ep) {
             *p = ep->next;
@@ -173,7 +181,10 @@ static void remove_endpoint(worker *w, endpoint *ep)
     tcp_transport_disown(&w->tcp, ep);
     speaker_remove(c->speakers, endpoint_speaker_key(ep));
     c->forwarding_dirty = true;
+    endpoint *via = ep->kind == ENDPOINT_PROXY ? ep->via : NULL;
     endpoint_free(ep);
+    if (via)
+        relay_index_rebuild(via);
     if (c->endpoints)
         return;
     for (conference **p = &w->conferences; *p; p = &(*p)->next) {
@@ -311,13 +322,13 @@ static void report_forwarded(worker *w, endpoint *ep)
     if (!ids)
         return;
     for (endpoint *o = ep->conf->endpoints; o && n < ENDPOINT_MAX_FORWARDED; o = o->next)
-        if (o != ep && endpoint_receives_camera(ep, o))
+        if (o != ep && o->kind != ENDPOINT_RELAY && endpoint_receives_camera(ep, o))
             memcpy(ids[n++], o->id, ENDPOINT_ID_MAX);
     /* Then those in its Last-N set held back for its bandwidth: the app
      * says which reason keeps a camera paused. */
     int forwarded = n;
     for (endpoint *o = ep->conf->endpoints; o && n < ENDPOINT_MAX_FORWARDED; o = o->next)
-        if (o != ep && endpoint_in_last_n(ep, o) && !endpoint_receives_camera(ep, o))
+        if (o != ep && o->kind != ENDPOINT_RELAY && endpoint_in_last_n(ep, o) && !endpoint_receives_camera(ep, o))
             memcpy(ids[n++], o->id, ENDPOINT_ID_MAX);
     emit_event_with(w, WORKER_EVENT_FORWARDED, ep, NULL, ids, forwarded, n - forwarded);
 }
@@ -340,6 +351,36 @@ static void apply_constraints(worker *w, endpoint *ep, const worker_cmd *cmd, in
         conference_request_keyframes(ep->conf, ep, now);   /* everything flows again */
 }
 
+static void drop_empty_conference(worker *w, conference *c)
+{
+    for (conference **p = &w->conferences; *p; p = &(*p)->next) {
+        if (*p == c) {
+            *p = c->next;
+            conference_free(c);
+            return;
+        }
+    }
+}
+
+/* A relay joins the worker's channel table; a proxy finds its relay (by
+ * id, in the same conference) and speaks under the relay's RTCP SSRC.
+ * False when that cannot be done. */
+static bool adopt_relay_endpoint(worker *w, conference *c, endpoint *ep)
+{
+    if (ep->kind == ENDPOINT_RELAY)
+        return relay_register(w, ep) == 0;
+    if (ep->kind != ENDPOINT_PROXY)
+        return true;
+    for (endpoint *r = c->endpoints; r; r = r->next) {
+        if (r->kind == ENDPOINT_RELAY && strcmp(r->id, ep->via_id) == 0) {
+            ep->via = r;
+            ep->bridge_ssrc = r->bridge_ssrc;
+            return true;
+        }
+    }
+    return false;
+}
+
 static void handle_command(worker *w, worker_cmd *cmd, int64_t now)
 {
     if (cmd->type == WORKER_ADD_ENDPOINT) {
@@ -354,21 +395,44 @@ static void handle_command(worker *w, worker_cmd *cmd, int64_t now)
             w->conferences = c;
         }
         endpoint *ep = cmd->ep;
-        speaker_add(c->speakers, endpoint_speaker_key(ep));
+        if (!adopt_relay_endpoint(w, c, ep)) {
+            log_warn("worker", "%s/%s: %s refused (no relay %s, or too many relays)", c->name, ep->id,
+                     ep->kind == ENDPOINT_PROXY ? "proxy" : "relay", ep->via_id);
+            endpoint_free(ep);
+            if (!c->endpoints)
+                drop_empty_conference(w, c);
+            return;
+        }
+        if (ep->kind != ENDPOINT_RELAY)
+            speaker_add(c->speakers, endpoint_speaker_key(ep));
         c->forwarding_dirty = true;
         ep->worker = w;
         ep->conf = c;
         ep->created_ms = ep->last_check_ms = now;
         ep->next = c->endpoints;
         c->endpoints = ep;
-        index_ufrag(w, ep);
+        if (ep->kind == ENDPOINT_PARTICIPANT)
+            index_ufrag(w, ep);
         return;
     }
     endpoint *ep = find_endpoint(w, cmd->conference, cmd->endpoint);
     if (!ep)
         return;   /* already expired by the worker; the control side was told */
-    if (cmd->type == WORKER_CONFIGURE)
+    if (cmd->type == WORKER_CONFIGURE && ep->kind == ENDPOINT_PROXY) {
+        configure_sources(w, ep, cmd);
+        relay_index_rebuild(ep->via);
+        ep->conf->forwarding_dirty = true;
+    } else if (cmd->type == WORKER_CONFIGURE && ep->kind == ENDPOINT_PARTICIPANT)
         apply_configure(w, ep, cmd, now);
+    else if (cmd->type == WORKER_RELAY_PEER && ep->kind == ENDPOINT_RELAY) {
+        memcpy(&ep->addr, &cmd->peer_addr, sizeof ep->addr);
+        ep->addr_len = cmd->peer_addr_len;
+        ep->peer_channel = cmd->peer_channel;
+        ep->has_addr = true;
+        ep->next_subscription_ms = ep->next_layer_report_ms = now;
+        log_info("worker", "relay %s/%s: peer known, channel %u", ep->conf->name, ep->id, cmd->peer_channel);
+    } else if (cmd->type == WORKER_CONFIGURE || cmd->type == WORKER_RELAY_PEER)
+        return;
     else if (cmd->type == WORKER_PAUSE)
         apply_pause(ep, cmd, now);
     else if (cmd->type == WORKER_CONSTRAINTS)
@@ -423,6 +487,10 @@ void worker_handle_datagram(worker *w, uint8_t *buf, size_t len, const struct ic
         return;
     }
     uint8_t first = buf[0];
+    if (first == RELAY_MARK) {
+        relay_handle_datagram(w, buf, len, now);
+        return;
+    }
     if (first < 4) {
         ice_handle_stun(w, buf, len, o, now);
         return;
@@ -542,8 +610,41 @@ static void tcp_closed(void *user, tcp_conn *c)
 
 /* ---- timers ---- */
 
+static void send_twcc_feedback(worker *w, endpoint *ep, int64_t now)
+{
+    if (ep->state != ENDPOINT_CONNECTED || !ep->twcc || now < ep->next_twcc_ms)
+        return;
+    ep->next_twcc_ms = now + TWCC_INTERVAL_MS;
+    uint8_t pkt[1200];
+    uint32_t media = ep->n_sources > 0 ? ep->sources[0].ssrc : 0;
+    for (int i = 0; i < 4 && twcc_recorder_pending(ep->twcc); i++) {
+        size_t n = twcc_recorder_build(ep->twcc, ep->bridge_ssrc, media, pkt, sizeof pkt);
+        if (n == 0)
+            break;
+        worker_send_rtcp(w, ep, pkt, n);
+        w->counters.twcc_feedback_sent++;
+    }
+}
+
 static void tick_endpoint(worker *w, endpoint *ep, int64_t now)
 {
+    if (ep->kind == ENDPOINT_PROXY) {
+        /* Its own bridge gets our receiver reports (its RTT to us). */
+        if (ep->via && ep->via->has_addr && now >= ep->next_report_ms) {
+            conference_send_reports(ep->conf, ep, now);
+            ep->next_report_ms = now + REPORT_INTERVAL_MS;
+        }
+        return;
+    }
+    if (ep->kind == ENDPOINT_RELAY) {
+        relay_tick(ep->conf, ep, now);
+        send_twcc_feedback(w, ep, now);
+        if (ep->has_addr && now >= ep->next_report_ms) {
+            conference_send_reports(ep->conf, ep, now);
+            ep->next_report_ms = now + REPORT_INTERVAL_MS;
+        }
+        return;
+    }
     if (now - ep->last_check_ms > w->consent_timeout_ms) {
         worker_expire_endpoint(w, ep, "consent-timeout");
         return;
@@ -553,18 +654,7 @@ static void tick_endpoint(worker *w, endpoint *ep, int64_t now)
         worker_expire_endpoint(w, ep, "dtls-failed");
         return;
     }
-    if (ep->state == ENDPOINT_CONNECTED && ep->twcc && now >= ep->next_twcc_ms) {
-        ep->next_twcc_ms = now + TWCC_INTERVAL_MS;
-        uint8_t pkt[1200];
-        uint32_t media = ep->n_sources > 0 ? ep->sources[0].ssrc : 0;
-        for (int i = 0; i < 4 && twcc_recorder_pending(ep->twcc); i++) {
-            size_t n = twcc_recorder_build(ep->twcc, ep->bridge_ssrc, media, pkt, sizeof pkt);
-            if (n == 0)
-                break;
-            worker_send_rtcp(w, ep, pkt, n);
-            w->counters.twcc_feedback_sent++;
-        }
-    }
+    send_twcc_feedback(w, ep, now);
     if (ep->state == ENDPOINT_CONNECTED && now >= ep->next_allocation_ms) {
         ep->next_allocation_ms = now + SIMULCAST_ALLOCATE_INTERVAL_MS;
         simulcast_allocate(ep->conf, ep, now);

@@ -32,6 +32,11 @@
 #define WORKER_MTU 1500
 #define WORKER_BUF (WORKER_MTU + 64)
 #define WORKER_UFRAG_BUCKETS 1024      /* endpoints by local ICE ufrag */
+/* Each receiver's bandwidth estimate starts here and stays in this range. */
+#define WORKER_BWE_START_BPS 1000000
+#define WORKER_BWE_MIN_BPS 100000
+#define WORKER_BWE_MAX_BPS 20000000
+#define WORKER_MAX_RELAYS 64           /* relays (conference x other bridge) per worker */
 
 enum worker_cmd_type {
     WORKER_ADD_ENDPOINT,           /* takes ownership of cmd->ep */
@@ -39,6 +44,7 @@ enum worker_cmd_type {
     WORKER_PAUSE,                  /* ssrcs[] get paused = cmd->paused */
     WORKER_CONSTRAINTS,            /* last_n and selected[] */
     WORKER_EXPIRE,
+    WORKER_RELAY_PEER,             /* a relay learns where its peer listens */
 };
 
 typedef struct worker_cmd {
@@ -46,6 +52,9 @@ typedef struct worker_cmd {
     char conference[CONFERENCE_NAME_MAX];
     char endpoint[ENDPOINT_ID_MAX];
     endpoint *ep;                  /* WORKER_ADD_ENDPOINT */
+    struct sockaddr_storage peer_addr;   /* WORKER_RELAY_PEER */
+    socklen_t peer_addr_len;
+    uint32_t peer_channel;
     /* WORKER_CONFIGURE */
     char remote_ufrag[257];
     char remote_pwd[257];
@@ -154,6 +163,9 @@ typedef struct worker {
      * scan (an unauthenticated check must cost next to nothing). */
     endpoint *by_ufrag[WORKER_UFRAG_BUCKETS];
     tcp_transport tcp;             /* ICE-TCP on the same port number */
+    /* Relay endpoints by the channel id their packets carry (bridge/relay.h). */
+    endpoint *relays[WORKER_MAX_RELAYS];
+    int n_relays;
     worker_counters counters;      /* the worker's own, plain */
     log_limit drop_log[MEDIA_DROP_REASONS];   /* refusals a client can repeat: rate-limited lines */
     uint64_t oversize;             /* datagrams over WORKER_MTU (ICE-TCP counts its own frames) */
@@ -246,6 +258,9 @@ void worker_handle_datagram(worker *w, uint8_t *buf, size_t len, const struct ic
 /* Handles one SRTP or SRTCP packet (buf modified in place) from ep
  * (media_input.c). */
 void worker_handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64_t now);
+/* A decrypted, parsed RTP packet of ep's src (NULL: maybe an RTX stream):
+ * RTX restoring, packet cache, statistics, forwarding. */
+void worker_take_media(worker *w, endpoint *ep, source *src, uint8_t *buf, size_t len, rtp_header *h, int64_t now);
 /* Runs the periodic work (reports, timeouts, allocation) as the loop does
  * every 20 ms. */
 void worker_tick(worker *w, int64_t now);

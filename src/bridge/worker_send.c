@@ -3,6 +3,7 @@
  * source address each must leave from (IP_PKTINFO); single sends for what
  * cannot wait (DTLS, STUN); RTCP protected into the batch. */
 #include "bridge/worker.h"
+#include "bridge/relay.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -242,11 +243,16 @@ void worker_send_now(worker *w, const uint8_t *buf, size_t len, const struct soc
 
 void worker_send_rtcp(worker *w, endpoint *ep, const uint8_t *rtcp, size_t len)
 {
+    /* Feedback to a participant on another bridge goes over its relay. */
+    if (ep->kind == ENDPOINT_PROXY && !(ep = ep->via))
+        return;
     if (!ep->srtp_ready || !ep->has_addr || len + STOA_SRTP_MAX_TRAILER > WORKER_BUF)
         return;
     worker_out *out = worker_out_reserve(w);
     memcpy(out->buf, rtcp, len);
     if (stoa_srtp_protect_rtcp(&ep->srtp, out->buf, &len, WORKER_BUF) < 0)
+        return;
+    if (ep->kind == ENDPOINT_RELAY && (len = relay_frame(ep, out->buf, len, WORKER_BUF)) == 0)
         return;
     worker_out_commit_to(w, ep, len);
 }

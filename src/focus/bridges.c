@@ -149,18 +149,15 @@ static void placed_counts(const focus *f, int counts[FOCUS_MAX_BRIDGES])
                 }
 }
 
-/* Until bridges relay media to each other, a conference stays on the bridge
- * of its first participant: one placed elsewhere would neither see nor hear
- * the others. So a draining bridge still takes newcomers to the conferences
- * it serves (no new conference), and only a conference not yet served
- * anywhere goes by region. When its bridge is full or has failed this
- * participant, it is placed elsewhere all the same, with a warning. */
+/* A participant goes to a bridge of its region, one already serving its
+ * conference first (placement.c); the bridges of a conference relay to
+ * each other (relays.c). Draining bridges and those that failed this
+ * participant are never chosen. */
 static int choose_bridge(const focus *f, const participant *p)
 {
-    placement_bridge cand[FOCUS_MAX_BRIDGES], ours[FOCUS_MAX_BRIDGES];
+    placement_bridge cand[FOCUS_MAX_BRIDGES];
     int handles[FOCUS_MAX_BRIDGES], counts[FOCUS_MAX_BRIDGES];
     size_t n = 0;
-    bool served = false;
     placed_counts(f, counts);
     for (int i = 0; i < FOCUS_MAX_BRIDGES; i++) {
         const focus_bridge *b = &f->bridges[i];
@@ -170,20 +167,12 @@ static int choose_bridge(const focus *f, const participant *p)
         bool serves = false;
         for (const participant *q = p->room->participants; q && !serves; q = q->next)
             serves = q != p && q->bridge == b->handle;
-        served |= serves;
         cand[n] = (placement_bridge){ .region = b->region, .load = placement_load(endpoints, b->capacity, b->cpu),
                                       .draining = b->draining || excluded(p, b->handle),
                                       .full = endpoints >= b->capacity, .serves_conference = serves };
-        ours[n] = cand[n];
-        ours[n].draining = !serves || excluded(p, b->handle);
         handles[n++] = b->handle;
     }
-    int k = served ? placement_choose(ours, n, "", PLACEMENT_OVERLOAD) : -1;
-    if (served && k < 0)
-        log_warn("focus", "%s/%s: no bridge of its conference can take it; placing it elsewhere, where it will "
-                 "not see or hear the others until bridges relay", p->room->name, p->id);
-    if (k < 0)
-        k = placement_choose(cand, n, p->session ? p->session->region : "", PLACEMENT_OVERLOAD);
+    int k = placement_choose(cand, n, p->session ? p->session->region : "", PLACEMENT_OVERLOAD);
     return k < 0 ? 0 : handles[k];
 }
 
@@ -222,6 +211,7 @@ void bridges_allocate_failed(focus *f, participant *p)
  * hand, chat, Last-N choices, devices on or off) is not touched. */
 static void reset_media(focus *f, participant *p, int old_bridge_alive, const char *reason)
 {
+    relays_participant_left(f, p);
     if (p->allocated && old_bridge_alive)
         focus_bridge_request(f, p->bridge, "expire", p->room->name, p->id, json_object());
     p->allocated = false;
@@ -283,6 +273,8 @@ static int move_off(focus *f, int bridge, bool alive, const char *reason)
         for (participant *q = r->participants; q; q = q->next)
             if (q->needs_bridge)
                 negotiation_withdraw(f, q);
+    for (room *r = f->rooms; moved && r; r = r->next)
+        relays_sync(f, r);
     return moved;
 }
 
@@ -338,6 +330,8 @@ void focus_tick(focus *f)
             focus_bridge *b = find_bridge(f, pd->bridge);
             log_warn("focus", "bridge %s did not answer %s for %s/%s within %d ms", b ? b->id : "?", pd->type,
                      pd->room, pd->participant, FOCUS_BRIDGE_TIMEOUT_MS);
+            if (strcmp(pd->type, "relay-open") == 0)
+                relays_on_response(f, pd->bridge, pd, NULL);
             participant *p = strcmp(pd->type, "allocate") == 0
                                  ? focus_find_participant(f, pd->room, pd->participant) : NULL;
             if (p && p->bridge == pd->bridge && !p->allocated) {
@@ -349,6 +343,7 @@ void focus_tick(focus *f)
         }
         pp = &pd->next;
     }
+    relays_tick(f);
     place_waiting(f);
 }
 
@@ -374,7 +369,8 @@ json_t *focus_topology(const focus *f)
             json_array_append_new(list, json_pack("{s:s, s:s?, s:b}", "id", q->id, "bridge", b ? b->id : NULL,
                                                   "media", q->allocated));
         }
-        json_array_append_new(rooms, json_pack("{s:s, s:o}", "name", r->name, "participants", list));
+        json_array_append_new(rooms, json_pack("{s:s, s:o, s:o}", "name", r->name, "participants", list, "relays",
+                                               relays_json(f, r)));
     }
     return json_pack("{s:o, s:o}", "bridges", bridges, "rooms", rooms);
 }

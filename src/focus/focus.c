@@ -245,6 +245,8 @@ void focus_remove_participant(focus *f, participant *p, const char *reason)
      * and finds no participant. */
     if (p->allocated)
         focus_bridge_request(f, p->bridge, "expire", r->name, p->id, json_object());
+    relays_participant_left(f, p);
+    relays_sync(f, r);
     log_info("focus", "%s left room %s (%s)", p->id, r->name, reason);
     focus_broadcast(f, r, NULL, json_pack("{s:s, s:s, s:s}", "type", "participant-left", "id", p->id,
                                           "reason", reason));
@@ -659,7 +661,10 @@ static void on_bridge_event(focus *f, int bridge, const char *type, json_t *msg)
     const char *conf = json_string_value(json_object_get(msg, "conference"));
     const char *ep = json_string_value(json_object_get(msg, "endpoint"));
     participant *p = conf && ep ? focus_find_participant(f, conf, ep) : NULL;
-    if (!p || p->bridge != bridge)
+    /* Each bridge of a room detects the speaker among all of it (audio
+     * always crosses the relays); the room follows one of them. */
+    bool speaker = type && strcmp(type, "dominant-speaker") == 0;
+    if (!p || (speaker ? relays_primary_bridge(p->room) != bridge : p->bridge != bridge))
         return;   /* not this bridge's to speak of */
     if (strcmp(type, "endpoint-expired") == 0) {
         focus_session *s = p->session;
@@ -716,7 +721,9 @@ void focus_bridge_message(focus *f, int bridge, json_t *msg)
         /* Still the request this participant waits for: not one that timed
          * out while it moved on to another bridge. */
         bool current = p && !pd->timed_out && p->bridge == bridge && !p->allocated;
-        if (strcmp(type, "error") == 0)
+        if (strcmp(pd->type, "relay-open") == 0)
+            relays_on_response(f, bridge, pd, msg);
+        else if (strcmp(type, "error") == 0)
             on_bridge_error(f, pd, pd->timed_out ? NULL : p, msg);
         else if (strcmp(type, "allocate-ok") == 0 && current)
             negotiation_on_allocated(f, p, msg);

@@ -103,8 +103,20 @@ typedef struct chat_entry {
     json_t *message;               /* as sent: {id, from, name, text, to, ts} */
 } chat_entry;
 
+/* A relay between two bridges of a room (relays.c). */
+enum room_relay_state { ROOM_RELAY_OPENING_A, ROOM_RELAY_OPENING_B, ROOM_RELAY_OPEN, ROOM_RELAY_FAILED };
+#define FOCUS_ROOM_RELAYS 15           /* a room over at most six bridges */
+typedef struct room_relay {
+    int a, b;                      /* bridge handles, a < b */
+    enum room_relay_state state;
+    json_int_t request;            /* the relay-open waited for */
+    char key_ab[57], key_ba[57];   /* until both sides have them */
+} room_relay;
+
 struct room {
     char name[ROOM_NAME_MAX + 1];
+    room_relay relays[FOCUS_ROOM_RELAYS];
+    int n_relays;
     participant *participants;
     bool locked;
     char password[SIGNAL_PASSWORD_MAX + 1];
@@ -230,6 +242,25 @@ void negotiation_update_pause(focus *f, participant *p, media_source source);
 void negotiation_send_constraints(focus *f, participant *p);
 /* Disables p's sections in everyone else's offers. */
 void negotiation_withdraw(focus *f, participant *p);
+
+/* The sources p sends, as configure and proxy requests carry them. */
+json_t *negotiation_sources_json(const participant *p);
+
+/* relays.c: relays between the bridges of a room */
+/* Opens the relays r's bridges need and closes the others. */
+void relays_sync(focus *f, room *r);
+/* p (re)declared its sources: its proxies on the other bridges learn them. */
+void relays_publish(focus *f, participant *p);
+/* p leaves its bridge: its proxies on the other bridges go. */
+void relays_participant_left(focus *f, participant *p);
+/* A response to a relay request of pd (relay-open-ok or error). */
+void relays_on_response(focus *f, int bridge, const pending *pd, json_t *msg);
+/* Relays that failed to open are opened afresh. */
+void relays_tick(focus *f);
+/* The bridge whose dominant-speaker decision the room follows: that of its
+ * oldest participant with media (0: none). */
+int relays_primary_bridge(const room *r);
+json_t *relays_json(const focus *f, const room *r);
 
 /* moderation.c: roles and moderator commands */
 /* Makes sure a non-empty room has a moderator: the longest present. */

@@ -112,6 +112,7 @@ void negotiation_on_allocated(focus *f, participant *p, json_t *msg)
         focus_close(f, s, NULL);
         return;
     }
+    relays_sync(f, p->room);
     slots_init(&p->slots, p->id);
     p->slots.simulcast = f->simulcast;
     for (participant *o = p->room->participants; o; o = o->next)
@@ -261,7 +262,7 @@ static bool answer_matches_offer(const participant *p, const sdp_answer *a)
     return true;
 }
 
-static json_t *sources_json(const participant *p)
+json_t *negotiation_sources_json(const participant *p)
 {
     json_t *sources = json_array();
     for (int k = 0; k < SOURCE_COUNT; k++) {
@@ -385,8 +386,9 @@ void negotiation_on_answer(focus *f, focus_session *s, const signal_msg *msg)
     focus_bridge_request(f, p->bridge, "configure", p->room->name, p->id,
                          json_pack("{s:{s:s, s:s}, s:{s:s}, s:o, s:o}", "ice", "ufrag", a->ice_ufrag, "pwd",
                                    a->ice_pwd, "dtls", "fingerprint", a->fingerprint, "sources",
-                                   sources_json(p), "receives", receives_json(p, a)));
+                                   negotiation_sources_json(p), "receives", receives_json(p, a)));
     free(a);
+    relays_publish(f, p);
     if (changed)
         negotiation_publish(f, p);
     negotiation_offer_if_due(f, p);

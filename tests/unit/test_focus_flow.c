@@ -536,6 +536,17 @@ static void reply_ok(focus *f, const json_t *req)
     focus_bridge_message(f, req_bridge(req), json_pack("{s:s, s:I}", "type", type, "id", req_id(req)));
 }
 
+/* relay-open-ok from the bridge the request went to: its media port is
+ * 20000 + its handle, channels count up. */
+static void reply_relay_open_ok(focus *f, const json_t *req, const char *address)
+{
+    static int channel;
+    focus_bridge_message(f, req_bridge(req), json_pack("{s:s, s:I, s:s, s:s, s:i, s:i}", "type", "relay-open-ok",
+                                                       "id", req_id(req), "endpoint", str(req, "endpoint"),
+                                                       "address", address, "port", 20000 + req_bridge(req),
+                                                       "channel", ++channel));
+}
+
 static void reply_error(focus *f, const json_t *req, const char *code)
 {
     if (!req)
@@ -1264,8 +1275,11 @@ static void settle(focus *f, fake_conn **c, size_t n)
         while (unread_requests() > 0) {
             json_t *r = json_array_get(g_requests, g_requests_seen++);
             const char *t = str(r, "type");
-            if (strcmp(t, "configure") == 0 || strcmp(t, "expire") == 0 || strcmp(t, "pause") == 0) {
+            if (strcmp(t, "configure") == 0 || strcmp(t, "expire") == 0 || strcmp(t, "pause") == 0 ||
+                strcmp(t, "proxy") == 0 || strcmp(t, "relay-peer") == 0) {
                 reply_ok(f, r);
+            } else if (strcmp(t, "relay-open") == 0) {
+                reply_relay_open_ok(f, r, "127.0.0.1");
             } else {
                 char *d = json_dumps(r, JSON_COMPACT);
                 fail_at(__LINE__, "settle: unexpected bridge request %.200s", d ? d : "?");
@@ -4612,7 +4626,7 @@ static void test_bridges(void)
     b->spec = spec("bbbb", 32, 7003u, 7004u);
     c->spec = spec("cccc", 33, 7005u, 7006u);
     focus_set_session_region(f, a->s, "de");
-    focus_set_session_region(f, b->s, "fr");
+    focus_set_session_region(f, b->s, "de");
     focus_set_session_region(f, c->s, "fr");
 
     /* The first participant of a conference goes to its region's bridge. */
@@ -4632,8 +4646,7 @@ static void test_bridges(void)
     fake_conn *room[3] = { a, b, c };
     settle(f, room, 1);
 
-    /* Until bridges relay to each other, the conference stays on its bridge,
-     * whatever the newcomer's region. */
+    /* A newcomer of the same region joins the conference's bridge there. */
     send_join(f, b, "physics", "B");
     json_t *joined = EXPECT(b, "joined");
     snprintf(b->id, sizeof b->id, "%s", str(joined, "id"));
@@ -4686,7 +4699,8 @@ static void test_bridges(void)
     drain_all(room, 2);
 
     /* The de bridge is lost: both its participants get a fresh session on
-     * one other bridge, together; the room is as it was. */
+     * another bridge (the least loaded, as neither is of their region: they
+     * may part, relayed); the room is as it was. */
     focus_bridge_lost(f, de);
     CHECK_EQ_INT((int)focus_bridge_count(f), 2);
     json_t *reset = EXPECT(a, "media-reset");
@@ -4703,7 +4717,7 @@ static void test_bridges(void)
             rb = r;
     }
     CHECK(ra != NULL && rb != NULL);
-    CHECK_EQ_INT(req_bridge(ra), req_bridge(rb));
+    CHECK(req_bridge(ra) != de && req_bridge(rb) != de);
     /* What the lost bridge still says is not listened to. */
     g_bridge = de;
     bridge_event(f, "endpoint-expired", "physics", a->id, "consent-timeout");
@@ -4750,7 +4764,8 @@ static void test_bridges(void)
     reply_allocate_ok(f, alloc, 47);
     settle(f, &d, 1);
     drain(d);
-    CHECK_EQ_INT(focus_bridge_drain(f, physics_bridge, true), 2);
+    int on_it = 1 + (req_bridge(rb) == physics_bridge);
+    CHECK_EQ_INT(focus_bridge_drain(f, physics_bridge, true), on_it);
     reset = EXPECT(a, "media-reset");
     CHECK_EQ_STR(str(reset, "reason"), "bridge-drained");
     int expired = 0, allocated = 0;
@@ -4764,8 +4779,8 @@ static void test_bridges(void)
             reply_allocate_ok(f, r, 48 + (unsigned)allocated);
         }
     }
-    CHECK_EQ_INT(expired, 2);
-    CHECK_EQ_INT(allocated, 2);
+    CHECK(expired >= on_it);   /* their endpoints, and a relay when they had parted */
+    CHECK_EQ_INT(allocated, on_it);
     CHECK_EQ_INT(focus_bridge_drain(f, 9999, true), -1);
 
     /* Every bridge lost: nobody can be served, everyone is told. */

@@ -1,0 +1,74 @@
+// One conference across two bridge processes: participants of two regions
+// land on their region's bridge, the focus opens a relay between the two
+// bridges, and everyone decodes everyone's camera and receives their audio
+// (simulcast layers chosen per receiver on the far bridge). The operator's
+// view names the relay; when the last participant of one bridge leaves,
+// the relay closes.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { closeParticipant, launchBrowser, openParticipant } from './lib/browser.mjs';
+import { makeSecret, placements, removeSecret, startBridge, startFocus, topology } from './lib/cluster.mjs';
+import { until, waitForFlow } from './lib/stats.mjs';
+
+describe('a conference across two bridges, relayed', { timeout: 150000 }, () => {
+  let secretFile;
+  let focus;
+  let browser;
+  const bridges = {};
+  const people = [];
+
+  before(async () => {
+    secretFile = makeSecret();
+    focus = await startFocus({ label: 'bridge-relay', secretFile });
+    bridges.a = await startBridge(focus, { id: 'site-a', region: 'a', secretFile });
+    bridges.b = await startBridge(focus, { id: 'site-b', region: 'b', secretFile });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await Promise.all(people.map(closeParticipant));
+    await browser?.close();
+    for (const b of Object.values(bridges)) await b.stop();
+    await focus?.stop();
+    removeSecret(secretFile);
+  });
+
+  test('each on its region\'s bridge; everyone decodes everyone across the relay', async () => {
+    const alice = await openParticipant(browser, focus.url, { room: 'Relayed', name: 'Alice', query: 'region=a' });
+    const bob = await openParticipant(browser, focus.url, { room: 'Relayed', name: 'Bob', query: 'region=b' });
+    const carol = await openParticipant(browser, focus.url, { room: 'Relayed', name: 'Carol', query: 'region=b' });
+    people.push(alice, bob, carol);
+    const placed = placements(focus, 'Relayed');
+    assert.equal(placed[alice.id], 'site-a', JSON.stringify(placed));
+    assert.equal(placed[bob.id], 'site-b', JSON.stringify(placed));
+    assert.equal(placed[carol.id], 'site-b', JSON.stringify(placed));
+
+    await Promise.all([
+      waitForFlow(alice, [bob.id, carol.id], { timeoutMs: 30000 }),
+      waitForFlow(bob, [alice.id, carol.id], { timeoutMs: 30000 }),
+      waitForFlow(carol, [alice.id, bob.id], { timeoutMs: 30000 }),
+    ]);
+
+    const topo = await topology(focus);
+    const room = topo.rooms.find((r) => r.participants.some((p) => p.id === alice.id));
+    assert.deepEqual(room.relays.map((r) => [[r.a, r.b].sort(), r.state]), [[['site-a', 'site-b'], 'open']],
+      JSON.stringify(room.relays));
+    assert.match(bridges.a.log(), /relay relayed\/relay-\d+: peer known/);
+    assert.match(bridges.b.log(), /relay relayed\/relay-\d+: peer known/);
+  });
+
+  test('the last participant of one bridge leaves: the relay closes, the others go on', async () => {
+    const [alice, bob, carol] = people;
+    await closeParticipant(alice);
+    people.shift();
+    await until(async () => {
+      const topo = await topology(focus);
+      const room = topo.rooms.find((r) => r.participants.some((p) => p.id === bob.id));
+      return room && room.relays.length === 0;
+    }, { timeoutMs: 10000, what: 'the relay closed' });
+    assert.match(focus.log(), /relayed: relay between bridges \d+ and \d+ closed/);
+    await waitForFlow(bob, [carol.id], { timeoutMs: 10000 });
+  });
+});

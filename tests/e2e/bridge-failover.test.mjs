@@ -74,7 +74,7 @@ describe('bridges as processes: placement, loss and drain', { timeout: 180000 },
   });
 
   test('each conference on the bridge of its region; a bridge killed: its participants are back without a reload, the others never stop', async () => {
-    // Alice first: her region decides where the conference lives.
+    // Each on the bridge of their region, the two bridges relaying.
     const alice = await openParticipant(browser, focus.url, { room: 'Failover', name: 'Alice', query: 'region=a' });
     const bob = await openParticipant(browser, focus.url, { room: 'Failover', name: 'Bob', query: 'region=b' });
     const [carol, dave] = await Promise.all([
@@ -89,11 +89,10 @@ describe('bridges as processes: placement, loss and drain', { timeout: 180000 },
       waitForFlow(dave, [carol.id], { timeoutMs: 20000 }),
     ]);
 
-    // The first to arrive decides where a conference lives; it stays together.
     const failover = placements(focus, 'Failover');
     const steady = placements(focus, 'Steady');
     assert.equal(failover[alice.id], 'site-a', `region a goes to site-a: ${JSON.stringify(failover)}`);
-    assert.equal(failover[bob.id], 'site-a', `one conference, one bridge (no relays yet): ${JSON.stringify(failover)}`);
+    assert.equal(failover[bob.id], 'site-b', `region b goes to site-b, relayed: ${JSON.stringify(failover)}`);
     assert.equal(steady[carol.id], 'site-b', `region b goes to site-b: ${JSON.stringify(steady)}`);
     assert.equal(steady[dave.id], 'site-b');
     const victim = bridges.a;
@@ -110,10 +109,14 @@ describe('bridges as processes: placement, loss and drain', { timeout: 180000 },
 
     const killed = Date.now();
     const stallPromise = Promise.all([longestStall(carol, dave.id, 12000), longestStall(dave, carol.id, 12000)]);
+    const bobFramesAtKill = await framesFrom(bob, alice.id);
     await victim.crash();
+    // Alice gets a new session on site-b; Bob, whose bridge lives, keeps his
+    // and decodes Alice again once her new stream reaches it.
     const [aliceBack, bobBack] = await Promise.all([
       frameAgainAfter(alice, bob.id, '__pcBefore'),
-      frameAgainAfter(bob, alice.id, '__pcBefore'),
+      until(async () => (await framesFrom(bob, alice.id)) > bobFramesAtKill + 10 && Date.now(),
+        { timeoutMs: GAP_LIMIT_MS + 5000, intervalMs: 100, what: 'Bob decoding Alice again' }),
     ]);
     const gaps = { Alice: aliceBack - killed, Bob: bobBack - killed };
     const stalls = await stallPromise;
@@ -122,6 +125,8 @@ describe('bridges as processes: placement, loss and drain', { timeout: 180000 },
     for (const [name, gap] of Object.entries(gaps)) assert.ok(gap < GAP_LIMIT_MS, `${name} back within ${GAP_LIMIT_MS} ms (${gap})`);
     for (const s of stalls) assert.ok(s < 2000, `the conference on the other bridge never stops (longest stall ${s} ms)`);
 
+    assert.equal(await bob.page.evaluate(() => window.stoa.pc === window.__pcBefore), true,
+      'Bob, on the surviving bridge, keeps his peer connection');
     for (const p of [alice, bob]) {
       assert.equal(await p.page.evaluate(() => window.__notReloaded === true && window.stoa.state === 'joined'), true, `${p.name}'s page was not reloaded`);
       assert.equal(await p.page.evaluate(() => window.stoa.selfId), p.id, `${p.name} is the same participant`);
@@ -137,6 +142,7 @@ describe('bridges as processes: placement, loss and drain', { timeout: 180000 },
     assert.deepEqual(topo.bridges.map((b) => b.id).sort(), ['site-b']);
     const room = topo.rooms.find((r) => r.participants.some((p) => p.id === alice.id));
     assert.deepEqual(room.participants.map((p) => [p.bridge, p.media]), [['site-b', true], ['site-b', true]]);
+    assert.deepEqual(room.relays, [], 'the relay to the lost bridge is gone');
 
     // The killed bridge comes back under its name and takes participants again.
     bridges.a = await startBridge(focus, { id: 'site-a', region: 'a', secretFile });

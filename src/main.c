@@ -225,8 +225,12 @@ static char *metrics_text(void *user)
         { "stoa_bridge_packets_out", "RTP packets per second each bridge forwarded, from its last heartbeat." },
         { "stoa_bridge_bits_in", "Bits per second each bridge received, from its last heartbeat." },
         { "stoa_bridge_bits_out", "Bits per second each bridge forwarded, from its last heartbeat." },
+        { "stoa_bridge_relays", "Relays to other bridges each bridge has open (one per conference and other bridge)." },
+        { "stoa_bridge_relay_bits_in", "Bits per second each bridge received over its relays." },
+        { "stoa_bridge_relay_bits_out", "Bits per second each bridge sent over its relays." },
+        { "stoa_bridge_relay_rtt_ms", "Mean round trip of each bridge's relays, in milliseconds (0: not measured)." },
     };
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 8; k++) {
         fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", rates[k].name, rates[k].help, rates[k].name);
         json_array_foreach(json_object_get(topology, "bridges"), i, b) {
             int handle = (int)json_integer_value(json_object_get(b, "handle"));
@@ -234,7 +238,9 @@ static char *metrics_text(void *user)
                 if (a->beats[s].handle != handle)
                     continue;
                 const heartbeat *hb = &a->beats[s].hb;
-                uint64_t v = k == 0 ? hb->packets_in : k == 1 ? hb->packets_out : k == 2 ? hb->bits_in : hb->bits_out;
+                const uint64_t values[8] = { hb->packets_in, hb->packets_out, hb->bits_in, hb->bits_out, hb->relays,
+                                             hb->relay_bits_in, hb->relay_bits_out, hb->relay_rtt_ms };
+                uint64_t v = values[k];
                 fprintf(out, "%s{bridge=\"%s\"} %llu\n", rates[k].name, json_string_value(json_object_get(b, "id")),
                         (unsigned long long)v);
             }

@@ -174,6 +174,10 @@ static void send_heartbeats(bridge_role *r, int64_t now)
         .packets_out = per_second(c.rtp_forwarded, r->last_counters.rtp_forwarded, ms),
         .bits_in = 8 * per_second(c.rx_bytes, r->last_counters.rx_bytes, ms),
         .bits_out = 8 * per_second(c.rtp_forwarded_bytes, r->last_counters.rtp_forwarded_bytes, ms),
+        .relay_bits_in = 8 * per_second(c.relay_bytes_in, r->last_counters.relay_bytes_in, ms),
+        .relay_bits_out = 8 * per_second(c.relay_bytes_out, r->last_counters.relay_bytes_out, ms),
+        .relays = (uint32_t)c.relays,
+        .relay_rtt_ms = c.relays ? (uint32_t)(c.relay_rtt_ms_sum / c.relays) : 0,
         .cpu = cpu_share(&r->last_cpu, &cpu, r->workers),
         .draining = r->draining,
     };

@@ -53,6 +53,8 @@ typedef struct bridge_counters {
     uint64_t nacks_sent;           /* sequence numbers the bridge asked senders for */
     uint64_t twcc_feedback_sent;   /* transport-cc feedback packets sent to senders */
     uint64_t probe_packets;
+    uint64_t relay_bytes_in, relay_bytes_out;   /* see worker.h */
+    uint64_t relays, relay_rtt_ms_sum;          /* gauges: relays open, their round trips summed */
     uint64_t forward_delay_us_sum;
     uint64_t forward_delay[FORWARD_DELAY_BUCKETS];   /* see forward_delay.h */
 } bridge_counters;

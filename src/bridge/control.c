@@ -934,6 +934,10 @@ void bridge_get_counters(bridge *b, bridge_counters *out)
         out->nacks_sent += c.nacks_sent;
         out->twcc_feedback_sent += c.twcc_feedback_sent;
         out->probe_packets += c.probe_packets;
+        out->relay_bytes_in += c.relay_bytes_in;
+        out->relay_bytes_out += c.relay_bytes_out;
+        out->relays += c.relays;
+        out->relay_rtt_ms_sum += c.relay_rtt_ms_sum;
         out->forward_delay_us_sum += c.forward_delay_us_sum;
         for (int k = 0; k < FORWARD_DELAY_BUCKETS; k++)
             out->forward_delay[k] += c.forward_delay[k];
@@ -945,7 +949,7 @@ void bridge_get_load(const bridge *b, int *endpoints, int *conferences)
     int e = 0, c = 0;
     for (const reg_conference *conf = b->conferences; conf; conf = conf->next, c++)
         for (const reg_endpoint *ep = conf->endpoints; ep; ep = ep->next)
-            e++;
+            e += ep->kind == ENDPOINT_PARTICIPANT;   /* what placement weighs: relays and proxies cost little */
     *endpoints = e;
     *conferences = c;
 }

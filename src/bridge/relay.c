@@ -210,6 +210,7 @@ void relay_handle_datagram(worker *w, uint8_t *buf, size_t len, int64_t now)
         w->counters.dropped[MEDIA_DROP_UNKNOWN]++;
         return;
     }
+    w->counters.relay_bytes_in += len;
     buf += RELAY_HEADER;
     len -= RELAY_HEADER;
     if (rtp_is_rtcp(buf, len))

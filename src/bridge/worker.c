@@ -694,6 +694,10 @@ const char *const media_drop_names[MEDIA_DROP_REASONS] = {
 
 static void publish_counters(worker *w)
 {
+    w->counters.relays = (uint64_t)w->n_relays;
+    w->counters.relay_rtt_ms_sum = 0;
+    for (int i = 0; i < w->n_relays; i++)
+        w->counters.relay_rtt_ms_sum += (uint64_t)w->relays[i]->rtt_ms;
     /* The ICE-TCP transport keeps its own: folded in here. */
     w->counters.dropped[MEDIA_DROP_TCP_REFUSED] = w->tcp.refused_connections;
     w->counters.dropped[MEDIA_DROP_OVERSIZE] = w->oversize + w->tcp.oversize_frames;

@@ -111,6 +111,10 @@ typedef struct worker_counters {
     uint64_t nacks_sent;           /* sequence numbers the bridge asked senders for */
     uint64_t twcc_feedback_sent;   /* transport-cc feedback packets to senders */
     uint64_t probe_packets;        /* packets sent to probe receivers' bandwidth */
+    uint64_t relay_bytes_in;       /* relay datagrams from other bridges */
+    uint64_t relay_bytes_out;      /* and to them */
+    uint64_t relays;               /* open now (a gauge) */
+    uint64_t relay_rtt_ms_sum;     /* of their round trips (a gauge; 0 for those not measured) */
     uint64_t forward_delay_us_sum; /* see forward_delay.h */
     uint64_t forward_delay[FORWARD_DELAY_BUCKETS];
 } worker_counters;

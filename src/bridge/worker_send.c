@@ -252,7 +252,10 @@ void worker_send_rtcp(worker *w, endpoint *ep, const uint8_t *rtcp, size_t len)
     memcpy(out->buf, rtcp, len);
     if (stoa_srtp_protect_rtcp(&ep->srtp, out->buf, &len, WORKER_BUF) < 0)
         return;
-    if (ep->kind == ENDPOINT_RELAY && (len = relay_frame(ep, out->buf, len, WORKER_BUF)) == 0)
-        return;
+    if (ep->kind == ENDPOINT_RELAY) {
+        if ((len = relay_frame(ep, out->buf, len, WORKER_BUF)) == 0)
+            return;
+        w->counters.relay_bytes_out += len;
+    }
     worker_out_commit_to(w, ep, len);
 }

@@ -22,12 +22,13 @@ static double clamp_share(double x)
 
 json_t *heartbeat_to_json(const heartbeat *h)
 {
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:b}", "type", "heartbeat", "seq",
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:b}", "type", "heartbeat", "seq",
                      (json_int_t)h->seq, "endpoints", (json_int_t)h->endpoints, "conferences",
                      (json_int_t)h->conferences, "packets_in", (json_int_t)h->packets_in, "packets_out",
                      (json_int_t)h->packets_out, "bits_in", (json_int_t)h->bits_in, "bits_out",
                      (json_int_t)h->bits_out, "cpu", clamp_share(h->cpu), "relays", (json_int_t)h->relays,
-                     "draining", h->draining ? 1 : 0);
+                     "relay_bits_in", (json_int_t)h->relay_bits_in, "relay_bits_out", (json_int_t)h->relay_bits_out,
+                     "relay_rtt_ms", (json_int_t)h->relay_rtt_ms, "draining", h->draining ? 1 : 0);
 }
 
 __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -75,6 +76,15 @@ static int get_rates(const json_t *msg, heartbeat *h, char *err, size_t errlen)
         get_uint(msg, "bits_in", 0, RATE_LIMIT, &h->bits_in, err, errlen) < 0 ||
         get_uint(msg, "bits_out", 0, RATE_LIMIT, &h->bits_out, err, errlen) < 0)
         return -1;
+    /* Added with relays: a bridge that does not send them has none. */
+    uint64_t rtt = 0;
+    if ((json_object_get(msg, "relay_bits_in") &&
+         get_uint(msg, "relay_bits_in", 0, RATE_LIMIT, &h->relay_bits_in, err, errlen) < 0) ||
+        (json_object_get(msg, "relay_bits_out") &&
+         get_uint(msg, "relay_bits_out", 0, RATE_LIMIT, &h->relay_bits_out, err, errlen) < 0) ||
+        (json_object_get(msg, "relay_rtt_ms") && get_uint(msg, "relay_rtt_ms", 0, 60001, &rtt, err, errlen) < 0))
+        return -1;
+    h->relay_rtt_ms = (uint32_t)rtt;
     return 0;
 }
 

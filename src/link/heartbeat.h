@@ -20,6 +20,8 @@ typedef struct heartbeat {
     uint64_t bits_in, bits_out;
     double cpu;                    /* share of the bridge's cores, 0..1 */
     uint32_t relays;
+    uint64_t relay_bits_in, relay_bits_out;   /* of the relays, per second (optional on the wire: 0) */
+    uint32_t relay_rtt_ms;         /* their mean round trip, 0: none measured (optional) */
     bool draining;
 } heartbeat;
 

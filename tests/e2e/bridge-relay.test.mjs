@@ -55,6 +55,14 @@ describe('a conference across two bridges, relayed', { timeout: 150000 }, () => 
     const room = topo.rooms.find((r) => r.participants.some((p) => p.id === alice.id));
     assert.deepEqual(room.relays.map((r) => [[r.a, r.b].sort(), r.state]), [[['site-a', 'site-b'], 'open']],
       JSON.stringify(room.relays));
+    // The operator's metrics: each bridge has its relay open, sending and
+    // receiving over it, its round trip measured.
+    await until(async () => {
+      const text = await (await fetch(`${focus.url}/metrics`)).text();
+      const value = (name, bridge) => Number(text.match(new RegExp(`^${name}\\{bridge="${bridge}"\\} (\\d+)`, 'm'))?.[1] ?? -1);
+      return ['site-a', 'site-b'].every((b) => value('stoa_bridge_relays', b) === 1 && value('stoa_bridge_relay_bits_out', b) > 50000 &&
+        value('stoa_bridge_relay_bits_in', b) > 50000 && value('stoa_bridge_relay_rtt_ms', b) >= 0);
+    }, { timeoutMs: 10000, what: 'relay metrics of both bridges' });
     assert.match(bridges.a.log(), /relay relayed\/relay-\d+: peer known/);
     assert.match(bridges.b.log(), /relay relayed\/relay-\d+: peer known/);
   });

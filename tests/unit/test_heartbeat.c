@@ -19,6 +19,9 @@ static heartbeat sample(void)
         .bits_out = 16800000,
         .cpu = 0.21,
         .relays = 2,
+        .relay_bits_in = 900000,
+        .relay_bits_out = 1200000,
+        .relay_rtt_ms = 38,
         .draining = true,
     };
     return h;
@@ -32,7 +35,7 @@ static void test_round_trip(void)
     json_t *msg = heartbeat_to_json(&h);
     CHECK(msg != NULL);
     CHECK_EQ_STR(json_string_value(json_object_get(msg, "type")), "heartbeat");
-    CHECK_EQ_INT(json_object_size(msg), 11);
+    CHECK_EQ_INT(json_object_size(msg), 14);
     CHECK_EQ_INT(heartbeat_parse(msg, &got, err, sizeof err), 0);
     CHECK_EQ_INT(got.seq, 7);
     CHECK_EQ_INT(got.endpoints, 12);
@@ -43,7 +46,22 @@ static void test_round_trip(void)
     CHECK_EQ_INT(got.bits_out, 16800000);
     CHECK(fabs(got.cpu - 0.21) < 1e-12);
     CHECK_EQ_INT(got.relays, 2);
+    CHECK_EQ_INT(got.relay_bits_in, 900000);
+    CHECK_EQ_INT(got.relay_bits_out, 1200000);
+    CHECK_EQ_INT(got.relay_rtt_ms, 38);
     CHECK(got.draining);
+    /* The relay figures came later: a heartbeat without them has none;
+     * one with a round trip past a minute is refused. */
+    json_object_del(msg, "relay_bits_in");
+    json_object_del(msg, "relay_bits_out");
+    json_object_del(msg, "relay_rtt_ms");
+    CHECK_EQ_INT(heartbeat_parse(msg, &got, err, sizeof err), 0);
+    CHECK_EQ_INT(got.relay_bits_in, 0);
+    CHECK_EQ_INT(got.relay_rtt_ms, 0);
+    json_object_set_new(msg, "relay_rtt_ms", json_integer(60001));
+    CHECK_EQ_INT(heartbeat_parse(msg, &got, err, sizeof err), -1);
+    json_object_set_new(msg, "relay_rtt_ms", json_string("fast"));
+    CHECK_EQ_INT(heartbeat_parse(msg, &got, err, sizeof err), -1);
     json_decref(msg);
 
     /* The largest values in bounds survive. */

@@ -7,7 +7,9 @@
 # (e.g. with --simulcast: each camera as three layers, one reaching each
 # subscriber as one gapless stream).
 # With STOA_SPLIT=1 the server is `stoa focus` and a `stoa bridge` linked to it
-# (two processes, a link secret in a temporary file) instead of `stoa serve`.
+# (two processes, a link secret in a temporary file) instead of `stoa serve`;
+# with STOA_SPLIT=2, two bridges of regions a and b, the participants asking
+# for a and b in turn: one room over two bridges, relayed.
 # Builds nothing. Prints one line: "load-check: PASS ..." or "load-check: FAIL ...".
 set -uo pipefail
 if [ $# -lt 2 ]; then
@@ -25,6 +27,7 @@ done
 workdir=$(mktemp -d)
 pid=
 bridge_pid=
+bridge2_pid=
 stop() {
     if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then
         kill "$1" 2>/dev/null
@@ -34,6 +37,7 @@ stop() {
 }
 cleanup() {
     stop "$bridge_pid"
+    stop "$bridge2_pid"
     stop "$pid"
     rm -rf "$workdir"
 }
@@ -50,13 +54,20 @@ for attempt in 1 2 3 4 5; do
     if port_busy tcp "$http" || port_busy udp "$media" || port_busy udp $((media + 1)); then
         continue
     fi
-    if [ "${STOA_SPLIT:-0}" = 1 ]; then
+    if [ "${STOA_SPLIT:-0}" != 0 ]; then
         openssl rand -hex 32 >"$workdir/secret"
         "$stoa" focus --http-port "$http" --secret-file "$workdir/secret" --log-level info >"$workdir/stoa.log" 2>&1 &
         pid=$!
         "$stoa" bridge --focus "ws://127.0.0.1:$http/bridge" --secret-file "$workdir/secret" --bridge-id ci \
-            --media-port "$media" --public-ip 127.0.0.1 --workers 2 --log-level warn >"$workdir/bridge.log" 2>&1 &
+            --media-port "$media" --public-ip 127.0.0.1 --workers 2 --log-level warn --region a >"$workdir/bridge.log" 2>&1 &
         bridge_pid=$!
+        if [ "${STOA_SPLIT}" = 2 ]; then
+            "$stoa" bridge --focus "ws://127.0.0.1:$http/bridge" --secret-file "$workdir/secret" --bridge-id ci2 \
+                --media-port $((media + 10)) --public-ip 127.0.0.1 --workers 2 --log-level warn --region b \
+                >"$workdir/bridge2.log" 2>&1 &
+            bridge2_pid=$!
+            extra+=(--regions a,b)
+        fi
     else
         "$stoa" --http-port "$http" --media-port "$media" --public-ip 127.0.0.1 --workers 2 \
             --log-level warn >"$workdir/stoa.log" 2>&1 &
@@ -70,13 +81,15 @@ for attempt in 1 2 3 4 5; do
     if [ -n "$started" ] && [ -n "$bridge_pid" ]; then
         started=
         for _ in $(seq 100); do
-            grep -q "bridge ci linked" "$workdir/stoa.log" && { started=1; break; }
+            grep -q "bridge ci linked" "$workdir/stoa.log" &&
+                { [ -z "$bridge2_pid" ] || grep -q "bridge ci2 linked" "$workdir/stoa.log"; } && { started=1; break; }
             kill -0 "$bridge_pid" 2>/dev/null || break
             sleep 0.1
         done
     fi
     [ -n "$started" ] && break
     stop "$bridge_pid"; bridge_pid=
+    stop "$bridge2_pid"; bridge2_pid=
     kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
 done
 if [ -z "$started" ]; then
@@ -101,11 +114,19 @@ if ! kill -0 "$pid" 2>/dev/null; then
     echo "load-check: FAIL stoa died during the run ($what) $(tail -1 "$workdir/stoa.log")"
     exit 1
 fi
+if [ -n "$bridge2_pid" ] && ! kill -0 "$bridge2_pid" 2>/dev/null; then
+    echo "load-check: FAIL the second bridge died during the run $(tail -1 "$workdir/bridge2.log")"
+    exit 1
+fi
+if [ -n "$bridge2_pid" ] && ! grep -q "relay between bridges" "$workdir/stoa.log"; then
+    echo "load-check: FAIL no relay was opened between the two bridges"
+    exit 1
+fi
 if [ -n "$bridge_pid" ] && ! kill -0 "$bridge_pid" 2>/dev/null; then
     echo "load-check: FAIL the bridge died during the run $(tail -1 "$workdir/bridge.log")"
     exit 1
 fi
-line="3 participants${bridge_pid:+ (focus and bridge processes)}${extra[*]:+ (${extra[*]})}, ${seconds}s: sent $(field sent), received $(field received), lost $(field lost), missing streams $(field missing_streams), p50 $(field latency_p50_ms) ms, p99 $(field latency_p99_ms) ms"
+line="3 participants${bridge_pid:+ (focus and bridge processes)}${bridge2_pid:+ (two bridges, relayed)}${extra[*]:+ (${extra[*]})}, ${seconds}s: sent $(field sent), received $(field received), lost $(field lost), missing streams $(field missing_streams), p50 $(field latency_p50_ms) ms, p99 $(field latency_p99_ms) ms"
 if [ "$rc" -eq 0 ] && [ "$(field complete)" = "true" ]; then
     echo "load-check: PASS $line"
     exit 0

@@ -56,6 +56,8 @@ static void usage(FILE *out)
         "  --ice-tcp            media over ICE-TCP (the server's passive TCP candidate)\n"
         "  --source-addresses N signal from N loopback addresses, 127.0.1.1 up (a server\n"
         "                       caps connections per address)\n"
+        "  --regions A,B,...    Stoa: participant i (all rooms counted) asks for the i-th\n"
+        "                       region, round the list (?region= on its URL)\n"
         "  --view-height N      Stoa: say every camera is shown N lines tall, as a\n"
         "                       browser's grid does (receiver-constraints heights)\n"
         "  -v, --verbose        print failures as they happen\n"
@@ -104,7 +106,7 @@ static int parse_url(load_config *c, const char *url)
 static int parse_args(load_config *c, int argc, char **argv)
 {
     enum { O_URL = 256, O_JANUS, O_ROOMS, O_PARTS, O_PUBS, O_SECS, O_VKBPS, O_FPS, O_AUDIO, O_SIMULCAST, O_PID, O_JSON,
-           O_EXPECT, O_JOINI, O_JOINT, O_THREADS, O_JROOM, O_BIND, O_ROOMP, O_ICETCP, O_SRCADDR, O_PTIME, O_VIEWH };
+           O_EXPECT, O_JOINI, O_JOINT, O_THREADS, O_JROOM, O_BIND, O_ROOMP, O_ICETCP, O_SRCADDR, O_PTIME, O_VIEWH, O_REGIONS };
     static const struct option opts[] = {
         { "url", required_argument, NULL, O_URL },
         { "janus", no_argument, NULL, O_JANUS },
@@ -127,6 +129,7 @@ static int parse_args(load_config *c, int argc, char **argv)
         { "room-prefix", required_argument, NULL, O_ROOMP },
         { "ice-tcp", no_argument, NULL, O_ICETCP },
         { "source-addresses", required_argument, NULL, O_SRCADDR },
+        { "regions", required_argument, NULL, O_REGIONS },
         { "audio-ptime", required_argument, NULL, O_PTIME },
         { "view-height", required_argument, NULL, O_VIEWH },
         { "verbose", no_argument, NULL, 'v' },
@@ -164,6 +167,7 @@ static int parse_args(load_config *c, int argc, char **argv)
         case O_PTIME: r |= parse_int("--audio-ptime", optarg, 10, 120, &c->audio_ptime_ms); break;
         case O_VIEWH: r |= parse_int("--view-height", optarg, 1, 8192, &c->view_height); break;
         case O_SRCADDR: r |= parse_int("--source-addresses", optarg, 1, 254, &c->source_addresses); break;
+        case O_REGIONS: snprintf(c->regions, sizeof c->regions, "%s", optarg); break;
         case 'v': c->verbose = true; break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return -1;

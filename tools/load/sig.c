@@ -190,7 +190,20 @@ int sig_connect(load_run *run, participant *p, const sig_proto *proto, struct lw
     ci.context = ctx;
     ci.address = run->cfg.host;
     ci.port = run->cfg.port;
-    ci.path = run->cfg.path;
+    snprintf(s->path, sizeof s->path, "%s", run->cfg.path);
+    if (run->cfg.regions[0]) {
+        /* The region of participant i is the (i mod n)-th of the list. */
+        int n = 1;
+        for (const char *c = run->cfg.regions; *c; c++)
+            n += *c == ',';
+        const char *r = run->cfg.regions;
+        for (int k = p->index % n; k > 0; k--)
+            r = strchr(r, ',') + 1;
+        size_t len = strcspn(r, ",");
+        size_t at = strlen(s->path);
+        snprintf(s->path + at, sizeof s->path - at, "%sregion=%.*s", strchr(s->path, '?') ? "&" : "?", (int)len, r);
+    }
+    ci.path = s->path;
     ci.host = run->cfg.host;
     ci.origin = run->cfg.host;
     ci.protocol = proto->name;

@@ -42,6 +42,7 @@ struct sig_conn {
     bool open, closed, closing;
     void *state;                         /* the protocol module's */
     json_t *last_offer;                  /* Stoa: the latest offer, to answer again */
+    char path[256];                      /* the URL path it connects to (with its region) */
     json_int_t heights_version;          /* Stoa: the offer whose cameras' heights were last sent */
     int64_t heights_sent_ns;
 };

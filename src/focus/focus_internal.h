@@ -109,6 +109,7 @@ enum room_relay_state { ROOM_RELAY_OPENING_A, ROOM_RELAY_OPENING_B, ROOM_RELAY_O
 typedef struct room_relay {
     int a, b;                      /* bridge handles, a < b */
     enum room_relay_state state;
+    bool b_asked;                  /* b was sent its relay-open (so has something to expire) */
     json_int_t request;            /* the relay-open waited for */
     char key_ab[57], key_ba[57];   /* until both sides have them */
 } room_relay;

@@ -80,7 +80,7 @@ static void close_relay(focus *f, room *r, room_relay *rl)
     char relay[PARTICIPANT_ID_MAX];
     relay_id_for(rl->b, relay);
     focus_bridge_request(f, rl->a, "expire", r->name, relay, json_object());
-    if (rl->state != ROOM_RELAY_OPENING_A) {
+    if (rl->b_asked) {
         relay_id_for(rl->a, relay);
         focus_bridge_request(f, rl->b, "expire", r->name, relay, json_object());
     }
@@ -180,6 +180,7 @@ void relays_on_response(focus *f, int bridge, const pending *pd, json_t *msg)
     char relay[PARTICIPANT_ID_MAX];
     if (rl->state == ROOM_RELAY_OPENING_A) {
         rl->state = ROOM_RELAY_OPENING_B;
+        rl->b_asked = true;
         relay_id_for(rl->a, relay);
         focus_bridge_request(f, rl->b, "relay-open", r->name, relay,
                              json_pack("{s:{s:s, s:s}, s:o}", "keys", "send", rl->key_ba, "receive", rl->key_ab,

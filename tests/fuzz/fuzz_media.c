@@ -49,7 +49,16 @@
  *   6 all     flags: every connected endpoint sends one packet of each of its
  *             streams (bit0 audio, bit1 simulcast layers, bit2 plain cameras
  *             and screens, bit3 key frames, bit4 transport-cc)
- *   7 raw     ep flags len bytes: an unprotected datagram (bit0 over TCP)
+ *   7 raw     ep flags len bytes: an unprotected datagram (bit0 over TCP); with
+ *             bit2, a relay datagram: the bytes behind the relay header of the
+ *             relay below (RTP under the proxy's SSRCs, RTCP with STSU/STLY)
+ *
+ * Every input's first conference also has a relay to another bridge
+ * ("relay-9", channel 1, SRTP without crypto, first not limited by a
+ * subscription so that forwarding to it runs) and a proxy ("px") of a
+ * participant there: audio 0x7000, a simulcast camera 0x7100 (rids l, m, h,
+ * their SSRCs bound only by a layer report), a camera 0x7200 with RTX
+ * 0x7201.
  *
  * Time: now = worker_now_ms() at the start of the input + what the ticks
  * added; the worker reads the real clock itself in a few places (commands,
@@ -78,6 +87,7 @@
 #include <srtp2/srtp.h>
 
 #include "bridge/conference.h"
+#include "bridge/relay.h"
 #include "bridge/ice_lite.h"
 #include "bridge/simulcast.h"
 #include "bridge/tcp_transport.h"
@@ -110,6 +120,8 @@
 #define PATHS 2
 #define FRAME_MAX 65535
 #define TCP_PEER_PORT 20000
+#define RELAY_ID "relay-9"
+#define RELAY_CHANNEL 1
 
 enum { ST_AUDIO, ST_CAM, ST_SCREEN, ST_LAYER /* + cam * 3 + layer */, ST_RANDOM = 9, ST_N = 10 };
 static const char *const rids[3] = { "l", "m", "h" };
@@ -917,10 +929,64 @@ static void op_raw(input *in)
     int i = u8(in) % n_eps;
     uint8_t flags = u8(in);
     size_t len = u8(in);
-    uint8_t buf[256];
+    uint8_t buf[RELAY_HEADER + 256] = { RELAY_MARK, 0, 0, RELAY_CHANNEL };
+    size_t at = flags & 4 ? RELAY_HEADER : 0;
     for (size_t k = 0; k < len; k++)
-        buf[k] = u8(in);
-    deliver(i, (flags >> 1) & 1, flags & 1, buf, len);
+        buf[at + k] = u8(in);
+    deliver(i, (flags >> 1) & 1, (flags & 1) && !at, buf, at + len);
+}
+
+/* ---- the relay of the first conference ---- */
+
+static void add_relay(void)
+{
+    endpoint *relay = endpoint_new(RELAY_ID), *proxy = endpoint_new("px");
+    stoa_srtp_keys k;
+    int saved = profile;
+    profile = STOA_SRTP_NULL_FOR_FUZZING;
+    keys_for(60, true, &k);
+    profile = saved;
+    if (!relay || !proxy || stoa_srtp_init(&relay->srtp, &k) < 0)
+        abort();
+    relay->srtp_ready = true;
+    relay->kind = ENDPOINT_RELAY;
+    relay->state = ENDPOINT_CONNECTED;
+    relay->n_announced = -1;
+    relay->channel = RELAY_CHANNEL;
+    relay->peer_channel = 2;
+    relay->bridge_ssrc = 0xB0FFFF00u;
+    relay->bwe = bwe_new(1000000, 100000, 20000000);
+    memcpy(&relay->addr, &path_addr[0][1], sizeof path_addr[0][1]);
+    relay->addr_len = sizeof path_addr[0][1];
+    relay->has_addr = true;
+    relay->serial = ++serials;
+    worker_cmd *cmd = cmd_new(WORKER_ADD_ENDPOINT, 0);
+    snprintf(cmd->endpoint, sizeof cmd->endpoint, "%s", RELAY_ID);
+    cmd->ep = relay;
+    run(cmd);
+    proxy->kind = ENDPOINT_PROXY;
+    proxy->state = ENDPOINT_CONNECTED;
+    snprintf(proxy->via_id, sizeof proxy->via_id, "%s", RELAY_ID);
+    proxy->serial = ++serials;
+    cmd = cmd_new(WORKER_ADD_ENDPOINT, 0);
+    snprintf(cmd->endpoint, sizeof cmd->endpoint, "px");
+    cmd->ep = proxy;
+    run(cmd);
+    cmd = cmd_new(WORKER_CONFIGURE, 0);
+    snprintf(cmd->endpoint, sizeof cmd->endpoint, "px");
+    cmd->n_receives = -1;
+    static const uint32_t ssrcs[3] = { 0x7000, 0x7100, 0x7200 };
+    for (int s = 0; s < 3; s++) {
+        cmd->ssrcs[s] = ssrcs[s];
+        cmd->video[s] = s > 0;
+    }
+    cmd->source_rtx[1] = 0x7101;
+    cmd->source_rtx[2] = 0x7201;
+    for (int l = 0; l < 3; l++)
+        snprintf(cmd->source_rids[1][l], SOURCE_RID_MAX, "%s", rids[l]);
+    cmd->source_n_rids[1] = 3;
+    cmd->n_sources = 3;
+    run(cmd);
 }
 
 /* ---- per process, per input ---- */
@@ -1033,6 +1099,9 @@ static void reset(void)
                 (unsigned long long)k->probe_packets);
         memset(k, 0, sizeof *k);
     }
+    worker_cmd *gone = cmd_new(WORKER_EXPIRE, 0);
+    snprintf(gone->endpoint, sizeof gone->endpoint, "%s", RELAY_ID);
+    run(gone);   /* its proxy with it */
     for (int i = 0; i < n_eps; i++)
         if (find_ep(i))
             run(cmd_new(WORKER_EXPIRE, i));
@@ -1080,6 +1149,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         set_profile(i, f, i < n_sim);
         join(i, !(f & 0x40 && i == n_eps - 1));
     }
+    add_relay();
     worker_flush(w);
     while (in.n) {
         switch (u8(&in) % 8) {

@@ -2,8 +2,8 @@
  * "Bridge control") on the control thread, keeps a registry of which worker
  * owns which conference, and hands work to the media workers by queue. */
 #include "bridge/bridge.h"
+#include "bridge/control_internal.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,37 +13,6 @@
 #include "bridge/worker.h"
 #include "core/log.h"
 #include "webrtc/sdp.h"
-
-typedef struct reg_endpoint {
-    char id[ENDPOINT_ID_MAX];
-    endpoint_kind kind;
-    char via[ENDPOINT_ID_MAX];     /* a proxy's relay */
-    uint64_t serial;
-    struct reg_endpoint *next;
-} reg_endpoint;
-
-/* What the control thread knows of a conference; the worker owns the rest. */
-typedef struct reg_conference {
-    char name[CONFERENCE_NAME_MAX];
-    int worker;
-    reg_endpoint *endpoints;
-    struct reg_conference *next;
-} reg_conference;
-
-struct bridge {
-    bridge_config cfg;
-    char **public_ips;
-    dtls_ctx *dtls;
-    worker *workers;
-    int n_workers;
-    queue events;
-    bridge_emit_fn emit;
-    bridge_wake_fn wake;
-    void *user;
-    reg_conference *conferences;
-    uint64_t next_serial;
-    uint32_t next_channel;         /* relay channel ids, unique in this process */
-};
 
 static void free_event(void *item)
 {
@@ -139,7 +108,7 @@ void bridge_free(bridge *b)
     free(b);
 }
 
-static reg_conference *reg_find(bridge *b, const char *name)
+reg_conference *reg_find(bridge *b, const char *name)
 {
     for (reg_conference *c = b->conferences; c; c = c->next)
         if (strcmp(c->name, name) == 0)
@@ -147,7 +116,7 @@ static reg_conference *reg_find(bridge *b, const char *name)
     return NULL;
 }
 
-static reg_endpoint **reg_find_endpoint(reg_conference *c, const char *id)
+reg_endpoint **reg_find_endpoint(reg_conference *c, const char *id)
 {
     for (reg_endpoint **e = &c->endpoints; *e; e = &(*e)->next)
         if (strcmp((*e)->id, id) == 0)
@@ -157,7 +126,7 @@ static reg_endpoint **reg_find_endpoint(reg_conference *c, const char *id)
 
 /* Forgets a conference without endpoints (its last left, or the request
  * that opened it failed). */
-static void reg_close_if_empty(bridge *b, reg_conference *c)
+void reg_close_if_empty(bridge *b, reg_conference *c)
 {
     if (c->endpoints)
         return;
@@ -171,7 +140,7 @@ static void reg_close_if_empty(bridge *b, reg_conference *c)
 }
 
 /* Forgets an endpoint; forgets the conference with its last endpoint. */
-static void reg_remove(bridge *b, reg_conference *c, reg_endpoint **e)
+void reg_remove(bridge *b, reg_conference *c, reg_endpoint **e)
 {
     reg_endpoint *gone = *e;
     *e = gone->next;
@@ -180,7 +149,7 @@ static void reg_remove(bridge *b, reg_conference *c, reg_endpoint **e)
 }
 
 /* New conferences go to the worker with the fewest conferences. */
-static int pick_worker(bridge *b)
+int pick_worker(bridge *b)
 {
     int best = 0, best_count = -1;
     for (int i = 0; i < b->n_workers; i++) {
@@ -195,13 +164,13 @@ static int pick_worker(bridge *b)
     return best;
 }
 
-static void respond_error(bridge *b, json_int_t id, const char *code, const char *message)
+void respond_error(bridge *b, json_int_t id, const char *code, const char *message)
 {
     b->emit(b->user, json_pack("{s:s, s:I, s:s, s:s}", "type", "error", "id", id, "code", code,
                                "message", message));
 }
 
-static void respond_ok(bridge *b, const char *type, json_int_t id)
+void respond_ok(bridge *b, const char *type, json_int_t id)
 {
     char ok[32];
     snprintf(ok, sizeof ok, "%s-ok", type);
@@ -209,7 +178,7 @@ static void respond_ok(bridge *b, const char *type, json_int_t id)
 }
 
 /* Reads a required string field of 1..max-1 bytes. */
-static const char *string_field(json_t *obj, const char *key, size_t max)
+const char *string_field(json_t *obj, const char *key, size_t max)
 {
     json_t *v = json_object_get(obj, key);
     if (!json_is_string(v))
@@ -218,7 +187,7 @@ static const char *string_field(json_t *obj, const char *key, size_t max)
     return len > 0 && len < max ? json_string_value(v) : NULL;
 }
 
-static bool push_command(bridge *b, int worker_index, worker_cmd *cmd)
+bool push_command(bridge *b, int worker_index, worker_cmd *cmd)
 {
     if (queue_push(&b->workers[worker_index].commands, cmd) < 0) {
         free(cmd);
@@ -228,7 +197,7 @@ static bool push_command(bridge *b, int worker_index, worker_cmd *cmd)
 }
 
 /* Hands cmd to the worker and acknowledges the request (type-ok). */
-static void push_and_ack(bridge *b, int worker_index, worker_cmd *cmd, json_int_t id, const char *type)
+void push_and_ack(bridge *b, int worker_index, worker_cmd *cmd, json_int_t id, const char *type)
 {
     if (push_command(b, worker_index, cmd))
         respond_ok(b, type, id);
@@ -236,7 +205,7 @@ static void push_and_ack(bridge *b, int worker_index, worker_cmd *cmd, json_int_
         respond_error(b, id, "unavailable", "out of memory");
 }
 
-static worker_cmd *new_command(enum worker_cmd_type type, const char *conference, const char *endpoint)
+worker_cmd *new_command(enum worker_cmd_type type, const char *conference, const char *endpoint)
 {
     worker_cmd *cmd = calloc(1, sizeof *cmd);
     if (!cmd)
@@ -273,7 +242,7 @@ static json_t *candidates_json(bridge *b, int worker_index)
     return list;
 }
 
-static int reg_count(const reg_conference *c)
+int reg_count(const reg_conference *c)
 {
     int n = 0;
     for (const reg_endpoint *e = c ? c->endpoints : NULL; e; e = e->next)
@@ -283,7 +252,7 @@ static int reg_count(const reg_conference *c)
 
 /* Whether conference c (NULL: not yet open) can take a new endpoint named
  * ep_id; responds with the reason when not. */
-static bool room_for(bridge *b, reg_conference *c, json_int_t id, const char *ep_id)
+bool room_for(bridge *b, reg_conference *c, json_int_t id, const char *ep_id)
 {
     if (c && reg_find_endpoint(c, ep_id)) {
         respond_error(b, id, "duplicate-endpoint", "an endpoint with this id exists in the conference");
@@ -430,7 +399,7 @@ static bool parse_receives(worker_cmd *cmd, json_t *list)
 
 /* The "sources" (and "receives") of a configure or proxy request into cmd.
  * False after responding with the error. */
-static bool parse_sources(bridge *b, json_t *req, json_int_t id, worker_cmd *cmd)
+bool parse_sources(bridge *b, json_t *req, json_int_t id, worker_cmd *cmd)
 {
     json_t *sources = json_object_get(req, "sources");
     if (!json_is_array(sources) || json_array_size(sources) > ENDPOINT_MAX_SOURCES) {
@@ -607,42 +576,7 @@ static void handle_constraints(bridge *b, json_t *req, json_int_t id, reg_confer
     push_and_ack(b, c->worker, cmd, id, "constraints");
 }
 
-/* ---- relays (bridge/relay.h) ---- */
-
-/* "peer": {address (IPv4), port, channel} into cmd. */
-static bool parse_peer(json_t *peer, worker_cmd *cmd)
-{
-    const char *address = string_field(peer, "address", 64);
-    json_t *port = json_object_get(peer, "port"), *channel = json_object_get(peer, "channel");
-    struct sockaddr_in *sin = (struct sockaddr_in *)&cmd->peer_addr;
-    if (!address || !json_is_integer(port) || json_integer_value(port) < 1 || json_integer_value(port) > 65535 ||
-        !json_is_integer(channel) || json_integer_value(channel) < 1 || json_integer_value(channel) > RELAY_CHANNEL_MAX ||
-        inet_pton(AF_INET, address, &sin->sin_addr) != 1)
-        return false;
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons((uint16_t)json_integer_value(port));
-    cmd->peer_addr_len = sizeof *sin;
-    cmd->peer_channel = (uint32_t)json_integer_value(channel);
-    return true;
-}
-
-/* A 16-byte key and 12-byte salt, as 56 hex digits. */
-static bool parse_key(json_t *v, uint8_t out[28])
-{
-    const char *hex = json_string_value(v);
-    if (!hex || strlen(hex) != 56)
-        return false;
-    for (int i = 0; i < 28; i++) {
-        unsigned byte;
-        if (sscanf(hex + 2 * i, "%2x", &byte) != 1 || !strchr("0123456789abcdefABCDEF", hex[2 * i]) ||
-            !strchr("0123456789abcdefABCDEF", hex[2 * i + 1]))
-            return false;
-        out[i] = (uint8_t)byte;
-    }
-    return true;
-}
-
-static reg_endpoint *reg_add(reg_conference *c, const char *id, endpoint_kind kind, const char *via, uint64_t serial)
+reg_endpoint *reg_add(reg_conference *c, const char *id, endpoint_kind kind, const char *via, uint64_t serial)
 {
     reg_endpoint *re = calloc(1, sizeof *re);
     if (!re)
@@ -656,7 +590,7 @@ static reg_endpoint *reg_add(reg_conference *c, const char *id, endpoint_kind ki
     return re;
 }
 
-static reg_conference *reg_open(bridge *b, const char *name)
+reg_conference *reg_open(bridge *b, const char *name)
 {
     reg_conference *c = reg_find(b, name);
     if (c)
@@ -670,168 +604,6 @@ static reg_conference *reg_open(bridge *b, const char *name)
     b->conferences = c;
     return c;
 }
-
-static void handle_relay_open(bridge *b, json_t *req, json_int_t id, const char *conf_name, const char *relay_id)
-{
-    reg_conference *c = reg_find(b, conf_name);
-    if (!room_for(b, c, id, relay_id))
-        return;
-    json_t *keys = json_object_get(req, "keys"), *peer = json_object_get(req, "peer");
-    stoa_srtp_keys k = { .profile = STOA_SRTP_AEAD_AES_128_GCM, .key_len = 16, .salt_len = 12 };
-    worker_cmd *peer_cmd = new_command(WORKER_RELAY_PEER, conf_name, relay_id);
-    if (!peer_cmd) {
-        respond_error(b, id, "unavailable", "out of memory");
-        return;
-    }
-    if (!parse_key(json_object_get(keys, "send"), k.local) || !parse_key(json_object_get(keys, "receive"), k.remote) ||
-        (peer && !parse_peer(peer, peer_cmd))) {
-        free(peer_cmd);
-        respond_error(b, id, "bad-request",
-                      "relay-open needs keys.send and keys.receive (56 hex digits: AES-128-GCM key and salt) "
-                      "and an optional peer {address (IPv4), port, channel (1..2^24-1)}");
-        return;
-    }
-    if (!(c = reg_open(b, conf_name))) {
-        free(peer_cmd);
-        respond_error(b, id, "unavailable", "out of memory");
-        return;
-    }
-    endpoint *ep = endpoint_new(relay_id);
-    worker_cmd *cmd = new_command(WORKER_ADD_ENDPOINT, conf_name, relay_id);
-    if (!ep || !cmd || stoa_srtp_init(&ep->srtp, &k) < 0) {
-        endpoint_free(ep);
-        free(cmd);
-        free(peer_cmd);
-        reg_close_if_empty(b, c);
-        respond_error(b, id, "unavailable", "out of memory");
-        return;
-    }
-    ep->srtp_ready = true;
-    ep->kind = ENDPOINT_RELAY;
-    ep->state = ENDPOINT_CONNECTED;
-    ep->n_announced = 0;   /* nothing until the far side subscribes */
-    ep->bwe = bwe_new(WORKER_BWE_START_BPS, WORKER_BWE_MIN_BPS, WORKER_BWE_MAX_BPS);
-    b->next_channel = b->next_channel % RELAY_CHANNEL_MAX + 1;
-    ep->channel = b->next_channel;
-    ep->serial = ++b->next_serial;
-    uint32_t channel = ep->channel;
-    cmd->ep = ep;
-    if (!reg_add(c, relay_id, ENDPOINT_RELAY, NULL, ep->serial) || !push_command(b, c->worker, cmd)) {
-        reg_endpoint **e = reg_find_endpoint(c, relay_id);
-        if (e)
-            reg_remove(b, c, e);
-        else
-            reg_close_if_empty(b, c);
-        free(peer_cmd);
-        respond_error(b, id, "unavailable", "out of memory");
-        return;
-    }
-    if (!peer)
-        free(peer_cmd);
-    else if (!push_command(b, c->worker, peer_cmd))
-        log_warn("bridge", "relay %s/%s: out of memory for its peer", conf_name, relay_id);
-    b->emit(b->user, json_pack("{s:s, s:I, s:s, s:s, s:i, s:I}", "type", "relay-open-ok", "id", id, "endpoint",
-                               relay_id, "address", b->public_ips[0] ? b->public_ips[0] : "127.0.0.1", "port",
-                               b->cfg.media_port + c->worker, "channel", (json_int_t)channel));
-}
-
-static void handle_relay_peer(bridge *b, json_t *req, json_int_t id, reg_conference *c, const char *relay_id)
-{
-    worker_cmd *cmd = new_command(WORKER_RELAY_PEER, c->name, relay_id);
-    if (!cmd) {
-        respond_error(b, id, "unavailable", "out of memory");
-        return;
-    }
-    if (!parse_peer(json_object_get(req, "peer"), cmd)) {
-        free(cmd);
-        respond_error(b, id, "bad-request", "relay-peer needs peer {address (IPv4), port, channel (1..2^24-1)}");
-        return;
-    }
-    push_and_ack(b, c->worker, cmd, id, "relay-peer");
-}
-
-/* A participant of the conference on another bridge, its media arriving
- * over the named relay; a second proxy request for it renews its sources. */
-static void handle_proxy(bridge *b, json_t *req, json_int_t id, const char *conf_name, const char *ep_id)
-{
-    reg_conference *c = reg_find(b, conf_name);
-    const char *relay_id = string_field(req, "relay", ENDPOINT_ID_MAX);
-    reg_endpoint **relay = c && relay_id ? reg_find_endpoint(c, relay_id) : NULL;
-    if (!relay || (*relay)->kind != ENDPOINT_RELAY) {
-        respond_error(b, id, "unknown-relay", "relay names no relay of this conference");
-        return;
-    }
-    reg_endpoint **e = reg_find_endpoint(c, ep_id);
-    if (e && ((*e)->kind != ENDPOINT_PROXY || strcmp((*e)->via, relay_id) != 0)) {
-        respond_error(b, id, "duplicate-endpoint", "an endpoint with this id exists in the conference");
-        return;
-    }
-    if (!e && reg_count(c) >= CONFERENCE_MAX_ENDPOINTS) {
-        respond_error(b, id, "conference-full", "a conference holds at most 64 endpoints");
-        return;
-    }
-    worker_cmd *configure = new_command(WORKER_CONFIGURE, conf_name, ep_id);
-    if (!configure) {
-        respond_error(b, id, "unavailable", "out of memory");
-        return;
-    }
-    if (!parse_sources(b, req, id, configure)) {
-        free(configure);
-        return;
-    }
-    if (!e) {
-        endpoint *ep = endpoint_new(ep_id);
-        worker_cmd *add = new_command(WORKER_ADD_ENDPOINT, conf_name, ep_id);
-        if (!ep || !add) {
-            endpoint_free(ep);
-            free(add);
-            free(configure);
-            respond_error(b, id, "unavailable", "out of memory");
-            return;
-        }
-        ep->kind = ENDPOINT_PROXY;
-        ep->state = ENDPOINT_CONNECTED;
-        snprintf(ep->via_id, sizeof ep->via_id, "%s", relay_id);
-        ep->serial = ++b->next_serial;
-        add->ep = ep;
-        if (!reg_add(c, ep_id, ENDPOINT_PROXY, relay_id, ep->serial)) {
-            endpoint_free(ep);
-            free(add);
-            free(configure);
-            respond_error(b, id, "unavailable", "out of memory");
-            return;
-        }
-        if (!push_command(b, c->worker, add)) {
-            reg_remove(b, c, reg_find_endpoint(c, ep_id));
-            free(configure);
-            respond_error(b, id, "unavailable", "out of memory");
-            return;
-        }
-    }
-    push_and_ack(b, c->worker, configure, id, "proxy");
-}
-
-/* Forgets an endpoint (with a relay, its proxies: the worker drops them
- * with it). */
-static void reg_expire(bridge *b, reg_conference *c, reg_endpoint **e)
-{
-    if ((*e)->kind == ENDPOINT_RELAY) {
-        char relay_id[ENDPOINT_ID_MAX];
-        snprintf(relay_id, sizeof relay_id, "%s", (*e)->id);
-        for (reg_endpoint **p = &c->endpoints; *p;) {
-            if ((*p)->kind == ENDPOINT_PROXY && strcmp((*p)->via, relay_id) == 0) {
-                reg_endpoint *gone = *p;
-                *p = gone->next;
-                free(gone);
-            } else {
-                p = &(*p)->next;
-            }
-        }
-        e = reg_find_endpoint(c, relay_id);
-    }
-    reg_remove(b, c, e);
-}
-
 
 void bridge_handle(bridge *b, json_t *req)
 {

@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { closeParticipant, launchBrowser, openParticipant } from './lib/browser.mjs';
-import { makeSecret, placements, removeSecret, startBridge, startFocus, topology } from './lib/cluster.mjs';
+import { openParticipant } from './lib/browser.mjs';
+import { placements, startBridge, startCluster, topology } from './lib/cluster.mjs';
 import { rtpStats, sleep, until, waitForFlow } from './lib/stats.mjs';
 
 // Detection takes up to 3 heartbeat intervals (3 s) and a tick; then a new
@@ -51,26 +51,20 @@ async function longestStall(p, from, ms) {
 }
 
 describe('bridges as processes: placement, loss and drain', { timeout: 180000 }, () => {
-  let secretFile;
+  let cluster;
   let focus;
   let browser;
-  const bridges = {};
-  const people = [];
+  let bridges;
+  let people;
+  let secretFile;
 
   before(async () => {
-    secretFile = makeSecret();
-    focus = await startFocus({ label: 'bridge-failover', secretFile });
-    bridges.a = await startBridge(focus, { id: 'site-a', region: 'a', secretFile });
-    bridges.b = await startBridge(focus, { id: 'site-b', region: 'b', secretFile });
-    browser = await launchBrowser();
+    cluster = await startCluster({ label: 'bridge-failover', bridges: [{ key: 'a', id: 'site-a', region: 'a' }, { key: 'b', id: 'site-b', region: 'b' }] });
+    ({ focus, browser, bridges, people, secretFile } = cluster);
   });
 
   after(async () => {
-    await Promise.all(people.map(closeParticipant));
-    await browser?.close();
-    for (const b of Object.values(bridges)) await b.stop();
-    await focus?.stop();
-    removeSecret(secretFile);
+    await cluster?.stop();
   });
 
   test('each conference on the bridge of its region; a bridge killed: its participants are back without a reload, the others never stop', async () => {

@@ -8,31 +8,24 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { closeParticipant, launchBrowser, openParticipant } from './lib/browser.mjs';
-import { makeSecret, placements, removeSecret, startBridge, startFocus, topology } from './lib/cluster.mjs';
+import { closeParticipant, openParticipant } from './lib/browser.mjs';
+import { placements, startCluster, topology } from './lib/cluster.mjs';
 import { until, waitForFlow } from './lib/stats.mjs';
 
 describe('a conference across two bridges, relayed', { timeout: 150000 }, () => {
-  let secretFile;
+  let cluster;
   let focus;
   let browser;
-  const bridges = {};
-  const people = [];
+  let bridges;
+  let people;
 
   before(async () => {
-    secretFile = makeSecret();
-    focus = await startFocus({ label: 'bridge-relay', secretFile });
-    bridges.a = await startBridge(focus, { id: 'site-a', region: 'a', secretFile });
-    bridges.b = await startBridge(focus, { id: 'site-b', region: 'b', secretFile });
-    browser = await launchBrowser();
+    cluster = await startCluster({ label: 'bridge-relay', bridges: [{ key: 'a', id: 'site-a', region: 'a' }, { key: 'b', id: 'site-b', region: 'b' }] });
+    ({ focus, browser, bridges, people } = cluster);
   });
 
   after(async () => {
-    await Promise.all(people.map(closeParticipant));
-    await browser?.close();
-    for (const b of Object.values(bridges)) await b.stop();
-    await focus?.stop();
-    removeSecret(secretFile);
+    await cluster?.stop();
   });
 
   test('each on its region\'s bridge; everyone decodes everyone across the relay', async () => {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { launchBrowser, closeParticipant } from './browser.mjs';
 import { LOG_DIR, REPO_ROOT, freeUdpPort, startServer, stoaBinary } from './server.mjs';
 import { until } from './stats.mjs';
 
@@ -115,4 +116,25 @@ export function placements(focus, room) {
   const out = {};
   for (const m of focus.log().matchAll(new RegExp(`${room}/([0-9a-f]+) placed on bridge (\\S+)`, 'gi'))) out[m[1]] = m[2];
   return out;
+}
+
+/**
+ * A focus, bridges ({id, region} each, started in order) and one Chromium,
+ * with what a test's before/after need: `people` collects the participants
+ * the test opens, and stop() closes them, the browser, the bridges (as the
+ * test left them in `bridges`) and the focus.
+ */
+export async function startCluster({ label, bridges: specs }) {
+  const c = { secretFile: makeSecret(), bridges: {}, people: [], browser: null, focus: null };
+  c.focus = await startFocus({ label, secretFile: c.secretFile });
+  for (const { key, id, region } of specs) c.bridges[key] = await startBridge(c.focus, { id, region, secretFile: c.secretFile });
+  c.browser = await launchBrowser();
+  c.stop = async () => {
+    await Promise.all(c.people.map(closeParticipant));
+    await c.browser?.close();
+    for (const b of Object.values(c.bridges)) await b.stop();
+    await c.focus?.stop();
+    removeSecret(c.secretFile);
+  };
+  return c;
 }

@@ -6,8 +6,9 @@
  * The test thread plays the focus's control thread: every wait pumps the
  * peers' sockets and calls bridge_poll, and every wait has a deadline.
  * Two scenarios guard fixed use-after-free bugs in the worker: run under
- * ASan, they would report them again. The last one checks Last-N
- * (constraints, forwarded) with four peers in a conference of their own. */
+ * ASan, they would report them again. Later ones check Last-N
+ * (constraints, forwarded) with four peers in a conference of their own,
+ * simulcast, and relays, the test playing the far bridge of a relay. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -2538,6 +2539,801 @@ static void scenario_simulcast(harness *h)
     CHECK(after.dropped[MEDIA_DROP_UNKNOWN] > before.dropped[MEDIA_DROP_UNKNOWN]);
 }
 
+/* ------------------------------------------------------------------ */
+/* 13. Relays: the test plays the far bridge                           */
+/* ------------------------------------------------------------------ */
+
+#define FAR_MARK 0xF0                  /* docs/protocol.md, "The relay on the wire" */
+#define FAR_HEADER 4
+#define FAR_CHANNEL 77                 /* the channel we give the bridge */
+#define FAR_SSRC 0x7E000001u           /* our relay RTCP SSRC */
+#define RELAY_P_AUDIO 0x7A000001u      /* P's microphone, on the bridge under test */
+#define RELAY_P_VIDEO 0x7A000002u      /* P's camera */
+#define RELAY_T_AUDIO 0x7B000001u      /* far1's microphone, on the far bridge */
+#define RELAY_T2_AUDIO 0x7B000002u     /* far1's microphone after a renegotiation */
+#define RELAY_UNDECLARED 0x7B0000FFu   /* an SSRC no proxy declared */
+#define FAR_KEY 28                     /* AES-128-GCM key and salt */
+
+/* The far bridge: one UDP socket, the relay's SRTP contexts and what it
+ * received (after checking the relay header and decrypting). */
+typedef struct far_bridge {
+    int fd;
+    struct sockaddr_in self;
+    struct sockaddr_in bridge;         /* where the bridge receives the relay */
+    uint32_t bridge_channel;           /* what our datagrams carry: the bridge chose it */
+    uint32_t channel;                  /* what the bridge's datagrams must carry: we chose it */
+    stoa_srtp srtp;
+    bool srtp_ready;
+    inbox rtp, rtcp;
+    int bad_mark, wrong_channel, undecryptable, stray, datagrams;
+} far_bridge;
+
+static void hex_of(const uint8_t *bytes, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[bytes[i] >> 4];
+        out[2 * i + 1] = digits[bytes[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+/* Our contexts for a relay-open that gave the bridge keys {send, receive}:
+ * we protect with the bridge's receive key and open with its send key. */
+static bool far_keys(far_bridge *f, const uint8_t bridge_send[FAR_KEY], const uint8_t bridge_receive[FAR_KEY])
+{
+    if (f->srtp_ready)
+        stoa_srtp_free(&f->srtp);
+    stoa_srtp_keys k = { .profile = STOA_SRTP_AEAD_AES_128_GCM, .key_len = 16, .salt_len = 12 };
+    memcpy(k.local, bridge_receive, FAR_KEY);
+    memcpy(k.remote, bridge_send, FAR_KEY);
+    f->srtp_ready = stoa_srtp_init(&f->srtp, &k) == 0;
+    return f->srtp_ready;
+}
+
+static bool far_new(far_bridge *f, uint32_t channel)
+{
+    memset(f, 0, sizeof *f);
+    f->channel = channel;
+    f->fd = udp_socket_on_loopback(&f->self);
+    return f->fd >= 0;
+}
+
+static void far_free(far_bridge *f)
+{
+    if (f->srtp_ready)
+        stoa_srtp_free(&f->srtp);
+    if (f->fd >= 0)
+        close(f->fd);
+    inbox_free(&f->rtp);
+    inbox_free(&f->rtcp);
+}
+
+/* Reads what arrived: each datagram must come from the bridge's relay
+ * port, start with the mark and our channel, and open under its send key. */
+static void far_service(far_bridge *f)
+{
+    for (;;) {
+        uint8_t buf[PKT_MAX];
+        struct sockaddr_in from;
+        socklen_t from_len = sizeof from;
+        ssize_t got = recvfrom(f->fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &from_len);
+        if (got < 0)
+            break;
+        f->datagrams++;
+        if (from.sin_addr.s_addr != f->bridge.sin_addr.s_addr || from.sin_port != f->bridge.sin_port)
+            f->stray++;
+        size_t len = (size_t)got;
+        if (len < FAR_HEADER + 8 || buf[0] != FAR_MARK) {
+            f->bad_mark++;
+            continue;
+        }
+        if ((((uint32_t)buf[1] << 16) | ((uint32_t)buf[2] << 8) | buf[3]) != f->channel) {
+            f->wrong_channel++;
+            continue;
+        }
+        uint8_t *pkt = buf + FAR_HEADER;
+        len -= FAR_HEADER;
+        if (!f->srtp_ready) {
+            f->undecryptable++;
+        } else if (rtp_is_rtcp(pkt, len)) {
+            if (stoa_srtp_unprotect_rtcp(&f->srtp, pkt, &len) == 0)
+                inbox_push(&f->rtcp, pkt, len);
+            else
+                f->undecryptable++;
+        } else if (stoa_srtp_unprotect_rtp(&f->srtp, pkt, &len) == 0) {
+            inbox_push(&f->rtp, pkt, len);
+        } else {
+            f->undecryptable++;
+        }
+    }
+}
+
+/* Pumps until cond holds or ms pass, reading the far bridge's socket too. */
+#define FAR_WAIT(h, f, ok, cond, ms) WAIT_FOR((h), (ok), (far_service(f), (cond)), (ms))
+
+static void far_pump(harness *h, far_bridge *f, int ms)
+{
+    int64_t end = now_ms() + ms;
+    do {
+        pump_once(h, 2);
+        far_service(f);
+    } while (now_ms() < end);
+}
+
+/* Sends a protected packet behind a relay header naming channel. */
+static void far_send_framed(const far_bridge *f, uint32_t channel, const uint8_t *pkt, size_t len)
+{
+    uint8_t buf[PKT_MAX + FAR_HEADER];
+    buf[0] = FAR_MARK;
+    buf[1] = (uint8_t)(channel >> 16);
+    buf[2] = (uint8_t)(channel >> 8);
+    buf[3] = (uint8_t)channel;
+    memcpy(buf + FAR_HEADER, pkt, len);
+    send_to(f->fd, &f->bridge, buf, len + FAR_HEADER);
+}
+
+/* Protects an RTP packet under our key into wire (PKT_MAX bytes); returns
+ * its length, 0 on failure. */
+static size_t far_protect_rtp(far_bridge *f, const uint8_t *pkt, size_t len, uint8_t *wire)
+{
+    memcpy(wire, pkt, len);
+    if (stoa_srtp_protect_rtp(&f->srtp, wire, &len, PKT_MAX) != 0) {
+        CHECK(!"far bridge: protect RTP");
+        return 0;
+    }
+    return len;
+}
+
+static void far_send_rtp(far_bridge *f, const uint8_t *pkt, size_t len)
+{
+    uint8_t wire[PKT_MAX];
+    size_t n = far_protect_rtp(f, pkt, len, wire);
+    if (n)
+        far_send_framed(f, f->bridge_channel, wire, n);
+}
+
+/* Our subscription: one APP packet "STSU" (subtype 0) naming ssrcs. */
+static void far_subscribe(far_bridge *f, const uint32_t *ssrcs, int n)
+{
+    uint8_t buf[PKT_MAX];
+    size_t len = 12 + 4 * (size_t)n;
+    buf[0] = 0x80;
+    buf[1] = RTCP_APP;
+    wr16(buf + 2, (uint16_t)(len / 4 - 1));
+    wr32(buf + 4, FAR_SSRC);
+    memcpy(buf + 8, "STSU", 4);
+    for (int i = 0; i < n; i++)
+        wr32(buf + 12 + 4 * i, ssrcs[i]);
+    if (stoa_srtp_protect_rtcp(&f->srtp, buf, &len, sizeof buf) != 0) {
+        CHECK(!"far bridge: protect RTCP");
+        return;
+    }
+    far_send_framed(f, f->bridge_channel, buf, len);
+}
+
+/* The bridge's newest subscription to us: the number of SSRCs it names
+ * (into ssrcs, up to cap), -1 when none arrived. Its APP header is checked. */
+static int far_last_subscription(const far_bridge *f, uint32_t *ssrcs, int cap, int *malformed)
+{
+    int found = -1;
+    for (size_t i = 0; i < f->rtcp.n; i++) {
+        rtcp_iter it;
+        rtcp_packet p;
+        rtcp_iter_init(&it, f->rtcp.items[i].data, f->rtcp.items[i].len);
+        while (rtcp_next(&it, &p) == 1) {
+            if (p.type != RTCP_APP || p.len < 12 || memcmp(p.data + 8, "STSU", 4) != 0)
+                continue;
+            if ((p.data[0] & 0x1F) != 0 || (p.len - 12) % 4 != 0)
+                (*malformed)++;
+            found = 0;
+            for (size_t k = 12; k + 4 <= p.len; k += 4, found++)
+                if (found < cap)
+                    ssrcs[found] = rd32(p.data + k);
+        }
+    }
+    return found;
+}
+
+static bool subscription_names(const far_bridge *f, uint32_t ssrc, int *malformed)
+{
+    uint32_t v[64];
+    int n = far_last_subscription(f, v, 64, malformed);
+    for (int i = 0; i < n && i < 64; i++)
+        if (v[i] == ssrc)
+            return true;
+    return false;
+}
+
+static json_t *relay_open(harness *h, json_int_t id, const char *conference, const char *ep, const char *send_hex,
+                          const char *receive_hex, int port, json_int_t channel)
+{
+    json_t *req = json_pack("{s:s, s:I, s:s, s:s, s:{s:s, s:s}}", "type", "relay-open", "id", id, "conference",
+                            conference, "endpoint", ep, "keys", "send", send_hex, "receive", receive_hex);
+    if (port >= 0)
+        json_object_set_new(req, "peer", json_pack("{s:s, s:i, s:I}", "address", "127.0.0.1", "port", port,
+                                                   "channel", channel));
+    return request(h, req);
+}
+
+static json_t *relay_peer(harness *h, json_int_t id, const char *conference, const char *ep, const char *address,
+                          int port, json_int_t channel)
+{
+    return request(h, json_pack("{s:s, s:I, s:s, s:s, s:{s:s, s:i, s:I}}", "type", "relay-peer", "id", id,
+                                "conference", conference, "endpoint", ep, "peer", "address", address, "port", port,
+                                "channel", channel));
+}
+
+static json_t *proxy_request(harness *h, json_int_t id, const char *conference, const char *ep, const char *via,
+                             uint32_t ssrc)
+{
+    json_t *req = json_pack("{s:s, s:I, s:s, s:s, s:[{s:I, s:s}]}", "type", "proxy", "id", id, "conference",
+                            conference, "endpoint", ep, "sources", "ssrc", (json_int_t)ssrc, "kind", "audio");
+    if (via)
+        json_object_set_new(req, "relay", json_string(via));
+    return request(h, req);
+}
+
+/* An audio packet as the harness's peers send them (payload 80 bytes). */
+static size_t relay_audio(uint8_t *buf, uint32_t ssrc, uint16_t seq, uint8_t fill)
+{
+    return make_rtp(buf, ssrc, PT_OPUS, false, seq, 960u * seq, fill, 80);
+}
+
+/* P keeps talking until the far bridge gets its audio; true when it did. */
+static bool far_until_p_audio(harness *h, far_bridge *f, peer *p, uint16_t *seq, int ms)
+{
+    uint8_t buf[PKT_MAX];
+    int64_t end = now_ms() + ms;
+    while (now_ms() < end) {
+        peer_send_rtp(p, buf, relay_audio(buf, RELAY_P_AUDIO, (*seq)++, 0x21), NULL);
+        far_pump(h, f, 20);
+        if (count_rtp_ssrc(&f->rtp, RELAY_P_AUDIO) > 0)
+            return true;
+    }
+    return false;
+}
+
+/* The far bridge keeps sending far1's audio until P gets it. */
+static bool p_until_far_audio(harness *h, far_bridge *f, peer *p, uint16_t *seq, int ms)
+{
+    uint8_t buf[PKT_MAX];
+    int64_t end = now_ms() + ms;
+    while (now_ms() < end) {
+        far_send_rtp(f, buf, relay_audio(buf, RELAY_T_AUDIO, (*seq)++, 0x31));
+        far_pump(h, f, 20);
+        if (count_rtp_ssrc(&p->rtp, RELAY_T_AUDIO) > 0)
+            return true;
+    }
+    return false;
+}
+
+/* The received packet is the one sent, but for the header extensions the
+ * bridge rewrites (mid, transport-wide sequence number). */
+static void check_same_media(const packet *got, const uint8_t *sent, size_t sent_len)
+{
+    rtp_header gh, sh;
+    CHECK_EQ_INT(rtp_parse(sent, sent_len, &sh), 0);
+    CHECK_EQ_INT(rtp_parse(got->data, got->len, &gh), 0);
+    CHECK_EQ_INT(gh.ssrc, sh.ssrc);
+    CHECK_EQ_INT(gh.seq, sh.seq);
+    CHECK_EQ_INT(gh.timestamp, sh.timestamp);
+    CHECK_EQ_INT(gh.payload_type, sh.payload_type);
+    CHECK_EQ_INT(gh.payload_len, sh.payload_len);
+    CHECK(gh.payload_len == sh.payload_len &&
+          memcmp(got->data + gh.header_len, sent + sh.header_len, sh.payload_len) == 0);
+}
+
+/* transport-cc feedback packets (RTPFB, FMT 15) in the inbox. */
+static int count_twcc_feedback(const inbox *in)
+{
+    int n = 0;
+    for (size_t i = 0; i < in->n; i++) {
+        rtcp_iter it;
+        rtcp_packet p;
+        rtcp_iter_init(&it, in->items[i].data, in->items[i].len);
+        while (rtcp_next(&it, &p) == 1)
+            n += p.type == RTCP_RTPFB && p.count == 15;
+    }
+    return n;
+}
+
+static uint64_t dropped_delta(const bridge_counters *before, const bridge_counters *after, int reason)
+{
+    return after->dropped[reason] - before->dropped[reason];
+}
+
+/* Waits until the bridge's published counter of reason grew past before's. */
+static bool wait_dropped(harness *h, far_bridge *f, const bridge_counters *before, int reason, bridge_counters *after)
+{
+    bool ok;
+    FAR_WAIT(h, f, ok, (counters(h, after), after->dropped[reason] > before->dropped[reason]), 1000);
+    far_pump(h, f, 50);                /* anything else it would do with the packet */
+    counters(h, after);
+    return ok;
+}
+
+/* A well-formed configure (0), pause (1) or constraints (2) naming ep in
+ * p's conference (a configure with p's own credentials and source). */
+static json_t *participant_request(harness *h, int which, json_int_t id, const peer *p, const char *ep)
+{
+    if (which == 0)
+        return request(h, json_pack("{s:s, s:I, s:s, s:s, s:{s:s, s:s}, s:{s:s}, s:[{s:I, s:s}]}", "type",
+                                    "configure", "id", id, "conference", p->conference, "endpoint", ep, "ice",
+                                    "ufrag", p->ufrag, "pwd", p->pwd, "dtls", "fingerprint",
+                                    dtls_ctx_fingerprint(p->ctx), "sources", "ssrc", (json_int_t)RELAY_P_AUDIO,
+                                    "kind", "audio"));
+    if (which == 1)
+        return request(h, json_pack("{s:s, s:I, s:s, s:s, s:[I], s:b}", "type", "pause", "id", id, "conference",
+                                    p->conference, "endpoint", ep, "ssrcs", (json_int_t)RELAY_P_AUDIO, "paused", 0));
+    return request(h, json_pack("{s:s, s:I, s:s, s:s, s:i}", "type", "constraints", "id", id, "conference",
+                                p->conference, "endpoint", ep, "last_n", -1));
+}
+
+static void test_relay(harness *h)
+{
+    static const char *const conf = "relay-conf";
+    far_bridge far, far2;
+    CHECK(far_new(&far, FAR_CHANNEL));
+    CHECK(far_new(&far2, FAR_CHANNEL + 1));
+    peer *p = peer_new(h, "RP", conf);
+    CHECK(p != NULL);
+    if (far.fd < 0 || far2.fd < 0 || !p) {
+        far_free(&far);
+        far_free(&far2);
+        return;
+    }
+    uint8_t k1[FAR_KEY], k2[FAR_KEY];
+    char k1_hex[2 * FAR_KEY + 1], k2_hex[2 * FAR_KEY + 1];
+    random_bytes(k1, sizeof k1);
+    random_bytes(k2, sizeof k2);
+    hex_of(k1, sizeof k1, k1_hex);
+    hex_of(k2, sizeof k2, k2_hex);
+    int far_port = ntohs(far.self.sin_port);
+    json_int_t id;
+    json_t *resp;
+    bool ok;
+    int malformed = 0;
+    uint8_t buf[PKT_MAX], wire[PKT_MAX], sent[PKT_MAX];
+    size_t n, wire_len;
+    bridge_counters before, after;
+
+    /* 1. relay-open: the bridge's relay address, its worker's media port and
+     * a channel of its choosing. */
+    id = ++h->next_id;
+    resp = relay_open(h, id, conf, "relay-9", k1_hex, k2_hex, far_port, FAR_CHANNEL);
+    CHECK(is_response(resp, "relay-open-ok", id));
+    CHECK_EQ_STR(jstr(resp, "endpoint"), "relay-9");
+    CHECK_EQ_STR(jstr(resp, "address"), "127.0.0.1");
+    json_int_t port = json_integer_value(json_object_get(resp, "port"));
+    json_int_t channel = json_integer_value(json_object_get(resp, "channel"));
+    CHECK(port == h->port || port == h->port + 1);
+    CHECK(channel >= 1 && channel <= 0xFFFFFF);
+    if (!is_response(resp, "relay-open-ok", id) || !(port == h->port || port == h->port + 1) || channel < 1 ||
+        channel > 0xFFFFFF || !far_keys(&far, k1, k2)) {
+        far_free(&far);
+        far_free(&far2);
+        return;
+    }
+    far.bridge = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                                       .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    far.bridge_channel = (uint32_t)channel;
+    far2.bridge = far.bridge;
+    far2.bridge_channel = far.bridge_channel;
+
+    /* Knowing our address, the bridge sends its subscription at once: empty,
+     * it has no proxies yet. Header and keys as documented. */
+    FAR_WAIT(h, &far, ok, far_last_subscription(&far, NULL, 0, &malformed) >= 0, 1500);
+    CHECK(ok);
+    CHECK_EQ_INT(far_last_subscription(&far, NULL, 0, &malformed), 0);
+
+    /* 2. P joins the conference, on the relay's worker. */
+    id = h->next_id + 1;
+    resp = allocate(h, p);
+    CHECK(is_response(resp, "allocate-ok", id));
+    CHECK_EQ_INT(ntohs(p->bridge.sin_port), port);
+    CHECK(ln_await_endpoint(h, p));
+    CHECK(connectivity_check(h, p, true));
+    id = ++h->next_id;
+    resp = configure(h, p, id, dtls_ctx_fingerprint(p->ctx),
+                     json_pack("[{s:I, s:s}, {s:I, s:s}]", "ssrc", (json_int_t)RELAY_P_AUDIO, "kind", "audio",
+                               "ssrc", (json_int_t)RELAY_P_VIDEO, "kind", "video"));
+    CHECK(is_response(resp, "configure-ok", id));
+    ok = handshake(h, p, 3000) && wait_event(h, "endpoint-connected", "RP", 3000) != NULL;
+    CHECK(ok);
+    if (!ok) {
+        far_free(&far);
+        far_free(&far2);
+        return;
+    }
+
+    /* P talks; we subscribed to nothing: none of it crosses the relay. */
+    uint16_t p_seq = 4000, t_seq = 9000;
+    uint16_t v_seq = 300;
+    for (int i = 0; i < 10; i++) {
+        peer_send_rtp(p, buf, relay_audio(buf, RELAY_P_AUDIO, p_seq++, 0x11), NULL);
+        peer_send_rtp(p, buf, make_rtp(buf, RELAY_P_VIDEO, PT_VP8, true, v_seq, 3000u * v_seq, 0x12, 200), NULL);
+        v_seq++;
+        far_pump(h, &far, 20);
+    }
+    far_pump(h, &far, 100);
+    CHECK_EQ_INT(count_rtp_ssrc(&far.rtp, RELAY_P_AUDIO), 0);
+    CHECK_EQ_INT(far.rtp.n, 0);
+
+    /* 3. We subscribe to P's audio: it arrives, under P's SSRC, as P sent it. */
+    uint32_t want = RELAY_P_AUDIO;
+    far_subscribe(&far, &want, 1);
+    ok = far_until_p_audio(h, &far, p, &p_seq, 2000);
+    CHECK(ok);
+    inbox_clear(&far.rtp);
+    uint16_t probe_seq = p_seq++;
+    n = relay_audio(sent, RELAY_P_AUDIO, probe_seq, 0x5A);
+    peer_send_rtp(p, sent, n, NULL);
+    FAR_WAIT(h, &far, ok, find_rtp(&far.rtp, RELAY_P_AUDIO, probe_seq) != NULL, 1000);
+    CHECK(ok);
+    far_pump(h, &far, 30);
+    const packet *got = find_rtp(&far.rtp, RELAY_P_AUDIO, probe_seq);
+    if (got)
+        check_same_media(got, sent, n);
+    CHECK_EQ_INT(count_rtp_seq(&far.rtp, RELAY_P_AUDIO, probe_seq), 1);
+    CHECK_EQ_INT(count_rtp_ssrc(&far.rtp, RELAY_P_VIDEO), 0);   /* not subscribed */
+
+    /* Video newly subscribed starts with a key frame asked of P; then it
+     * crosses too. */
+    far_pump(h, &far, 350);            /* past the source's own key-frame interval */
+    inbox_clear(&p->rtcp);
+    far_pump(h, &far, 300);
+    CHECK_EQ_INT(count_pli(&p->rtcp, RELAY_P_VIDEO, NULL, NULL), 0);   /* none without a reason */
+    uint32_t both[2] = { RELAY_P_AUDIO, RELAY_P_VIDEO };
+    far_subscribe(&far, both, 2);
+    FAR_WAIT(h, &far, ok, count_pli(&p->rtcp, RELAY_P_VIDEO, NULL, NULL) > 0, 1000);
+    CHECK(ok);
+    CHECK_EQ_INT(count_pli(&p->rtcp, RELAY_P_AUDIO, NULL, NULL), 0);
+    inbox_clear(&far.rtp);
+    ok = false;
+    for (int64_t end = now_ms() + 1000; !ok && now_ms() < end;) {
+        peer_send_rtp(p, buf, make_rtp(buf, RELAY_P_VIDEO, PT_VP8, true, v_seq, 3000u * v_seq, 0x13, 200), NULL);
+        v_seq++;
+        far_pump(h, &far, 20);
+        ok = count_rtp_ssrc(&far.rtp, RELAY_P_VIDEO) > 0;
+    }
+    CHECK(ok);
+    /* Our PLI for it reaches P (a relay speaks for many receivers: not held
+     * to one receiver's key-frame budget, only to the source's interval). */
+    for (int round = 0; round < 2; round++) {
+        far_pump(h, &far, 350);
+        inbox_clear(&p->rtcp);
+        uint8_t fb[64], rtcp[PKT_MAX];
+        size_t fb_len = rtcp_build_pli(fb, sizeof fb, FAR_SSRC, RELAY_P_VIDEO);
+        size_t rtcp_len = rr_plus(rtcp, sizeof rtcp, FAR_SSRC, fb, fb_len);
+        CHECK(stoa_srtp_protect_rtcp(&far.srtp, rtcp, &rtcp_len, sizeof rtcp) == 0);
+        far_send_framed(&far, far.bridge_channel, rtcp, rtcp_len);
+        /* At once: a budget of one per second would defer the second
+         * request by some 650 ms. */
+        FAR_WAIT(h, &far, ok, count_pli(&p->rtcp, RELAY_P_VIDEO, NULL, NULL) > 0, 250);
+        if (!ok)
+            fprintf(stderr, "relay: PLI %d over the relay did not reach the sender\n", round + 1);
+        CHECK(ok);
+    }
+
+    /* A subscription replaces the previous one: empty, P's audio stops. */
+    far_subscribe(&far, NULL, 0);
+    far_pump(h, &far, 50);
+    inbox_clear(&far.rtp);
+    for (int i = 0; i < 5; i++) {
+        peer_send_rtp(p, buf, relay_audio(buf, RELAY_P_AUDIO, p_seq++, 0x12), NULL);
+        far_pump(h, &far, 20);
+    }
+    far_pump(h, &far, 100);
+    CHECK_EQ_INT(count_rtp_ssrc(&far.rtp, RELAY_P_AUDIO), 0);
+    far_subscribe(&far, &want, 1);
+    CHECK(far_until_p_audio(h, &far, p, &p_seq, 2000));
+
+    /* 4. far1, a participant over there, sends audio T: proxy-ok, the
+     * bridge subscribes to it (audio always), and T reaches P. */
+    id = ++h->next_id;
+    resp = proxy_request(h, id, conf, "far1", "relay-9", RELAY_T_AUDIO);
+    CHECK(is_response(resp, "proxy-ok", id));
+    FAR_WAIT(h, &far, ok, subscription_names(&far, RELAY_T_AUDIO, &malformed), 2000);
+    CHECK(ok);
+    ok = p_until_far_audio(h, &far, p, &t_seq, 2000);
+    CHECK(ok);
+    inbox_clear(&p->rtp);
+    probe_seq = t_seq++;
+    n = relay_audio(sent, RELAY_T_AUDIO, probe_seq, 0x6B);
+    far_send_rtp(&far, sent, n);
+    FAR_WAIT(h, &far, ok, find_rtp(&p->rtp, RELAY_T_AUDIO, probe_seq) != NULL, 1000);
+    CHECK(ok);
+    far_pump(h, &far, 30);
+    got = find_rtp(&p->rtp, RELAY_T_AUDIO, probe_seq);
+    if (got)
+        check_same_media(got, sent, n);
+    CHECK_EQ_INT(count_rtp_seq(&p->rtp, RELAY_T_AUDIO, probe_seq), 1);
+    /* Our packets carry transport-wide numbers: the bridge sends the relay
+     * transport-cc feedback. */
+    FAR_WAIT(h, &far, ok, count_twcc_feedback(&far.rtcp) > 0, 1000);
+    CHECK(ok);
+
+    /* An SSRC no proxy declared: dropped, counted as unknown. */
+    far_pump(h, &far, 50);
+    counters(h, &before);
+    far_send_rtp(&far, buf, relay_audio(buf, RELAY_UNDECLARED, 1, 0x41));
+    CHECK(wait_dropped(h, &far, &before, MEDIA_DROP_UNKNOWN, &after));
+    CHECK_EQ_INT(dropped_delta(&before, &after, MEDIA_DROP_UNKNOWN), 1);
+    CHECK_EQ_INT(count_rtp_ssrc(&p->rtp, RELAY_UNDECLARED), 0);
+
+    /* A tampered tag: dropped, counted as failing authentication; the same
+     * packet intact is delivered after it. */
+    counters(h, &before);
+    probe_seq = t_seq++;
+    n = relay_audio(sent, RELAY_T_AUDIO, probe_seq, 0x7C);
+    wire_len = far_protect_rtp(&far, sent, n, wire);
+    memcpy(buf, wire, wire_len);
+    buf[wire_len - 1] ^= 0x01;                   /* the last byte of the GCM tag */
+    far_send_framed(&far, far.bridge_channel, buf, wire_len);
+    CHECK(wait_dropped(h, &far, &before, MEDIA_DROP_AUTH, &after));
+    CHECK_EQ_INT(dropped_delta(&before, &after, MEDIA_DROP_AUTH), 1);
+    CHECK_EQ_INT(count_rtp_seq(&p->rtp, RELAY_T_AUDIO, probe_seq), 0);
+    far_send_framed(&far, far.bridge_channel, wire, wire_len);
+    FAR_WAIT(h, &far, ok, find_rtp(&p->rtp, RELAY_T_AUDIO, probe_seq) != NULL, 1000);
+    CHECK(ok);
+
+    /* A channel the bridge never gave: dropped as unknown; the same bytes on
+     * the relay's channel are delivered. */
+    counters(h, &before);
+    probe_seq = t_seq++;
+    n = relay_audio(sent, RELAY_T_AUDIO, probe_seq, 0x7D);
+    wire_len = far_protect_rtp(&far, sent, n, wire);
+    uint32_t stranger = far.bridge_channel ^ 0x800000u;
+    far_send_framed(&far, stranger, wire, wire_len);
+    CHECK(wait_dropped(h, &far, &before, MEDIA_DROP_UNKNOWN, &after));
+    CHECK_EQ_INT(dropped_delta(&before, &after, MEDIA_DROP_UNKNOWN), 1);
+    CHECK_EQ_INT(count_rtp_seq(&p->rtp, RELAY_T_AUDIO, probe_seq), 0);
+    far_send_framed(&far, far.bridge_channel, wire, wire_len);
+    FAR_WAIT(h, &far, ok, find_rtp(&p->rtp, RELAY_T_AUDIO, probe_seq) != NULL, 1000);
+    CHECK(ok);
+
+    /* A proxy declaring P's SSRC does not get it: refused (foreign-ssrc),
+     * and packets under it over the relay are not P's own coming back. */
+    counters(h, &before);
+    id = ++h->next_id;
+    CHECK(is_response(proxy_request(h, id, conf, "far3", "relay-9", RELAY_P_AUDIO), "proxy-ok", id));
+    FAR_WAIT(h, &far, ok, (counters(h, &after), dropped_delta(&before, &after, MEDIA_DROP_FOREIGN_SSRC) > 0), 1000);
+    CHECK(ok);
+    inbox_clear(&p->rtp);
+    counters(h, &before);
+    far_send_rtp(&far, buf, relay_audio(buf, RELAY_P_AUDIO, 60000, 0x43));
+    CHECK(wait_dropped(h, &far, &before, MEDIA_DROP_UNKNOWN, &after));
+    CHECK_EQ_INT(count_rtp_ssrc(&p->rtp, RELAY_P_AUDIO), 0);
+    id = ++h->next_id;
+    CHECK(is_response(simple_request(h, "expire", id, conf, "far3"), "expire-ok", id));
+
+    /* far1 renegotiates: a second proxy request renews its sources. The old
+     * SSRC is dropped as unknown, the new one delivered and subscribed to. */
+    id = ++h->next_id;
+    CHECK(is_response(proxy_request(h, id, conf, "far1", "relay-9", RELAY_T2_AUDIO), "proxy-ok", id));
+    inbox_clear(&far.rtcp);
+    FAR_WAIT(h, &far, ok, subscription_names(&far, RELAY_T2_AUDIO, &malformed), 2000);
+    CHECK(ok);
+    CHECK(!subscription_names(&far, RELAY_T_AUDIO, &malformed));
+    inbox_clear(&p->rtp);
+    counters(h, &before);
+    far_send_rtp(&far, buf, relay_audio(buf, RELAY_T_AUDIO, t_seq++, 0x44));
+    CHECK(wait_dropped(h, &far, &before, MEDIA_DROP_UNKNOWN, &after));
+    CHECK_EQ_INT(dropped_delta(&before, &after, MEDIA_DROP_UNKNOWN), 1);
+    probe_seq = t_seq++;
+    n = relay_audio(sent, RELAY_T2_AUDIO, probe_seq, 0x45);
+    far_send_rtp(&far, sent, n);
+    FAR_WAIT(h, &far, ok, find_rtp(&p->rtp, RELAY_T2_AUDIO, probe_seq) != NULL, 1000);
+    CHECK(ok);
+    got = find_rtp(&p->rtp, RELAY_T2_AUDIO, probe_seq);
+    if (got)
+        check_same_media(got, sent, n);
+    CHECK_EQ_INT(count_rtp_ssrc(&p->rtp, RELAY_T_AUDIO), 0);
+    /* And back, for what follows. */
+    id = ++h->next_id;
+    CHECK(is_response(proxy_request(h, id, conf, "far1", "relay-9", RELAY_T_AUDIO), "proxy-ok", id));
+    CHECK(p_until_far_audio(h, &far, p, &t_seq, 2000));
+
+    /* 5. Control errors; none of them changes anything. */
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(proxy_request(h, id, conf, "far2", "relay-nope", 0x7B000002u)), "unknown-relay");
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(proxy_request(h, id, conf, "far2", "RP", 0x7B000002u)), "unknown-relay");
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(proxy_request(h, id, conf, "far2", NULL, 0x7B000002u)), "unknown-relay");
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(proxy_request(h, id, "relay-nowhere", "far2", "relay-9", 0x7B000002u)), "unknown-relay");
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(proxy_request(h, id, conf, "RP", "relay-9", 0x7B000002u)), "duplicate-endpoint");
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(proxy_request(h, id, conf, "relay-9", "relay-9", 0x7B000002u)), "duplicate-endpoint");
+
+    char key55[2 * FAR_KEY + 1], key57[2 * FAR_KEY + 2], nonhex[2 * FAR_KEY + 1];
+    snprintf(key55, sizeof key55, "%.55s", k1_hex);
+    snprintf(key57, sizeof key57, "%s0", k1_hex);
+    snprintf(nonhex, sizeof nonhex, "%s", k1_hex);
+    nonhex[20] = 'g';
+    struct { const char *send, *receive; int port; json_int_t channel; const char *what; } cases[] = {
+        { key55, k2_hex, far_port, FAR_CHANNEL, "a send key of 55 hex digits" },
+        { k1_hex, key55, far_port, FAR_CHANNEL, "a receive key of 55 hex digits" },
+        { key57, k2_hex, far_port, FAR_CHANNEL, "a send key of 57 hex digits" },
+        { nonhex, k2_hex, far_port, FAR_CHANNEL, "a non-hex digit" },
+        { k1_hex, nonhex, far_port, FAR_CHANNEL, "a non-hex digit in the receive key" },
+        { k1_hex, k2_hex, 0, FAR_CHANNEL, "peer port 0" },
+        { k1_hex, k2_hex, 65536, FAR_CHANNEL, "peer port 65536" },
+        { k1_hex, k2_hex, far_port, 0, "channel 0" },
+        { k1_hex, k2_hex, far_port, 0x1000000, "channel 2^24" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        id = ++h->next_id;
+        resp = relay_open(h, id, conf, "relay-bad", cases[i].send, cases[i].receive, cases[i].port, cases[i].channel);
+        if (!error_code(resp) || strcmp(error_code(resp), "bad-request") != 0)
+            fprintf(stderr, "relay-open with %s: not refused as bad-request\n", cases[i].what);
+        CHECK_EQ_STR(error_code(resp), "bad-request");
+    }
+    id = ++h->next_id;
+    resp = request(h, json_pack("{s:s, s:I, s:s, s:s, s:{s:s}}", "type", "relay-open", "id", id, "conference", conf,
+                                "endpoint", "relay-bad", "keys", "send", k1_hex));
+    CHECK_EQ_STR(error_code(resp), "bad-request");
+    id = ++h->next_id;
+    resp = request(h, json_pack("{s:s, s:I, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:i, s:i}}", "type", "relay-open", "id",
+                                id, "conference", conf, "endpoint", "relay-bad", "keys", "send", k1_hex, "receive",
+                                k2_hex, "peer", "address", "not-an-address", "port", far_port, "channel",
+                                FAR_CHANNEL));
+    CHECK_EQ_STR(error_code(resp), "bad-request");
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(relay_open(h, id, "relay-void", "relay-bad", key55, k2_hex, -1, 0)), "bad-request");
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(simple_request(h, "expire", id, conf, "relay-bad")), "unknown-endpoint");
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(simple_request(h, "expire", id, "relay-void", "relay-bad")), "unknown-endpoint");
+
+    static const char *const taken[] = { "RP", "relay-9", "far1" };
+    for (size_t i = 0; i < 3; i++) {
+        id = ++h->next_id;
+        CHECK_EQ_STR(error_code(relay_open(h, id, conf, taken[i], k1_hex, k2_hex, far_port, FAR_CHANNEL)),
+                     "duplicate-endpoint");
+    }
+    /* Requests a participant would have accepted. */
+    static const char *const not_participants[] = { "relay-9", "far1" };
+    for (size_t i = 0; i < 2; i++) {
+        for (int k = 0; k < 3; k++) {
+            id = ++h->next_id;
+            resp = participant_request(h, k, id, p, not_participants[i]);
+            if (!error_code(resp) || strcmp(error_code(resp), "not-a-participant") != 0)
+                fprintf(stderr, "relay: request %d naming %s: not refused as not-a-participant\n", k,
+                        not_participants[i]);
+            CHECK_EQ_STR(error_code(resp), "not-a-participant");
+        }
+    }
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(relay_peer(h, id, conf, "RP", "127.0.0.1", far_port, FAR_CHANNEL)), "not-a-relay");
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(relay_peer(h, id, conf, "far1", "127.0.0.1", far_port, FAR_CHANNEL)), "not-a-relay");
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(relay_peer(h, id, conf, "relay-none", "127.0.0.1", far_port, FAR_CHANNEL)),
+                 "unknown-endpoint");
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(relay_peer(h, id, conf, "relay-9", "127.0.0.1", 0, FAR_CHANNEL)), "bad-request");
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(relay_peer(h, id, conf, "relay-9", "127.0.0.1", far_port, 0)), "bad-request");
+
+    /* Still serving both ways. */
+    for (int k = 0; k < 3; k++) {
+        static const char *const oks[] = { "configure-ok", "pause-ok", "constraints-ok" };
+        id = ++h->next_id;
+        CHECK(is_response(participant_request(h, k, id, p, "RP"), oks[k], id));
+    }
+    inbox_clear(&far.rtp);
+    inbox_clear(&p->rtp);
+    CHECK(far_until_p_audio(h, &far, p, &p_seq, 2000));
+    CHECK(p_until_far_audio(h, &far, p, &t_seq, 2000));
+
+    /* relay-peer: the bridge sends to the new address, with the new channel,
+     * under the same keys; then back. */
+    CHECK(far_keys(&far2, k1, k2));
+    id = ++h->next_id;
+    resp = relay_peer(h, id, conf, "relay-9", "127.0.0.1", ntohs(far2.self.sin_port), far2.channel);
+    CHECK(is_response(resp, "relay-peer-ok", id));
+    ok = false;
+    for (int64_t end = now_ms() + 2000; !ok && now_ms() < end;) {
+        peer_send_rtp(p, buf, relay_audio(buf, RELAY_P_AUDIO, p_seq++, 0x22), NULL);
+        far_pump(h, &far, 20);
+        far_service(&far2);
+        ok = count_rtp_ssrc(&far2.rtp, RELAY_P_AUDIO) > 0;
+    }
+    CHECK(ok);
+    far_pump(h, &far, 50);
+    inbox_clear(&far.rtp);
+    for (int i = 0; i < 3; i++) {
+        peer_send_rtp(p, buf, relay_audio(buf, RELAY_P_AUDIO, p_seq++, 0x23), NULL);
+        far_pump(h, &far, 20);
+    }
+    far_pump(h, &far, 50);
+    CHECK_EQ_INT(count_rtp_ssrc(&far.rtp, RELAY_P_AUDIO), 0);   /* the old address hears no more */
+    id = ++h->next_id;
+    resp = relay_peer(h, id, conf, "relay-9", "127.0.0.1", far_port, FAR_CHANNEL);
+    CHECK(is_response(resp, "relay-peer-ok", id));
+    CHECK(far_until_p_audio(h, &far, p, &p_seq, 2000));
+    far_service(&far2);
+    CHECK_EQ_INT(far2.bad_mark + far2.wrong_channel + far2.undecryptable + far2.stray, 0);
+
+    /* 6. expire: the relay goes, its proxies with it. */
+    id = ++h->next_id;
+    CHECK(is_response(simple_request(h, "expire", id, conf, "relay-9"), "expire-ok", id));
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(proxy_request(h, id, conf, "far1", "relay-9", RELAY_T_AUDIO)), "unknown-relay");
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(simple_request(h, "expire", id, conf, "far1")), "unknown-endpoint");
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(relay_peer(h, id, conf, "relay-9", "127.0.0.1", far_port, FAR_CHANNEL)),
+                 "unknown-endpoint");
+    far_pump(h, &far, 100);
+    inbox_clear(&far.rtp);
+    inbox_clear(&far.rtcp);
+    inbox_clear(&p->rtp);
+    int datagrams_before = far.datagrams;
+    counters(h, &before);
+    for (int i = 0; i < 3; i++) {
+        peer_send_rtp(p, buf, relay_audio(buf, RELAY_P_AUDIO, p_seq++, 0x24), NULL);
+        far_send_rtp(&far, buf, relay_audio(buf, RELAY_T_AUDIO, t_seq++, 0x32));
+        far_pump(h, &far, 20);
+    }
+    far_pump(h, &far, 200);
+    counters(h, &after);
+    CHECK_EQ_INT(far.datagrams - datagrams_before, 0);   /* nothing more from the relay */
+    CHECK_EQ_INT(count_rtp_ssrc(&p->rtp, RELAY_T_AUDIO), 0);
+    CHECK_EQ_INT(dropped_delta(&before, &after, MEDIA_DROP_UNKNOWN), 3);   /* its channel is gone */
+
+    /* A new relay, opened without a peer (the side that answers first) and
+     * told it by relay-peer; a fresh proxy far1 on it is accepted. */
+    uint8_t k3[FAR_KEY], k4[FAR_KEY];
+    char k3_hex[2 * FAR_KEY + 1], k4_hex[2 * FAR_KEY + 1];
+    random_bytes(k3, sizeof k3);
+    random_bytes(k4, sizeof k4);
+    hex_of(k3, sizeof k3, k3_hex);
+    hex_of(k4, sizeof k4, k4_hex);
+    CHECK(far_keys(&far, k3, k4));
+    id = ++h->next_id;
+    resp = relay_open(h, id, conf, "relay-10", k3_hex, k4_hex, -1, 0);
+    CHECK(is_response(resp, "relay-open-ok", id));
+    json_int_t channel2 = json_integer_value(json_object_get(resp, "channel"));
+    CHECK(channel2 >= 1 && channel2 <= 0xFFFFFF && channel2 != channel);
+    CHECK_EQ_INT(json_integer_value(json_object_get(resp, "port")), port);
+    far.bridge_channel = (uint32_t)channel2;
+    datagrams_before = far.datagrams;
+    far_pump(h, &far, 100);
+    CHECK_EQ_INT(far.datagrams - datagrams_before, 0);   /* it knows no address to send to */
+    id = ++h->next_id;
+    resp = proxy_request(h, id, conf, "far1", "relay-10", RELAY_T_AUDIO);
+    CHECK(is_response(resp, "proxy-ok", id));
+    if (error_code(resp))
+        fprintf(stderr, "relay: proxy far1 on a new relay after its old relay's expiry: %s\n", error_code(resp));
+    id = ++h->next_id;
+    resp = relay_peer(h, id, conf, "relay-10", "127.0.0.1", far_port, FAR_CHANNEL);
+    CHECK(is_response(resp, "relay-peer-ok", id));
+    FAR_WAIT(h, &far, ok, subscription_names(&far, RELAY_T_AUDIO, &malformed), 2000);
+    CHECK(ok);
+    CHECK(p_until_far_audio(h, &far, p, &t_seq, 2000));
+    far_subscribe(&far, &want, 1);
+    CHECK(far_until_p_audio(h, &far, p, &p_seq, 2000));
+
+    /* Done: the relay and its proxy go. */
+    id = ++h->next_id;
+    CHECK(is_response(simple_request(h, "expire", id, conf, "relay-10"), "expire-ok", id));
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(simple_request(h, "expire", id, conf, "far1")), "unknown-endpoint");
+    far_pump(h, &far, 50);
+    CHECK_EQ_INT(malformed, 0);
+    CHECK_EQ_INT(far.bad_mark, 0);
+    CHECK_EQ_INT(far.wrong_channel, 0);
+    CHECK_EQ_INT(far.undecryptable, 0);
+    CHECK_EQ_INT(far.stray, 0);
+    far_free(&far);
+    far_free(&far2);
+}
+
 static bridge *start_bridge(harness *h)
 {
     static const char *const ips[] = { "127.0.0.1" };
@@ -2613,6 +3409,7 @@ int main(void)
             regression_fifth_path(&h, f, g);
         scenario_last_n(&h);
         scenario_simulcast(&h);
+        test_relay(&h);
         for (int i = 0; i < h.n_peers; i++) {
             CHECK_EQ_INT(h.peers[i]->stray, 0);
             CHECK_EQ_INT(h.peers[i]->undecryptable, 0);

@@ -21,6 +21,7 @@ typedef struct conference {
     speaker_detector *speakers;    /* keyed by endpoint_speaker_key */
     int64_t next_speaker_tick_ms;
     bool forwarding_dirty;         /* endpoints came or went: Last-N sets to recompute */
+    int n_relays;                  /* relay endpoints: none, and forwarding skips looking for them */
     struct conference *next;       /* in the worker */
 } conference;
 

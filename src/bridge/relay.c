@@ -532,7 +532,7 @@ static bool relay_ready(const endpoint *r)
 void relay_forward_layer(conference *conf, endpoint *sender, const source *layer, const uint8_t *buf, size_t len,
                          const rtp_header *h)
 {
-    if (sender->kind == ENDPOINT_PROXY)
+    if (sender->kind == ENDPOINT_PROXY || conf->n_relays == 0)
         return;
     for (endpoint *r = conf->endpoints; r; r = r->next) {
         if (!relay_ready(r) || !endpoint_announced(r, layer->ssrc))
@@ -547,7 +547,7 @@ void relay_forward_layer(conference *conf, endpoint *sender, const source *layer
 void relay_forward_layer_report(conference *conf, endpoint *sender, const source *layer, const uint8_t *pkt,
                                 size_t len)
 {
-    if (sender->kind == ENDPOINT_PROXY)
+    if (sender->kind == ENDPOINT_PROXY || conf->n_relays == 0)
         return;
     for (endpoint *r = conf->endpoints; r; r = r->next)
         if (relay_ready(r) && endpoint_announced(r, layer->ssrc))

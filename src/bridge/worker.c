@@ -158,6 +158,7 @@ static void remove_endpoint(worker *w, endpoint *ep)
     if (ep->kind == ENDPOINT_RELAY) {
         /* Its proxies go with it: their media has no way in any more. */
         relay_unregister(w, ep);
+        c->n_relays--;
         for (endpoint *p = c->endpoints, *next; p; p = next) {
             next = p->next;
             if (p->kind == ENDPOINT_PROXY && p->via == ep) {
@@ -405,6 +406,8 @@ static void handle_command(worker *w, worker_cmd *cmd, int64_t now)
         }
         if (ep->kind != ENDPOINT_RELAY)
             speaker_add(c->speakers, endpoint_speaker_key(ep));
+        else
+            c->n_relays++;
         c->forwarding_dirty = true;
         ep->worker = w;
         ep->conf = c;

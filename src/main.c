@@ -91,6 +91,12 @@ static int hub_on_hello(void *user, const link_hello *h)
                                                            .capacity = h->capacity });
 }
 
+static void hub_on_linked(void *user, int handle)
+{
+    app *a = user;
+    focus_bridge_linked(a->focus, handle);
+}
+
 static void hub_on_message(void *user, int handle, json_t *msg)
 {
     app *a = user;
@@ -302,7 +308,7 @@ int main(int argc, char **argv)
             region_map_free(regions);
             return 2;
         }
-        link_hub_callbacks hcb = { .on_hello = hub_on_hello, .on_message = hub_on_message,
+        link_hub_callbacks hcb = { .on_hello = hub_on_hello, .on_linked = hub_on_linked, .on_message = hub_on_message,
                                    .on_heartbeat = hub_on_heartbeat, .on_lost = hub_on_lost, .user = &a };
         a.hub = link_hub_new(&secret, &hcb);
         link_secret_clear(&secret);

@@ -614,6 +614,12 @@ void bridge_handle(bridge *b, json_t *req)
     const char *ep_id = string_field(req, "endpoint", ENDPOINT_ID_MAX);
     if (!type || !json_is_integer(id_json)) {
         respond_error(b, id, "bad-request", "a request needs a string type and an integer id");
+    } else if (strcmp(type, "conferences") == 0) {
+        handle_list_conferences(b, req, id);
+    } else if (strcmp(type, "expire-conference") == 0 && !conf_name) {
+        respond_error(b, id, "bad-request", "conference (1-128 bytes) is required");
+    } else if (strcmp(type, "expire-conference") == 0) {
+        handle_expire_conference(b, id, conf_name);
     } else if (!conf_name || !ep_id) {
         respond_error(b, id, "bad-request", "conference (1-128 bytes) and endpoint (1-63 bytes) are required");
     } else if (strcmp(type, "allocate") == 0) {

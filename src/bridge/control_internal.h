@@ -70,4 +70,8 @@ void handle_proxy(bridge *b, json_t *req, json_int_t id, const char *conf_name, 
 /* Forgets an endpoint; a relay's proxies with it. */
 void reg_expire(bridge *b, reg_conference *c, reg_endpoint **e);
 
+/* control_reconcile.c: what a focus linking anew finds and clears */
+void handle_list_conferences(bridge *b, json_t *req, json_int_t id);
+void handle_expire_conference(bridge *b, json_int_t id, const char *conf_name);
+
 #endif

@@ -92,14 +92,16 @@ void focus_bridge_request(focus *f, int bridge, const char *type, const char *ro
     pd->bridge = bridge;
     pd->deadline_ms = focus_now_ms(f) + FOCUS_BRIDGE_TIMEOUT_MS;
     snprintf(pd->type, sizeof pd->type, "%s", type);
-    snprintf(pd->room, sizeof pd->room, "%s", room_name);
-    snprintf(pd->participant, sizeof pd->participant, "%s", endpoint);
+    snprintf(pd->room, sizeof pd->room, "%s", room_name ? room_name : "");
+    snprintf(pd->participant, sizeof pd->participant, "%s", endpoint ? endpoint : "");
     pd->next = f->pending;
     f->pending = pd;
     json_object_set_new(req, "type", json_string(type));
     json_object_set_new(req, "id", json_integer(pd->id));
-    json_object_set_new(req, "conference", json_string(room_name));
-    json_object_set_new(req, "endpoint", json_string(endpoint));
+    if (room_name)
+        json_object_set_new(req, "conference", json_string(room_name));
+    if (endpoint)
+        json_object_set_new(req, "endpoint", json_string(endpoint));
     f->cb.bridge_send(f->cb.user, bridge, req);
 }
 
@@ -168,7 +170,7 @@ static int choose_bridge(const focus *f, const participant *p)
         for (const participant *q = p->room->participants; q && !serves; q = q->next)
             serves = q != p && q->bridge == b->handle;
         cand[n] = (placement_bridge){ .region = b->region, .load = placement_load(endpoints, b->capacity, b->cpu),
-                                      .draining = b->draining || excluded(p, b->handle),
+                                      .draining = b->draining || b->syncing || excluded(p, b->handle),
                                       .full = endpoints >= b->capacity, .serves_conference = serves };
         handles[n++] = b->handle;
     }
@@ -178,6 +180,11 @@ static int choose_bridge(const focus *f, const participant *p)
 
 void bridges_allocate(focus *f, participant *p)
 {
+    if (bridge_sync_pending(f)) {
+        p->bridge = 0;
+        p->needs_bridge = true;   /* placed when the bridge is cleared (bridge_sync.c) */
+        return;
+    }
     int bridge = p->allocate_attempts < FOCUS_ALLOCATE_ATTEMPTS ? choose_bridge(f, p) : 0;
     if (!bridge) {
         log_warn("focus", "%s/%s: no media bridge can take this participant (%d tried)", p->room->name, p->id,
@@ -230,11 +237,10 @@ static void reset_media(focus *f, participant *p, int old_bridge_alive, const ch
     focus_send(f, p->session, json_pack("{s:s, s:s}", "type", "media-reset", "reason", reason));
 }
 
-/* Allocates for every participant marked as needing a bridge, one at a
- * time: an allocation may remove a participant and free its room. */
-static void place_waiting(focus *f)
+/* One at a time: an allocation may remove a participant and free its room. */
+void bridges_place_waiting(focus *f)
 {
-    for (;;) {
+    while (!bridge_sync_pending(f)) {
         participant *next = NULL;
         for (room *r = f->rooms; r && !next; r = r->next)
             for (participant *q = r->participants; q && !next; q = q->next)
@@ -288,7 +294,7 @@ int focus_bridge_drain(focus *f, int bridge, bool move_now)
         return 0;
     int moved = move_off(f, bridge, true, "bridge-drained");
     log_info("focus", "bridge %s drained: moving %d participants", b->id, moved);
-    place_waiting(f);
+    bridges_place_waiting(f);
     return moved;
 }
 
@@ -311,7 +317,7 @@ void focus_bridge_lost(focus *f, int bridge)
     int moved = move_off(f, bridge, false, "bridge-lost");
     if (moved)
         log_info("focus", "moving %d participants off the lost bridge", moved);
-    place_waiting(f);
+    bridges_place_waiting(f);
 }
 
 void focus_tick(focus *f)
@@ -328,10 +334,13 @@ void focus_tick(focus *f)
             pd->timed_out = true;
             pd->deadline_ms = now + LATE_ANSWER_MS;
             focus_bridge *b = find_bridge(f, pd->bridge);
-            log_warn("focus", "bridge %s did not answer %s for %s/%s within %d ms", b ? b->id : "?", pd->type,
-                     pd->room, pd->participant, FOCUS_BRIDGE_TIMEOUT_MS);
+            log_warn("focus", "bridge %s did not answer %s%s%s%s%s within %d ms", b ? b->id : "?", pd->type,
+                     pd->room[0] ? " for " : "", pd->room, pd->participant[0] ? "/" : "", pd->participant,
+                     FOCUS_BRIDGE_TIMEOUT_MS);
             if (strcmp(pd->type, "relay-open") == 0)
                 relays_on_response(f, pd->bridge, pd, NULL);
+            if (strcmp(pd->type, "conferences") == 0)
+                bridge_sync_on_answer(f, pd->bridge, NULL);
             participant *p = strcmp(pd->type, "allocate") == 0
                                  ? focus_find_participant(f, pd->room, pd->participant) : NULL;
             if (p && p->bridge == pd->bridge && !p->allocated) {
@@ -344,7 +353,7 @@ void focus_tick(focus *f)
         pp = &pd->next;
     }
     relays_tick(f);
-    place_waiting(f);
+    bridges_place_waiting(f);
 }
 
 /* ---- for operators ---- */
@@ -357,10 +366,11 @@ json_t *focus_topology(const focus *f)
     for (int i = 0; i < FOCUS_MAX_BRIDGES; i++) {
         const focus_bridge *b = &f->bridges[i];
         if (b->handle > 0)
-            json_array_append_new(bridges, json_pack("{s:i, s:s, s:s, s:i, s:i, s:i, s:f, s:b}", "handle", b->handle,
-                                                     "id", b->id, "region", b->region, "capacity", b->capacity,
-                                                     "endpoints", b->reported_endpoints, "participants", counts[i],
-                                                     "cpu", b->cpu, "draining", b->draining));
+            json_array_append_new(bridges, json_pack("{s:i, s:s, s:s, s:i, s:i, s:i, s:f, s:b, s:b}", "handle",
+                                                     b->handle, "id", b->id, "region", b->region, "capacity",
+                                                     b->capacity, "endpoints", b->reported_endpoints, "participants",
+                                                     counts[i], "cpu", b->cpu, "draining", b->draining, "syncing",
+                                                     b->syncing));
     }
     for (const room *r = f->rooms; r; r = r->next) {
         json_t *list = json_array();

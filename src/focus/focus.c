@@ -723,6 +723,8 @@ void focus_bridge_message(focus *f, int bridge, json_t *msg)
         bool current = p && !pd->timed_out && p->bridge == bridge && !p->allocated;
         if (strcmp(pd->type, "relay-open") == 0)
             relays_on_response(f, bridge, pd, msg);
+        else if (strcmp(pd->type, "conferences") == 0)
+            bridge_sync_on_answer(f, bridge, msg);
         else if (strcmp(type, "error") == 0)
             on_bridge_error(f, pd, pd->timed_out ? NULL : p, msg);
         else if (strcmp(type, "allocate-ok") == 0 && current)

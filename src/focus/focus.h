@@ -99,6 +99,10 @@ typedef struct focus_bridge_info {
  * handle (> 0, never reused), or -1 when its id is taken or
  * FOCUS_MAX_BRIDGES are registered. */
 int focus_bridge_add(focus *f, const focus_bridge_info *info);
+/* A bridge registered over the network is linked: it may hold conferences
+ * from before (it was declared lost and came back). They are listed and
+ * expired before anyone is placed on any bridge (bridge_sync.c). */
+void focus_bridge_linked(focus *f, int bridge);
 /* The load a bridge's heartbeat reports. Unknown handles are ignored. */
 void focus_bridge_report(focus *f, int bridge, int endpoints, double cpu, bool draining);
 /* An operator's drain: the bridge takes no new participants; with

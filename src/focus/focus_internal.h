@@ -152,6 +152,9 @@ typedef struct focus_bridge {
     int reported_endpoints;        /* its last heartbeat's, all focus nodes' included */
     double cpu;
     bool draining;
+    bool syncing;                  /* clearing what it held before it linked: nobody is placed on it */
+    int sync_pages;
+    int stale_conferences;
 } focus_bridge;
 
 /* A bridge request waiting for its response. */
@@ -222,6 +225,14 @@ void bridges_allocate_failed(focus *f, participant *p);
 /* Whether handle is a registered bridge. */
 bool bridges_known(const focus *f, int bridge);
 void bridges_free_pending(focus *f);
+/* Allocates for every participant marked as needing a bridge. */
+void bridges_place_waiting(focus *f);
+
+/* bridge_sync.c: what a bridge linking anew held before */
+/* Whether a bridge is being cleared (participants wait for it). */
+bool bridge_sync_pending(const focus *f);
+/* The answer to a "conferences" request, or NULL when it timed out. */
+void bridge_sync_on_answer(focus *f, int handle, json_t *msg);
 /* Removes p from its room (the others are told why) and frees it; may free
  * the room. */
 void focus_remove_participant(focus *f, participant *p, const char *reason);

@@ -143,6 +143,8 @@ static void on_hello(link_conn *c, const json_t *msg)
     queue_json(c, link_welcome_new(&h->secret, c->nonce, &c->hello, HEARTBEAT_INTERVAL_MS));
     log_info("link", "bridge %s linked from %s (region %s, capacity %d, version %d.%d)", c->hello.bridge, c->peer,
              c->hello.region[0] ? c->hello.region : "none", c->hello.capacity, c->hello.version, c->hello.minor);
+    if (h->cb.on_linked)
+        h->cb.on_linked(h->cb.user, handle);
 }
 
 static void on_linked_message(link_conn *c, json_t *msg)

@@ -26,6 +26,8 @@ typedef struct link_hub_callbacks {
     /* An authenticated bridge: returns its handle (> 0), or -1 to refuse
      * it as duplicate-bridge (its id is linked already). */
     int (*on_hello)(void *user, const link_hello *hello);
+    /* The welcome is queued: messages to handle go out from now on. May be NULL. */
+    void (*on_linked)(void *user, int handle);
     /* A message from a linked bridge other than a heartbeat (takes msg). */
     void (*on_message)(void *user, int handle, json_t *msg);
     void (*on_heartbeat)(void *user, int handle, const heartbeat *hb);

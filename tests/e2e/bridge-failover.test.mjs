@@ -167,6 +167,13 @@ describe('bridges as processes: placement, loss and drain', { timeout: 180000 },
     bridges.c = await startBridge(focus, { id: 'site-c', region: 'c', secretFile });
     const room = people.filter((p) => p.room === 'Steady');
     const [carol, dave] = room;
+    // Frank on site-c: site-a then holds a relay and Frank's proxy for
+    // Steady, which no browser's DTLS close takes away when it stops.
+    const frank = await openParticipant(browser, focus.url, { room: 'Steady', name: 'Frank', query: 'region=c' });
+    people.push(frank);
+    await until(() => placements(focus, 'Steady')[frank.id], { what: 'Frank placed' });
+    assert.equal(placements(focus, 'Steady')[frank.id], 'site-c');
+    await waitForFlow(carol, [frank.id], { timeoutMs: 20000 });
     for (const p of room) await p.page.evaluate(() => { window.__pcBefore = window.stoa.pc; });
     const linkedBefore = (focus.log().match(/bridge site-a linked/g) ?? []).length;
     const stopped = Date.now();
@@ -189,5 +196,17 @@ describe('bridges as processes: placement, loss and drain', { timeout: 180000 },
     assert.equal(placements(focus, 'Steady')[carol.id], 'site-c');
     await waitForFlow(carol, [dave.id], { timeoutMs: 10000 });
     assert.equal(await carol.page.evaluate(() => window.stoa.state), 'joined');
+    // What it held before (the relay to site-c and Frank's proxy in
+    // Steady) was expired at its new hello, so a newcomer of its region
+    // lands on it and its relay to site-c, of the same name as the stale
+    // one, opens.
+    assert.match(focus.log(), /bridge site-a held 1 conference\(s\) from before it linked: expired/);
+    const grace = await openParticipant(browser, focus.url, { room: 'Steady', name: 'Grace', query: 'region=a' });
+    people.push(grace);
+    await until(() => placements(focus, 'Steady')[grace.id], { what: 'Grace placed' });
+    assert.equal(placements(focus, 'Steady')[grace.id], 'site-a');
+    await Promise.all([waitForFlow(grace, [carol.id, frank.id], { timeoutMs: 20000 }),
+      waitForFlow(frank, [grace.id], { timeoutMs: 20000 })]);
+    assert.doesNotMatch(focus.log(), /an endpoint with this id exists|duplicate-endpoint/);
   });
 });

@@ -3334,6 +3334,125 @@ static void test_relay(harness *h)
     far_free(&far2);
 }
 
+/* The names a "conferences" answer lists, checked as docs/protocol.md says
+ * (sorted, at most 256); the count, or -1. */
+static int list_page(harness *h, const char *after, char names[][32], int cap, bool *more)
+{
+    json_int_t id = ++h->next_id;
+    json_t *req = json_pack("{s:s, s:I}", "type", "conferences", "id", id);
+    if (after)
+        json_object_set_new(req, "after", json_string(after));
+    json_t *resp = request(h, req);
+    json_t *list = json_object_get(resp, "conferences");
+    CHECK(is_response(resp, "conferences-ok", id) && json_is_array(list) && json_array_size(list) <= 256);
+    if (!json_is_array(list))
+        return -1;
+    *more = json_is_true(json_object_get(resp, "more"));
+    int n = 0;
+    size_t i;
+    json_t *name;
+    json_array_foreach(list, i, name) {
+        const char *v = json_string_value(name);
+        CHECK(v != NULL && (!after || strcmp(v, after) > 0));
+        if (v && n > 0)
+            CHECK(strcmp(names[n - 1], v) < 0);
+        if (v && n < cap)
+            snprintf(names[n++], 32, "%s", v);
+    }
+    return n;
+}
+
+/* A focus linking anew lists what the bridge holds and expires it: paged,
+ * sorted, a relay with its proxies, and ids free to be used again. */
+static void scenario_reconcile(harness *h)
+{
+    int endpoints0, conferences0;
+    bridge_get_load(h->b, &endpoints0, &conferences0);
+    /* 300 conferences of one endpoint: two pages. */
+    for (int i = 0; i < 300; i++) {
+        char conf[32];
+        snprintf(conf, sizeof conf, "stale-%03d", 299 - i);
+        json_int_t id = ++h->next_id;
+        CHECK(is_response(simple_request(h, "allocate", id, conf, "p1"), "allocate-ok", id));
+    }
+    /* One with a participant, a relay and its proxy. */
+    const char *conf = "stale-relayed";
+    json_int_t id = ++h->next_id;
+    CHECK(is_response(simple_request(h, "allocate", id, conf, "p1"), "allocate-ok", id));
+    const char *k1 = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b";
+    const char *k2 = "1b1a191817161514131211100f0e0d0c0b0a09080706050403020100";
+    id = ++h->next_id;
+    CHECK(is_response(relay_open(h, id, conf, "relay-7", k1, k2, -1, 0), "relay-open-ok", id));
+    id = ++h->next_id;
+    CHECK(is_response(proxy_request(h, id, conf, "far1", "relay-7", RELAY_T_AUDIO), "proxy-ok", id));
+    int endpoints, conferences;
+    bridge_get_load(h->b, &endpoints, &conferences);
+    CHECK_EQ_INT(conferences - conferences0, 301);
+    CHECK_EQ_INT(endpoints - endpoints0, 301);   /* participants only */
+
+    static char names[600][32];
+    bool more = false;
+    int n = list_page(h, NULL, names, 600, &more);
+    CHECK_EQ_INT(n, 256);
+    CHECK(more);
+    bool more2 = true;
+    int n2 = n > 0 ? list_page(h, names[n - 1], names + n, 600 - n, &more2) : -1;
+    CHECK(!more2);
+    CHECK_EQ_INT(n + n2, 301 + conferences0);
+    int ours = 0;
+    for (int i = 0; i < n + n2; i++)
+        ours += strncmp(names[i], "stale-", 6) == 0;
+    CHECK_EQ_INT(ours, 301);
+    bool last_more = true;
+    CHECK_EQ_INT(list_page(h, "zzzz", names, 600, &last_more), 0);
+    CHECK(!last_more);
+
+    /* Bad requests. */
+    char long_name[140];
+    memset(long_name, 'n', 129);
+    long_name[129] = 0;
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(request(h, json_pack("{s:s, s:I, s:s}", "type", "conferences", "id", id, "after",
+                                                 long_name))), "bad-request");
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(request(h, json_pack("{s:s, s:I, s:i}", "type", "conferences", "id", id, "after", 3))),
+                 "bad-request");
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(request(h, json_pack("{s:s, s:I}", "type", "expire-conference", "id", id))),
+                 "bad-request");
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(request(h, json_pack("{s:s, s:I, s:s}", "type", "expire-conference", "id", id,
+                                                 "conference", "never-was"))), "unknown-conference");
+
+    /* Expire them all; the relayed one's ids can be used again at once. */
+    for (int i = 0; i < n + n2; i++) {
+        if (strncmp(names[i], "stale-", 6) != 0)
+            continue;
+        id = ++h->next_id;
+        json_t *resp = request(h, json_pack("{s:s, s:I, s:s}", "type", "expire-conference", "id", id, "conference",
+                                            names[i]));
+        CHECK(is_response(resp, "expire-conference-ok", id));
+    }
+    bridge_get_load(h->b, &endpoints, &conferences);
+    CHECK_EQ_INT(conferences, conferences0);
+    CHECK_EQ_INT(endpoints, endpoints0);
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(simple_request(h, "expire", id, conf, "far1")), "unknown-endpoint");
+    id = ++h->next_id;
+    CHECK(is_response(relay_open(h, id, conf, "relay-7", k1, k2, -1, 0), "relay-open-ok", id));
+    id = ++h->next_id;
+    CHECK(is_response(proxy_request(h, id, conf, "far1", "relay-7", RELAY_T_AUDIO), "proxy-ok", id));
+    id = ++h->next_id;
+    CHECK(is_response(simple_request(h, "allocate", id, conf, "p1"), "allocate-ok", id));
+    /* The workers were told too: the endpoints they dropped are not reported expired later. */
+    pump(h, 200);
+    CHECK(find_event(h, "endpoint-expired", "p1") == NULL);
+    id = ++h->next_id;
+    CHECK(is_response(request(h, json_pack("{s:s, s:I, s:s}", "type", "expire-conference", "id", id, "conference",
+                                           conf)), "expire-conference-ok", id));
+    pump(h, 100);
+}
+
 static bridge *start_bridge(harness *h)
 {
     static const char *const ips[] = { "127.0.0.1" };
@@ -3410,6 +3529,7 @@ int main(void)
         scenario_last_n(&h);
         scenario_simulcast(&h);
         test_relay(&h);
+        scenario_reconcile(&h);
         for (int i = 0; i < h.n_peers; i++) {
             CHECK_EQ_INT(h.peers[i]->stray, 0);
             CHECK_EQ_INT(h.peers[i]->undecryptable, 0);

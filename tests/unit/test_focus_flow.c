@@ -5045,6 +5045,188 @@ static json_t *expect_reopen_(focus *f, const json_t *failed, int lo, int hi, bo
     return open;
 }
 
+/* The next bridge request, which must be of this type and go to bridge;
+ * NULL (and a failure) otherwise. For requests without an endpoint. */
+#define EXPECT_BARE_REQ(type, bridge) expect_bare_req_((type), (bridge), __LINE__)
+static json_t *expect_bare_req_(const char *type, int bridge, int line)
+{
+    if (unread_requests() == 0) {
+        fail_at(line, "expected a bridge request \"%s\", got nothing", type);
+        return NULL;
+    }
+    json_t *r = json_array_get(g_requests, g_requests_seen++);
+    const char *t = str(r, "type");
+    if (!t || strcmp(t, type) != 0 || req_bridge(r) != bridge || json_object_get(r, "endpoint") ||
+        !json_is_integer(json_object_get(r, "id"))) {
+        char *d = json_dumps(r, JSON_COMPACT);
+        fail_at(line, "expected bridge request \"%s\" to bridge %d, got %.300s", type, bridge, d ? d : "?");
+        free(d);
+        return NULL;
+    }
+    check_passed++;
+    return r;
+}
+
+static void reply_conferences(focus *f, const json_t *req, json_t *names, bool more)
+{
+    if (!req) {
+        json_decref(names);
+        return;
+    }
+    focus_bridge_message(f, req_bridge(req), json_pack("{s:s, s:I, s:o, s:b}", "type", "conferences-ok", "id",
+                                                       req_id(req), "conferences", names, "more", more));
+}
+
+static int add_linked(focus *f, const focus_bridge_info *info)
+{
+    int h = focus_bridge_add(f, info);
+    focus_bridge_linked(f, h);
+    return h;
+}
+
+/* Whether /topology shows a bridge being cleared. */
+static bool any_syncing(focus *f)
+{
+    json_t *topo = focus_topology(f), *b;
+    size_t i;
+    bool syncing = false;
+    json_array_foreach(json_object_get(topo, "bridges"), i, b)
+        syncing = syncing || json_is_true(json_object_get(b, "syncing"));
+    json_decref(topo);
+    return syncing;
+}
+
+static fake_conn *join_waiting(focus *f, const char *label, const char *room_name)
+{
+    fake_conn *c = conn_open(f, label);
+    c->spec = spec("wwww", 51, 7201u, 7202u);
+    send_join(f, c, room_name, label);
+    json_t *joined = EXPECT(c, "joined");
+    snprintf(c->id, sizeof c->id, "%s", joined ? str(joined, "id") : "none");
+    return c;
+}
+
+/* A bridge that links over the network is cleared of what it held before
+ * (a bridge declared lost that came back) before anyone is placed on it. */
+static void test_bridge_sync(void)
+{
+    focus *f = new_focus();
+    focus_bridge_lost(f, g_bridge);
+    int back = add_linked(f, &(focus_bridge_info){ .id = "b-back", .region = "", .capacity = 100 });
+    json_t *list = EXPECT_BARE_REQ("conferences", back);
+    CHECK(list && !json_object_get(list, "after") && !json_object_get(list, "conference"));
+    EXPECT_NO_REQ();
+
+    /* A newcomer meanwhile waits: nothing is allocated yet. */
+    fake_conn *a = join_waiting(f, "sync-a", "physics");
+    EXPECT_NO_REQ();
+    CHECK_EQ_INT((int)focus_participant_count(f), 1);
+
+    /* A page of stale conferences: each expired, then the next page asked for. */
+    reply_conferences(f, list, json_pack("[s, s]", "old-1", "physics"), true);
+    json_t *x1 = EXPECT_BARE_REQ("expire-conference", back);
+    json_t *x2 = EXPECT_BARE_REQ("expire-conference", back);
+    CHECK_EQ_STR(x1 ? str(x1, "conference") : NULL, "old-1");
+    CHECK_EQ_STR(x2 ? str(x2, "conference") : NULL, "physics");
+    json_t *page2 = EXPECT_BARE_REQ("conferences", back);
+    CHECK_EQ_STR(page2 ? str(page2, "after") : NULL, "physics");
+    EXPECT_NO_REQ();
+    /* A late or repeated answer to the first page changes nothing. */
+    reply_conferences(f, list, json_pack("[s]", "old-9"), false);
+    EXPECT_NO_REQ();
+    reply_ok(f, x1);
+    reply_error(f, x2, "unknown-conference");
+    EXPECT_NO_REQ();
+
+    /* The last page: the waiting participant is placed, after the expires. */
+    reply_conferences(f, page2, json_array(), false);
+    json_t *alloc = EXPECT_REQ("allocate", "physics", a->id);
+    CHECK_EQ_INT(alloc ? req_bridge(alloc) : 0, back);
+    EXPECT_NO_REQ();
+    reply_allocate_ok(f, alloc, 71);
+    EXPECT(a, "offer");
+
+    /* A bridge that never answers the listing: placed on after the timeout. */
+    int mute = add_linked(f, &(focus_bridge_info){ .id = "b-mute", .region = "", .capacity = 100 });
+    EXPECT_BARE_REQ("conferences", mute);
+    fake_conn *b = join_waiting(f, "sync-b", "chemistry");
+    tick(FOCUS_BRIDGE_TIMEOUT_MS - 1);
+    focus_tick(f);
+    EXPECT_NO_REQ();
+    tick(2);
+    focus_tick(f);
+    alloc = EXPECT_REQ("allocate", "chemistry", b->id);
+    CHECK(alloc != NULL);
+    EXPECT_NO_REQ();
+
+    /* Hostile pages expire nothing and end the listing: not an array, a
+     * name not a string, too long, with a NUL, too many, no "more". */
+    json_t *bad[6];
+    char long_name[130];
+    memset(long_name, 'x', 129);
+    long_name[129] = 0;
+    json_t *many = json_array();
+    for (int i = 0; i < 257; i++)
+        json_array_append_new(many, json_sprintf("c%d", i));
+    bad[0] = json_pack("{s:s, s:s, s:b}", "type", "conferences-ok", "conferences", "old-1", "more", 0);
+    bad[1] = json_pack("{s:s, s:[i], s:b}", "type", "conferences-ok", "conferences", 7, "more", 0);
+    bad[2] = json_pack("{s:s, s:[s], s:b}", "type", "conferences-ok", "conferences", long_name, "more", 0);
+    bad[3] = json_pack("{s:s, s:[s%], s:b}", "type", "conferences-ok", "conferences", "a\0b", (size_t)3, "more", 0);
+    bad[4] = json_pack("{s:s, s:o, s:b}", "type", "conferences-ok", "conferences", many, "more", 0);
+    bad[5] = json_pack("{s:s, s:[s]}", "type", "conferences-ok", "conferences", "old-1");
+    for (int i = 0; i < 6; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "b-bad%d", i);
+        int h = add_linked(f, &(focus_bridge_info){ .id = id, .region = "", .capacity = 100 });
+        json_t *req = EXPECT_BARE_REQ("conferences", h);
+        json_object_set_new(bad[i], "id", json_integer(req ? req_id(req) : 0));
+        focus_bridge_message(f, h, bad[i]);
+        EXPECT_NO_REQ();
+        CHECK(!any_syncing(f));
+    }
+
+    /* A refusal (an older bridge) ends it too. */
+    int old = add_linked(f, &(focus_bridge_info){ .id = "b-old", .region = "", .capacity = 100 });
+    reply_error(f, EXPECT_BARE_REQ("conferences", old), "bad-request");
+    CHECK(!any_syncing(f));
+
+    /* A bridge that always says "more" is asked at most 64 times. */
+    int endless = add_linked(f, &(focus_bridge_info){ .id = "b-endless", .region = "", .capacity = 100 });
+    int pages = 0, expires = 0;
+    for (json_t *req = EXPECT_BARE_REQ("conferences", endless); req && pages < 100; pages++) {
+        char name[16];
+        snprintf(name, sizeof name, "e%03d", pages);
+        reply_conferences(f, req, json_pack("[s]", name), true);
+        req = NULL;
+        while (unread_requests() > 0) {
+            json_t *r = json_array_get(g_requests, g_requests_seen++);
+            if (strcmp(str(r, "type"), "expire-conference") == 0)
+                expires++;
+            else
+                req = r;
+        }
+    }
+    CHECK_EQ_INT(pages, 64);
+    CHECK_EQ_INT(expires, 64);
+    CHECK(!any_syncing(f));
+
+    /* A bridge lost while being cleared: those waiting are placed elsewhere. */
+    int gone = add_linked(f, &(focus_bridge_info){ .id = "b-gone", .region = "", .capacity = 100 });
+    EXPECT_BARE_REQ("conferences", gone);
+    fake_conn *c = join_waiting(f, "sync-c", "biology");
+    EXPECT_NO_REQ();
+    focus_bridge_lost(f, gone);
+    alloc = EXPECT_REQ("allocate", "biology", c->id);
+    CHECK(alloc && req_bridge(alloc) != gone);
+
+    /* In-process bridges hold nothing from before: no listing. */
+    focus_bridge_add(f, &(focus_bridge_info){ .id = "b-local", .region = "", .capacity = 100 });
+    EXPECT_NO_REQ();
+    CHECK(!any_syncing(f));
+    fake_conn *all[3] = { a, b, c };
+    free_all(f, all, 3);
+}
+
 static void test_relays(void)
 {
     focus *f = new_focus();
@@ -5378,6 +5560,7 @@ int main(void)
     test_room_capacity_cap();
     test_bridges();
     test_relays();
+    test_bridge_sync();
 
     CHECK_EQ_INT(g_invalid_sends, 0);
     json_decref(g_requests);

@@ -23,6 +23,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { closeParticipant, launchBrowser, noiseVideoFile, openParticipant } from './lib/browser.mjs';
+import { makeSecret, placements, removeSecret, startBridge, startFocus } from './lib/cluster.mjs';
 import { createNetwork, netnsSkipReason } from './lib/netns.mjs';
 import { startServer } from './lib/server.mjs';
 import { sleep, until, waitForFlow } from './lib/stats.mjs';
@@ -158,10 +159,13 @@ function summary(timeline, names) {
   }).join('; ');
 }
 
-describe('simulcast under a download cap', { timeout: 270000, skip: netnsSkipReason() }, () => {
+for (const relayed of [false, true]) describe(`simulcast under a download cap${relayed ? ', across a relay' : ''}`, { timeout: 270000, skip: netnsSkipReason() }, () => {
   let net;
   let server;
   let url;
+  let secretFile;
+  const bridges = [];
+  const region = (r) => (relayed ? `region=${r}` : '');
   const browsers = [];
   let sender;
   let receivers = [];
@@ -169,8 +173,15 @@ describe('simulcast under a download cap', { timeout: 270000, skip: netnsSkipRea
 
   before(async () => {
     net = createNetwork({ count: 3 });
-    server = await startServer({ label: 'simulcast-capped', workers: 1,
-      extraArgs: ['--public-ip', net.hostIp, '--simulcast', process.env.STOA_SIMULCAST || 'on'] });
+    const simulcast = ['--simulcast', process.env.STOA_SIMULCAST || 'on'];
+    if (relayed) {
+      secretFile = makeSecret();
+      server = await startFocus({ label: 'simulcast-capped-relayed', secretFile, extraArgs: simulcast });
+      for (const r of ['a', 'b'])
+        bridges.push(await startBridge(server, { id: `site-${r}`, region: r, secretFile, publicIp: net.hostIp }));
+    } else {
+      server = await startServer({ label: 'simulcast-capped', workers: 1, extraArgs: ['--public-ip', net.hostIp, ...simulcast] });
+    }
     url = `http://${net.hostIp}:${server.httpPort}`;
     const camera = noiseVideoFile({ ...CAMERA, fps: 20 });
     browsers.push(...await Promise.all(net.hosts.map((h, i) =>
@@ -181,17 +192,23 @@ describe('simulcast under a download cap', { timeout: 270000, skip: netnsSkipRea
     await Promise.all([sender, ...receivers].filter(Boolean).map(closeParticipant));
     await Promise.all(browsers.map((b) => b.close().catch(() => {})));
     net?.uncapDownload(1);
+    for (const b of bridges) await b.stop();
     await server?.kill();
+    if (secretFile) removeSecret(secretFile);
     net?.destroy();
   });
 
   test('three browsers in their own namespaces join through the veth addresses and decode the camera', async () => {
-    sender = await openParticipant(browsers[0], url, { room: 'capped', name: 'Sam', camera: CAMERA });
+    sender = await openParticipant(browsers[0], url, { room: 'capped', name: 'Sam', camera: CAMERA, query: region('a') });
     receivers = await Promise.all([
-      openParticipant(browsers[1], url, { room: 'capped', name: 'Cap', viewport: { width: 1600, height: 900 } }),
-      openParticipant(browsers[2], url, { room: 'capped', name: 'Free', viewport: { width: 1600, height: 900 } }),
+      openParticipant(browsers[1], url, { room: 'capped', name: 'Cap', viewport: { width: 1600, height: 900 }, query: region('b') }),
+      openParticipant(browsers[2], url, { room: 'capped', name: 'Free', viewport: { width: 1600, height: 900 }, query: region('b') }),
     ]);
     for (const p of receivers) await waitForFlow(p, [sender.id], { timeoutMs: 20000 });
+    if (relayed) {
+      const placed = placements(server, 'capped');
+      assert.deepEqual([sender, ...receivers].map((p) => placed[p.id]), ['site-a', 'site-b', 'site-b'], JSON.stringify(placed));
+    }
 
     // Each page's media goes through its own veth to the bridge's address.
     for (const [i, p] of [sender, ...receivers].entries()) {
@@ -332,6 +349,7 @@ describe('simulcast under a download cap', { timeout: 270000, skip: netnsSkipRea
     await Promise.all([sender, ...receivers].filter(Boolean).map(closeParticipant));
     await Promise.all(browsers.map((b) => b.close()));
     browsers.length = 0;
+    for (const b of bridges.splice(0)) await b.stop();
     await server.stop();
     net.destroy();
     assert.deepEqual(net.leftovers(), [], 'nothing of the virtual network remains');

@@ -82,10 +82,10 @@ class BridgeProcess {
  * stoa bridge linked to `focus` (or just started, with waitLinked false).
  * Its region and id go in its hello.
  */
-export async function startBridge(focus, { id, region = '', secretFile, workers = 1, waitLinked = true, extraArgs = [] }) {
+export async function startBridge(focus, { id, region = '', secretFile, workers = 1, waitLinked = true, publicIp = '127.0.0.1', extraArgs = [] }) {
   const mediaPort = await freeUdpPort(workers + 2);
   const args = ['bridge', '--focus', focus.bridgeUrl, '--secret-file', secretFile, '--bridge-id', id,
-    '--media-port', String(mediaPort), '--public-ip', '127.0.0.1', '--workers', String(workers),
+    '--media-port', String(mediaPort), '--public-ip', publicIp, '--workers', String(workers),
     '--log-level', process.env.STOA_E2E_LOG_LEVEL ?? 'info', ...(region ? ['--region', region] : []), ...extraArgs];
   fs.mkdirSync(LOG_DIR, { recursive: true });
   const logFile = path.join(LOG_DIR, `bridge-${id}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);

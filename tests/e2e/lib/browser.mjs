@@ -133,9 +133,10 @@ function cameraOverride({ width, height }) {
  * camera: {width, height} overrides the resolution the app asks of the
  * (fake) camera; viewport: the page size (default 800×600).
  */
-export async function openParticipant(browser, baseUrl, { room, name, autojoin = true, waitJoined = true, probeFirstFrames = false, probeIntervalMs = 20, timeoutMs = 15000, query: extraQuery = '', camera = null, viewport = { width: 800, height: 600 } } = {}) {
-  // The TLS test's certificate is self-signed.
-  const context = await browser.newContext({ viewport, ignoreHTTPSErrors: true });
+export async function openParticipant(browser, baseUrl, { room, name, autojoin = true, waitJoined = true, probeFirstFrames = false, probeIntervalMs = 20, timeoutMs = 15000, query: extraQuery = '', camera = null, viewport = { width: 800, height: 600 }, headers = undefined } = {}) {
+  // The TLS test's certificate is self-signed. headers: sent with every
+  // request of the page, its WebSocket's included (as a reverse proxy adds them).
+  const context = await browser.newContext({ viewport, ignoreHTTPSErrors: true, extraHTTPHeaders: headers });
   await context.grantPermissions(['camera', 'microphone'], { origin: baseUrl });
   if (probeFirstFrames) await context.addInitScript(firstFrameProbe, probeIntervalMs);
   if (camera) await context.addInitScript(cameraOverride, camera);

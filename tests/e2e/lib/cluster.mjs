@@ -124,9 +124,9 @@ export function placements(focus, room) {
  * the test opens, and stop() closes them, the browser, the bridges (as the
  * test left them in `bridges`) and the focus.
  */
-export async function startCluster({ label, bridges: specs }) {
+export async function startCluster({ label, bridges: specs, focusArgs = [] }) {
   const c = { secretFile: makeSecret(), bridges: {}, people: [], browser: null, focus: null };
-  c.focus = await startFocus({ label, secretFile: c.secretFile });
+  c.focus = await startFocus({ label, secretFile: c.secretFile, extraArgs: focusArgs });
   for (const { key, id, region } of specs) c.bridges[key] = await startBridge(c.focus, { id, region, secretFile: c.secretFile });
   c.browser = await launchBrowser();
   c.stop = async () => {

@@ -8,9 +8,10 @@
 #include "bridge/control_internal.h"
 #include "core/log.h"
 
-/* A page must fit the control link's 64 KiB frames: 256 names of at most
- * 128 bytes, with their quotes and commas, stay below 34 KiB. */
-#define CONFERENCES_PAGE 256
+/* A page must fit the control link's 64 KiB frames even when every byte of
+ * every name is a control character JSON escapes in six: 64 names of 127
+ * bytes, quoted, stay below 49 KiB. */
+#define CONFERENCES_PAGE 64
 
 void handle_list_conferences(bridge *b, json_t *req, json_int_t id)
 {

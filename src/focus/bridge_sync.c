@@ -10,7 +10,7 @@
 #include "core/log.h"
 #include "focus/focus_internal.h"
 
-#define SYNC_PAGES_MAX 64              /* 64 pages of 256: more than any bridge holds */
+#define SYNC_PAGES_MAX 256             /* pages of 64 (at most 256): more than any bridge holds */
 #define SYNC_CONFERENCE_MAX 128        /* bytes of a conference name, as the bridge allows */
 
 static focus_bridge *bridge_of(focus *f, int handle)

@@ -5190,10 +5190,10 @@ static void test_bridge_sync(void)
     reply_error(f, EXPECT_BARE_REQ("conferences", old), "bad-request");
     CHECK(!any_syncing(f));
 
-    /* A bridge that always says "more" is asked at most 64 times. */
+    /* A bridge that always says "more" is asked at most 256 times. */
     int endless = add_linked(f, &(focus_bridge_info){ .id = "b-endless", .region = "", .capacity = 100 });
     int pages = 0, expires = 0;
-    for (json_t *req = EXPECT_BARE_REQ("conferences", endless); req && pages < 100; pages++) {
+    for (json_t *req = EXPECT_BARE_REQ("conferences", endless); req && pages < 300; pages++) {
         char name[16];
         snprintf(name, sizeof name, "e%03d", pages);
         reply_conferences(f, req, json_pack("[s]", name), true);
@@ -5206,8 +5206,8 @@ static void test_bridge_sync(void)
                 req = r;
         }
     }
-    CHECK_EQ_INT(pages, 64);
-    CHECK_EQ_INT(expires, 64);
+    CHECK_EQ_INT(pages, 256);
+    CHECK_EQ_INT(expires, 256);
     CHECK(!any_syncing(f));
 
     /* A bridge lost while being cleared: those waiting are placed elsewhere. */

@@ -4,62 +4,18 @@
 // second, follow the swap, and never name the silent participant.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { chromium } from 'playwright-core';
-
-import { CHROMIUM_ARGS, closeParticipant, openParticipant } from './lib/browser.mjs';
+import { closeParticipant, openParticipant } from './lib/browser.mjs';
 import { openParticipantsPanel } from './lib/meeting.mjs';
 import { startServer } from './lib/server.mjs';
 import { sleep, waitForFlow } from './lib/stats.mjs';
+import { SEGMENT_S, haveSpeechTools, launchWithAudio, makeSpeechAudio } from './lib/speech.mjs';
 
-const SEGMENT_S = 9; // each file: one speaker's turn, then the other's (looped by Chromium)
-
-function haveTools() {
-  try {
-    execFileSync('espeak-ng', ['--version'], { stdio: 'ignore' });
-    execFileSync('sox', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** speech then silence (first) or silence then speech, SEGMENT_S each, 48 kHz mono. */
-function makeAudio(dir) {
-  const raw = path.join(dir, 'raw.wav');
-  const speech = path.join(dir, 'speech.wav');
-  const silence = path.join(dir, 'silence.wav');
-  const text = 'Good morning everyone. Today we discuss the results of the experiment and what they ' +
-    'mean for the next phase of the project. Please interrupt me if anything is unclear.';
-  execFileSync('espeak-ng', ['-s', '160', '-w', raw, text]);
-  execFileSync('sox', [raw, '-r', '48000', '-c', '1', '-b', '16', speech, 'trim', '0', String(SEGMENT_S)]);
-  execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', silence, 'trim', '0', String(SEGMENT_S)]);
-  const files = {
-    first: path.join(dir, 'first.wav'),
-    second: path.join(dir, 'second.wav'),
-    quiet: path.join(dir, 'quiet.wav'),
-  };
-  execFileSync('sox', [speech, silence, files.first]);
-  execFileSync('sox', [silence, speech, files.second]);
-  execFileSync('sox', [silence, silence, files.quiet]);
-  return files;
-}
-
-function launchWithAudio(file) {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
-    headless: true,
-    args: [...CHROMIUM_ARGS, `--use-file-for-fake-audio-capture=${file}`],
-    timeout: 30000,
-  });
-}
-
-describe('dominant speaker', { timeout: 150000, skip: haveTools() ? false : 'needs espeak-ng and sox' }, () => {
+describe('dominant speaker', { timeout: 150000, skip: haveSpeechTools() ? false : 'needs espeak-ng and sox' }, () => {
   let server;
   let dir;
   let browsers = [];
@@ -67,7 +23,7 @@ describe('dominant speaker', { timeout: 150000, skip: haveTools() ? false : 'nee
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stoa-speaker-'));
-    const files = makeAudio(dir);
+    const files = makeSpeechAudio(dir);
     server = await startServer({ label: 'dominant-speaker', workers: 1 });
     browsers = await Promise.all([files.first, files.second, files.quiet].map(launchWithAudio));
   });

@@ -23,65 +23,22 @@
 // STOA_TRACE=1 prints every sample.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { chromium } from 'playwright-core';
-
-import { CHROMIUM_ARGS, closeParticipant, openParticipant } from './lib/browser.mjs';
+import { closeParticipant, openParticipant } from './lib/browser.mjs';
 import { makeSecret, placements, removeSecret, startBridge, startFocus, topology } from './lib/cluster.mjs';
 import { growth, rtpStats, sleep, until, waitForFlow } from './lib/stats.mjs';
+import { SEGMENT_S, haveSpeechTools, launchWithAudio, makeSpeechAudio } from './lib/speech.mjs';
 
-const SEGMENT_S = 9;                              // each file: one speaker's turn, then the other's (looped)
 const OBSERVE_MS = 2 * SEGMENT_S * 1000 + 10000;  // a whole turn of each, wherever the files are in their loop
 const SAMPLE_MS = 150;
 const LOUD = 0.05;                                // a sender's own media-source audioLevel while speaking
 const NAME_MARGIN_MS = 3500;                      // a turn's speaker named by every page within this (two cores, ASan)
 const DECODE_MARGIN_MS = 4500;                    // Dan's slot has moved (forwarded, key frame) by then
 const MIN_WINDOW_MS = 1500;                       // shortest decode window worth looking at
-
-function haveTools() {
-  try {
-    execFileSync('espeak-ng', ['--version'], { stdio: 'ignore' });
-    execFileSync('sox', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** speech then silence (first) or silence then speech, SEGMENT_S each, 48 kHz mono. */
-function makeAudio(dir) {
-  const raw = path.join(dir, 'raw.wav');
-  const speech = path.join(dir, 'speech.wav');
-  const silence = path.join(dir, 'silence.wav');
-  const text = 'Good morning everyone. Today we discuss the results of the experiment and what they ' +
-    'mean for the next phase of the project. Please interrupt me if anything is unclear.';
-  execFileSync('espeak-ng', ['-s', '160', '-w', raw, text]);
-  execFileSync('sox', [raw, '-r', '48000', '-c', '1', '-b', '16', speech, 'trim', '0', String(SEGMENT_S)]);
-  execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', silence, 'trim', '0', String(SEGMENT_S)]);
-  const files = {
-    first: path.join(dir, 'first.wav'),
-    second: path.join(dir, 'second.wav'),
-    quiet: path.join(dir, 'quiet.wav'),
-  };
-  execFileSync('sox', [speech, silence, files.first]);
-  execFileSync('sox', [silence, speech, files.second]);
-  execFileSync('sox', [silence, silence, files.quiet]);
-  return files;
-}
-
-function launchWithAudio(file) {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
-    headless: true,
-    args: [...CHROMIUM_ARGS, `--use-file-for-fake-audio-capture=${file}`],
-    timeout: 30000,
-  });
-}
 
 /**
  * In the page, every intervalMs for durationMs: whom the app names as
@@ -203,7 +160,7 @@ function findTurns(grid, levels, [x, y]) {
 }
 
 describe('dominant speaker and Last-N across three relayed bridges', {
-  timeout: 150000, skip: haveTools() ? false : 'needs espeak-ng and sox',
+  timeout: 150000, skip: haveSpeechTools() ? false : 'needs espeak-ng and sox',
 }, () => {
   let secretFile;
   let focus;
@@ -214,7 +171,7 @@ describe('dominant speaker and Last-N across three relayed bridges', {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stoa-relay-speaker-'));
-    const files = makeAudio(dir);
+    const files = makeSpeechAudio(dir);
     secretFile = makeSecret();
     focus = await startFocus({ label: 'relay-speaker', secretFile });
     for (const r of ['a', 'b', 'c']) bridges[r] = await startBridge(focus, { id: `site-${r}`, region: r, secretFile });

@@ -178,7 +178,10 @@ for (const relayed of [false, true]) describe(`simulcast under a download cap${r
       secretFile = makeSecret();
       server = await startFocus({ label: 'simulcast-capped-relayed', secretFile, extraArgs: simulcast });
       for (const r of ['a', 'b'])
-        bridges.push(await startBridge(server, { id: `site-${r}`, region: r, secretFile, publicIp: net.hostIp }));
+        // At debug level a bridge logs each layer decision with the receiver's
+        // estimate: what a failure here is explained by.
+        bridges.push(await startBridge(server, { id: `site-${r}`, region: r, secretFile, publicIp: net.hostIp,
+          extraArgs: ['--log-level', 'debug'] }));
     } else {
       server = await startServer({ label: 'simulcast-capped', workers: 1, extraArgs: ['--public-ip', net.hostIp, ...simulcast] });
     }
@@ -238,6 +241,7 @@ for (const relayed of [false, true]) describe(`simulcast under a download cap${r
     // Held for 3 s in a row.
     let t = [];
     const t0 = Date.now();
+    let warmed = false;
     try {
       await until(async () => {
         t = await record(sender, receivers, 3000);
@@ -246,7 +250,13 @@ for (const relayed of [false, true]) describe(`simulcast under a download cap${r
       }, { timeoutMs: WARM_UP_MS, intervalMs: 0,
         what: `the sender to encode ${state.settings?.height} lines and both receivers to decode them at over ` +
           `${PRE_CAP_MIN_KBIT} kbit/s for 3 s` });
+      warmed = true;
     } finally {
+      // Why it did not warm up: each bridge's last layer decisions and relay events.
+      for (const b of warmed ? [] : bridges) {
+        const lines = b.log().split('\n').filter((l) => / (simulcast|worker|relay|link) /.test(l)).slice(-25);
+        console.log(`# ${b.id} log, last lines:\n${lines.map((l) => `#   ${l}`).join('\n')}`);
+      }
       const last = t.at(-1);
       const heights = await Promise.all(receivers.map((p) => p.page.evaluate(() => window.stoa.sentHeights).catch(() => null)));
       const ms = last ? last.sender.t - t[0].sender.t : 0;

@@ -178,6 +178,18 @@ static char *metrics_text(void *user)
     for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
         fprintf(out, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counters[i].name, counters[i].help,
                 counters[i].name, counters[i].name, (unsigned long long)counters[i].value);
+    if (a->bridge) {
+        /* Per worker: a conference spread over workers shows on each. */
+        fprintf(out, "# HELP stoa_worker_rtp_forwarded_total RTP packets each media worker sent.\n"
+                     "# TYPE stoa_worker_rtp_forwarded_total counter\n");
+        uint64_t fwd, relayed;
+        for (int i = 0; bridge_get_worker_forwarded(a->bridge, i, &fwd, &relayed); i++)
+            fprintf(out, "stoa_worker_rtp_forwarded_total{worker=\"%d\"} %llu\n", i, (unsigned long long)fwd);
+        fprintf(out, "# HELP stoa_worker_relay_bytes_total Bytes each media worker relayed to the other workers "
+                     "of its conferences.\n# TYPE stoa_worker_relay_bytes_total counter\n");
+        for (int i = 0; bridge_get_worker_forwarded(a->bridge, i, &fwd, &relayed); i++)
+            fprintf(out, "stoa_worker_relay_bytes_total{worker=\"%d\"} %llu\n", i, (unsigned long long)relayed);
+    }
     fprintf(out, "# HELP stoa_forward_delay_seconds Time forwarded RTP packets spent in the bridge, from the "
                  "kernel's receive time to the end of their send.\n# TYPE stoa_forward_delay_seconds histogram\n");
     uint64_t cumulative = 0;
@@ -333,6 +345,7 @@ int main(int argc, char **argv)
     bridge_config bc = {
         .workers = cfg.workers, .media_port = (uint16_t)cfg.media_port, .public_ips = ips,
         .n_public_ips = cfg.n_public_ips, .consent_timeout_ms = 30000, .remb_bitrate = 2000000,
+        .worker_participants = cfg.worker_participants,
     };
     if (a.http && !a.hub)
         a.bridge = bridge_new(&bc, link_deliver, wake_http, &a);

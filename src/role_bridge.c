@@ -286,6 +286,7 @@ int role_bridge_run(const stoa_config *cfg)
     bridge_config bc = {
         .workers = cfg->workers, .media_port = (uint16_t)cfg->media_port, .public_ips = ips,
         .n_public_ips = cfg->n_public_ips, .consent_timeout_ms = 30000, .remb_bitrate = 2000000,
+        .worker_participants = cfg->worker_participants,
     };
     r.bridge = bridge_new(&bc, on_emit, on_wake_bridge, &r);
     if (r.bridge)

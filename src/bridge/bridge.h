@@ -7,6 +7,7 @@
 #define STOA_BRIDGE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "bridge/forward_delay.h"
@@ -21,6 +22,7 @@ typedef struct bridge_config {
     int n_public_ips;
     int consent_timeout_ms;        /* expire a transport silent this long */
     uint64_t remb_bitrate;         /* bit/s announced to every sender */
+    int worker_participants;       /* past this many on one worker, a conference spreads (0: never) */
 } bridge_config;
 
 /* Called with each message for the focus; the callee takes the reference. */
@@ -59,6 +61,9 @@ typedef struct bridge_counters {
     uint64_t forward_delay[FORWARD_DELAY_BUCKETS];   /* see forward_delay.h */
 } bridge_counters;
 void bridge_get_counters(bridge *b, bridge_counters *out);
+/* RTP packets worker i forwarded (to receivers and relays), and bytes it
+ * sent to the other workers of its conferences; false past the last worker. */
+bool bridge_get_worker_forwarded(bridge *b, int i, uint64_t *forwarded, uint64_t *to_workers);
 /* Endpoints and conferences the bridge holds; control thread only. */
 void bridge_get_load(const bridge *b, int *endpoints, int *conferences);
 

@@ -84,7 +84,9 @@ void conference_send_media(conference *conf, endpoint *r, worker_out *out, size_
     if (r->probing || h->payload_type == SDP_PT_VP8_RTX || h->payload_type == SDP_PT_H264_RTX)
         rate_meter_add(&r->sent_extra, len, now_ms);
     worker_out_commit_to(w, r, len);
-    if (r->kind == ENDPOINT_RELAY)
+    if (r->kind == ENDPOINT_RELAY && r->internal)
+        w->counters.worker_relay_bytes_out += len;
+    else if (r->kind == ENDPOINT_RELAY)
         w->counters.relay_bytes_out += len;
     w->counters.rtp_forwarded++;
     w->counters.rtp_forwarded_bytes += len;

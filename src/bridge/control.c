@@ -87,6 +87,12 @@ void bridge_free(bridge *b)
                  (unsigned long long)c.dropped[MEDIA_DROP_MALFORMED], (unsigned long long)c.dropped[MEDIA_DROP_UNKNOWN],
                  (unsigned long long)c.dropped[MEDIA_DROP_AUTH], (unsigned long long)c.nacks_received,
                  (unsigned long long)c.retransmitted, (unsigned long long)c.nacks_sent);
+        for (int i = 0; b->n_workers > 1 && i < b->n_workers; i++) {
+            uint64_t forwarded, relayed;
+            bridge_get_worker_forwarded(b, i, &forwarded, &relayed);
+            log_info("bridge", "worker %d forwarded %llu RTP packets, relayed %llu bytes to other workers", i,
+                     (unsigned long long)forwarded, (unsigned long long)relayed);
+        }
     }
     free(b->workers);
     queue_destroy(&b->events, free_event);
@@ -96,6 +102,7 @@ void bridge_free(bridge *b)
         while (c->endpoints) {
             reg_endpoint *e = c->endpoints;
             c->endpoints = e->next;
+            free(e->sources);
             free(e);
         }
         free(c);
@@ -130,6 +137,7 @@ void reg_close_if_empty(bridge *b, reg_conference *c)
 {
     if (c->endpoints)
         return;
+    shard_close(b, c);
     for (reg_conference **p = &b->conferences; *p; p = &(*p)->next) {
         if (*p == c) {
             *p = c->next;
@@ -144,6 +152,7 @@ void reg_remove(bridge *b, reg_conference *c, reg_endpoint **e)
 {
     reg_endpoint *gone = *e;
     *e = gone->next;
+    shard_forget(b, c, gone);
     free(gone);
     reg_close_if_empty(b, c);
 }
@@ -250,16 +259,15 @@ int reg_count(const reg_conference *c)
     return n;
 }
 
-/* Whether conference c (NULL: not yet open) can take a new endpoint named
- * ep_id; responds with the reason when not. */
-bool room_for(bridge *b, reg_conference *c, json_int_t id, const char *ep_id)
+bool room_for(bridge *b, reg_conference *c, json_int_t id, const char *ep_id, int w)
 {
     if (c && reg_find_endpoint(c, ep_id)) {
         respond_error(b, id, "duplicate-endpoint", "an endpoint with this id exists in the conference");
         return false;
     }
-    if (reg_count(c) >= CONFERENCE_MAX_ENDPOINTS) {
-        respond_error(b, id, "conference-full", "a conference holds at most 64 endpoints");
+    if (shard_count(c, w) >= CONFERENCE_MAX_ENDPOINTS) {
+        respond_error(b, id, "conference-full",
+                      "a conference holds at most 100 endpoints on one media worker, and spreads over at most 8");
         return false;
     }
     return true;
@@ -268,9 +276,13 @@ bool room_for(bridge *b, reg_conference *c, json_int_t id, const char *ep_id)
 static void handle_allocate(bridge *b, json_t *req, json_int_t id, const char *conf_name, const char *ep_id)
 {
     reg_conference *c = reg_find(b, conf_name);
-    if (!room_for(b, c, id, ep_id))
+    if (c && reg_find_endpoint(c, ep_id)) {
+        respond_error(b, id, "duplicate-endpoint", "an endpoint with this id exists in the conference");
         return;
-    int w = c ? c->worker : pick_worker(b);
+    }
+    int w = shard_for_newcomer(b, c);
+    if (!room_for(b, c, id, ep_id, w))
+        return;
     endpoint *ep = endpoint_new(ep_id);
     worker_cmd *cmd = new_command(WORKER_ADD_ENDPOINT, conf_name, ep_id);
     reg_endpoint *re = calloc(1, sizeof *re);
@@ -308,6 +320,7 @@ static void handle_allocate(bridge *b, json_t *req, json_int_t id, const char *c
     }
     snprintf(re->id, sizeof re->id, "%s", ep_id);
     re->serial = serial;
+    re->worker = w;
     re->next = c->endpoints;
     c->endpoints = re;
     b->emit(b->user, resp);
@@ -475,8 +488,9 @@ bool parse_sources(bridge *b, json_t *req, json_int_t id, worker_cmd *cmd)
     return true;
 }
 
-static void handle_configure(bridge *b, json_t *req, json_int_t id, reg_conference *c, const char *ep_id)
+static void handle_configure(bridge *b, json_t *req, json_int_t id, reg_conference *c, reg_endpoint *e)
 {
+    const char *ep_id = e->id;
     json_t *ice = json_object_get(req, "ice"), *dtls = json_object_get(req, "dtls");
     json_t *sources = json_object_get(req, "sources");
     const char *ufrag = string_field(ice, "ufrag", 257), *pwd = string_field(ice, "pwd", 257);
@@ -502,11 +516,23 @@ static void handle_configure(bridge *b, json_t *req, json_int_t id, reg_conferen
         free(cmd);
         return;
     }
-    push_and_ack(b, c->worker, cmd, id, "configure");
+    worker_cmd *kept = malloc(sizeof *kept);
+    if (kept) {
+        memcpy(kept, cmd, sizeof *kept);
+        free(e->sources);
+        e->sources = kept;
+    }
+    if (!push_command(b, e->worker, cmd)) {
+        respond_error(b, id, "unavailable", "out of memory");
+        return;
+    }
+    respond_ok(b, "configure", id);
+    shard_publish(b, c, e);
 }
 
-static void handle_pause(bridge *b, json_t *req, json_int_t id, reg_conference *c, const char *ep_id)
+static void handle_pause(bridge *b, json_t *req, json_int_t id, reg_conference *c, reg_endpoint *e)
 {
+    const char *ep_id = e->id;
     json_t *ssrcs = json_object_get(req, "ssrcs"), *paused = json_object_get(req, "paused");
     if (!json_is_array(ssrcs) || json_array_size(ssrcs) > ENDPOINT_MAX_SOURCES || !json_is_boolean(paused)) {
         respond_error(b, id, "bad-request", "pause needs ssrcs (at most 8) and paused (true or false)");
@@ -528,11 +554,13 @@ static void handle_pause(bridge *b, json_t *req, json_int_t id, reg_conference *
         cmd->ssrcs[cmd->n_sources++] = (uint32_t)json_integer_value(v);
     }
     cmd->paused = json_is_true(paused);
-    push_and_ack(b, c->worker, cmd, id, "pause");
+    shard_pause(b, c, e, cmd);
+    push_and_ack(b, e->worker, cmd, id, "pause");
 }
 
-static void handle_constraints(bridge *b, json_t *req, json_int_t id, reg_conference *c, const char *ep_id)
+static void handle_constraints(bridge *b, json_t *req, json_int_t id, reg_conference *c, reg_endpoint *e)
 {
+    const char *ep_id = e->id;
     json_t *last_n = json_object_get(req, "last_n"), *selected = json_object_get(req, "selected");
     if (!json_is_integer(last_n) || json_integer_value(last_n) < -1 || json_integer_value(last_n) > 1000 ||
         (selected && (!json_is_array(selected) || json_array_size(selected) > ENDPOINT_MAX_SELECTED))) {
@@ -573,7 +601,7 @@ static void handle_constraints(bridge *b, json_t *req, json_int_t id, reg_confer
         snprintf(cmd->view_heights[cmd->n_view_heights].id, ENDPOINT_ID_MAX, "%s", key);
         cmd->view_heights[cmd->n_view_heights++].height = (uint16_t)json_integer_value(v);
     }
-    push_and_ack(b, c->worker, cmd, id, "constraints");
+    push_and_ack(b, e->worker, cmd, id, "constraints");
 }
 
 reg_endpoint *reg_add(reg_conference *c, const char *id, endpoint_kind kind, const char *via, uint64_t serial)
@@ -581,6 +609,7 @@ reg_endpoint *reg_add(reg_conference *c, const char *id, endpoint_kind kind, con
     reg_endpoint *re = calloc(1, sizeof *re);
     if (!re)
         return NULL;
+    re->worker = c->worker;   /* relays to other bridges and their proxies live on the first */
     snprintf(re->id, sizeof re->id, "%s", id);
     snprintf(re->via, sizeof re->via, "%s", via ? via : "");
     re->kind = kind;
@@ -622,6 +651,8 @@ void bridge_handle(bridge *b, json_t *req)
         handle_expire_conference(b, id, conf_name);
     } else if (!conf_name || !ep_id) {
         respond_error(b, id, "bad-request", "conference (1-128 bytes) and endpoint (1-63 bytes) are required");
+    } else if (ep_id[0] == '~') {
+        respond_error(b, id, "bad-request", "endpoint ids starting with ~ are the bridge's own");
     } else if (strcmp(type, "allocate") == 0) {
         handle_allocate(b, req, id, conf_name, ep_id);
     } else if (strcmp(type, "relay-open") == 0) {
@@ -644,14 +675,14 @@ void bridge_handle(bridge *b, json_t *req)
         } else if (strcmp(type, "expire") != 0 && (*e)->kind != ENDPOINT_PARTICIPANT) {
             respond_error(b, id, "not-a-participant", "configure, pause and constraints name a participant");
         } else if (strcmp(type, "configure") == 0) {
-            handle_configure(b, req, id, c, ep_id);
+            handle_configure(b, req, id, c, *e);
         } else if (strcmp(type, "pause") == 0) {
-            handle_pause(b, req, id, c, ep_id);
+            handle_pause(b, req, id, c, *e);
         } else if (strcmp(type, "constraints") == 0) {
-            handle_constraints(b, req, id, c, ep_id);
+            handle_constraints(b, req, id, c, *e);
         } else {
             worker_cmd *cmd = new_command(WORKER_EXPIRE, conf_name, ep_id);
-            int w = c->worker;
+            int w = (*e)->worker;
             reg_expire(b, c, e);
             if (cmd && push_command(b, w, cmd))
                 respond_ok(b, "expire", id);
@@ -685,6 +716,8 @@ void bridge_poll(bridge *b)
                 json_array_append_new(i < ev->n_forwarded ? ids : held, json_string(ev->forwarded[i]));
             b->emit(b->user, json_pack("{s:s, s:s, s:s, s:o, s:o}", "type", "forwarded", "conference", ev->conference,
                                        "endpoint", ev->endpoint, "endpoints", ids, "bandwidth", held));
+        } else if (ev->type == WORKER_EVENT_DOMINANT_SPEAKER && !shard_speaks(b, ev->conference, ev->worker)) {
+            /* another worker's part of the conference: the first one's decision is told */
         } else {
             const char *type = ev->type == WORKER_EVENT_CONNECTED ? "endpoint-connected" : "dominant-speaker";
             b->emit(b->user, json_pack("{s:s, s:s, s:s}", "type", type, "conference", ev->conference,
@@ -720,6 +753,17 @@ void bridge_get_counters(bridge *b, bridge_counters *out)
         for (int k = 0; k < FORWARD_DELAY_BUCKETS; k++)
             out->forward_delay[k] += c.forward_delay[k];
     }
+}
+
+bool bridge_get_worker_forwarded(bridge *b, int i, uint64_t *forwarded, uint64_t *to_workers)
+{
+    if (i < 0 || i >= b->n_workers)
+        return false;
+    worker_counters c;
+    worker_read_counters(&b->workers[i], &c);
+    *forwarded = c.rtp_forwarded;
+    *to_workers = c.worker_relay_bytes_out;
+    return true;
 }
 
 void bridge_get_load(const bridge *b, int *endpoints, int *conferences)

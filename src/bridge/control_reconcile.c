@@ -62,7 +62,7 @@ void handle_expire_conference(bridge *b, json_int_t id, const char *conf_name)
         respond_error(b, id, "unknown-conference", "no such conference on this bridge");
         return;
     }
-    int w = c->worker, count = 0;
+    int count = 0;
     bool pushed = true;
     /* Relays first: each takes its proxies with it, here and in the worker.
      * The registry forgets the conference with its last endpoint. */
@@ -70,7 +70,7 @@ void handle_expire_conference(bridge *b, json_int_t id, const char *conf_name)
         reg_endpoint **e;
         while ((c = reg_find(b, conf_name)) != NULL && (e = first_endpoint(c, pass == 0)) != NULL) {
             worker_cmd *cmd = new_command(WORKER_EXPIRE, conf_name, (*e)->id);
-            pushed = cmd && push_command(b, w, cmd) && pushed;
+            pushed = cmd && push_command(b, (*e)->worker, cmd) && pushed;
             count++;
             reg_expire(b, c, e);
         }

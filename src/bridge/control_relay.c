@@ -47,7 +47,7 @@ static bool parse_key(json_t *v, uint8_t out[28])
 void handle_relay_open(bridge *b, json_t *req, json_int_t id, const char *conf_name, const char *relay_id)
 {
     reg_conference *c = reg_find(b, conf_name);
-    if (!room_for(b, c, id, relay_id))
+    if (!room_for(b, c, id, relay_id, c ? c->worker : pick_worker(b)))
         return;
     json_t *keys = json_object_get(req, "keys"), *peer = json_object_get(req, "peer");
     stoa_srtp_keys k = { .profile = STOA_SRTP_AEAD_AES_128_GCM, .key_len = 16, .salt_len = 12 };
@@ -139,10 +139,8 @@ void handle_proxy(bridge *b, json_t *req, json_int_t id, const char *conf_name, 
         respond_error(b, id, "duplicate-endpoint", "an endpoint with this id exists in the conference");
         return;
     }
-    if (!e && reg_count(c) >= CONFERENCE_MAX_ENDPOINTS) {
-        respond_error(b, id, "conference-full", "a conference holds at most 64 endpoints");
+    if (!e && !room_for(b, c, id, ep_id, c->worker))
         return;
-    }
     worker_cmd *configure = new_command(WORKER_CONFIGURE, conf_name, ep_id);
     if (!configure) {
         respond_error(b, id, "unavailable", "out of memory");
@@ -152,6 +150,13 @@ void handle_proxy(bridge *b, json_t *req, json_int_t id, const char *conf_name, 
         free(configure);
         return;
     }
+    worker_cmd *kept = malloc(sizeof *kept);
+    if (!kept) {
+        free(configure);
+        respond_error(b, id, "unavailable", "out of memory");
+        return;
+    }
+    memcpy(kept, configure, sizeof *kept);
     if (!e) {
         endpoint *ep = endpoint_new(ep_id);
         worker_cmd *add = new_command(WORKER_ADD_ENDPOINT, conf_name, ep_id);
@@ -159,6 +164,7 @@ void handle_proxy(bridge *b, json_t *req, json_int_t id, const char *conf_name, 
             endpoint_free(ep);
             free(add);
             free(configure);
+            free(kept);
             respond_error(b, id, "unavailable", "out of memory");
             return;
         }
@@ -171,17 +177,27 @@ void handle_proxy(bridge *b, json_t *req, json_int_t id, const char *conf_name, 
             endpoint_free(ep);
             free(add);
             free(configure);
+            free(kept);
             respond_error(b, id, "unavailable", "out of memory");
             return;
         }
         if (!push_command(b, c->worker, add)) {
             reg_remove(b, c, reg_find_endpoint(c, ep_id));
             free(configure);
+            free(kept);
             respond_error(b, id, "unavailable", "out of memory");
             return;
         }
+        e = reg_find_endpoint(c, ep_id);
     }
-    push_and_ack(b, c->worker, configure, id, "proxy");
+    free((*e)->sources);
+    (*e)->sources = kept;
+    if (!push_command(b, c->worker, configure)) {
+        respond_error(b, id, "unavailable", "out of memory");
+        return;
+    }
+    respond_ok(b, "proxy", id);
+    shard_publish(b, c, *e);
 }
 
 /* Forgets an endpoint (with a relay, its proxies: the worker drops them
@@ -195,6 +211,7 @@ void reg_expire(bridge *b, reg_conference *c, reg_endpoint **e)
             if ((*p)->kind == ENDPOINT_PROXY && strcmp((*p)->via, relay_id) == 0) {
                 reg_endpoint *gone = *p;
                 *p = gone->next;
+                shard_forget(b, c, gone);   /* its proxies on the other workers */
                 free(gone);
             } else {
                 p = &(*p)->next;

@@ -22,15 +22,16 @@
 #define ENDPOINT_MAX_SOURCES 8
 #define ENDPOINT_MAX_PATHS 4
 #define ENDPOINT_MAX_SELECTED 8
-/* The bridge refuses endpoints beyond this per conference (control.c), so
- * every per-receiver table below can hold every other endpoint. */
-#define CONFERENCE_MAX_ENDPOINTS 64
+/* The bridge refuses endpoints beyond this in one worker's part of a
+ * conference (control.c, control_shards.c: a conference may span workers),
+ * so every per-receiver table below can hold every other endpoint. */
+#define CONFERENCE_MAX_ENDPOINTS 100
 #define ENDPOINT_MAX_FORWARDED CONFERENCE_MAX_ENDPOINTS
 #define ENDPOINT_MAX_RTX_STREAMS 16
 /* Simulcast cameras one receiver gets at once: one per other endpoint
  * (configure accepts one simulcast source per endpoint). */
 #define ENDPOINT_MAX_OUT_STREAMS (CONFERENCE_MAX_ENDPOINTS - 1)
-#define ENDPOINT_OUT_INDEX 128         /* a power of two, at least twice the streams */
+#define ENDPOINT_OUT_INDEX 256         /* a power of two, at least twice the streams */
 #define SOURCE_MAX_LAYERS 3
 #define ENDPOINT_SR_MEMORY 8           /* sender reports relayed to a receiver, kept for its RTT */
 #define SOURCE_RID_MAX 17
@@ -142,6 +143,9 @@ typedef struct endpoint {
      * the peer's not known yet), and the SSRCs of its proxies by hash
      * (rebuilt when they change, never per packet; RTX SSRCs marked). */
     uint32_t channel, peer_channel;
+    /* A relay between two media workers of this bridge (a conference
+     * spread over workers, bridge/control_shards.c), not to another bridge. */
+    bool internal;
     struct { uint32_t ssrc; struct endpoint *proxy; } relay_index[RELAY_INDEX];
     int64_t next_subscription_ms, next_layer_report_ms, last_subscription_ms;
     uint32_t subscription_hash;    /* of the last subscription sent */

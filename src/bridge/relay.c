@@ -66,8 +66,8 @@ void relay_index_rebuild(endpoint *relay)
     memset(relay->relay_index, 0, sizeof relay->relay_index);
     if (!relay->conf)
         return;
-    /* At most 64 endpoints of 8 sources with their RTX: within 256 slots
-     * only while a conference is not all proxies of one relay; past that
+    /* Proxies of up to 8 sources with their RTX: within 256 slots only
+     * while a relay carries no more than a few dozen senders; past that
      * the later SSRCs are simply not found (dropped as unknown). */
     for (endpoint *p = relay->conf->endpoints; p; p = p->next) {
         if (p->kind != ENDPOINT_PROXY || p->via != relay)
@@ -210,7 +210,10 @@ void relay_handle_datagram(worker *w, uint8_t *buf, size_t len, int64_t now)
         w->counters.dropped[MEDIA_DROP_UNKNOWN]++;
         return;
     }
-    w->counters.relay_bytes_in += len;
+    if (relay->internal)
+        w->counters.worker_relay_bytes_in += len;
+    else
+        w->counters.relay_bytes_in += len;
     buf += RELAY_HEADER;
     len -= RELAY_HEADER;
     if (rtp_is_rtcp(buf, len))
@@ -297,12 +300,32 @@ static bool wanted_plain(conference *conf, const endpoint *proxy, const source *
     return false;
 }
 
+/* What the relays this one's media is passed on to ask of proxy p: its
+ * streams they were told of (they name layers and RTX streams exactly). */
+static void wanted_onward(conference *conf, const endpoint *relay, const endpoint *p, ssrc_set *set)
+{
+    for (endpoint *r = conf->endpoints; r; r = r->next) {
+        if (r->kind != ENDPOINT_RELAY || !relay_passes_on(relay, r) || r->n_announced <= 0)
+            continue;
+        for (int i = 0; i < p->n_sources; i++) {
+            const source *s = &p->sources[i];
+            if (!s->bound)
+                continue;
+            if (endpoint_announced(r, s->ssrc))
+                set_add(set, s->ssrc);
+            if (s->rtx_ssrc && endpoint_announced(r, s->rtx_ssrc))
+                set_add(set, s->rtx_ssrc);
+        }
+    }
+}
+
 static void build_subscription(conference *conf, const endpoint *relay, ssrc_set *set, int64_t now)
 {
     set->n = 0;
     for (endpoint *p = conf->endpoints; p; p = p->next) {
         if (p->kind != ENDPOINT_PROXY || p->via != relay)
             continue;
+        wanted_onward(conf, relay, p, set);
         for (int i = 0; i < p->n_sources; i++) {
             const source *s = &p->sources[i];
             if (s->group >= 0 || !s->bound)
@@ -379,7 +402,9 @@ static void take_subscription(conference *conf, endpoint *relay, const uint8_t *
         if (relay->n_announced >= 0 && endpoint_announced(relay, set.v[i]))
             continue;
         for (endpoint *o = conf->endpoints; o; o = o->next) {
-            source *src = o->kind == ENDPOINT_PARTICIPANT ? endpoint_source(o, set.v[i]) : NULL;
+            source *src = o->kind == ENDPOINT_PARTICIPANT || (o->kind == ENDPOINT_PROXY && relay_passes_on(o->via, relay))
+                              ? endpoint_source(o, set.v[i])
+                              : NULL;
             if (src && src->video && src->n_layers == 0 && src->bound && o->state == ENDPOINT_CONNECTED)
                 conference_request_source_keyframe(conf, o, src, now);
         }
@@ -419,7 +444,7 @@ static void send_layer_reports(conference *conf, endpoint *relay, int64_t now)
     size_t body = 0;
     int cameras = 0;
     for (endpoint *ep = conf->endpoints; ep; ep = ep->next) {
-        if (ep->kind != ENDPOINT_PARTICIPANT)
+        if (ep->kind != ENDPOINT_PARTICIPANT && !(ep->kind == ENDPOINT_PROXY && relay_passes_on(ep->via, relay)))
             continue;
         for (int i = 0; i < ep->n_sources; i++) {
             if (ep->sources[i].n_layers == 0)
@@ -532,10 +557,10 @@ static bool relay_ready(const endpoint *r)
 void relay_forward_layer(conference *conf, endpoint *sender, const source *layer, const uint8_t *buf, size_t len,
                          const rtp_header *h)
 {
-    if (sender->kind == ENDPOINT_PROXY || conf->n_relays == 0)
+    if (conf->n_relays == 0)
         return;
     for (endpoint *r = conf->endpoints; r; r = r->next) {
-        if (!relay_ready(r) || !endpoint_announced(r, layer->ssrc))
+        if (!relay_ready(r) || !relay_may_send(sender, r) || !endpoint_announced(r, layer->ssrc))
             continue;
         worker_out *out = worker_out_reserve(conf->worker);
         memcpy(out->buf, buf, len);
@@ -547,9 +572,9 @@ void relay_forward_layer(conference *conf, endpoint *sender, const source *layer
 void relay_forward_layer_report(conference *conf, endpoint *sender, const source *layer, const uint8_t *pkt,
                                 size_t len)
 {
-    if (sender->kind == ENDPOINT_PROXY || conf->n_relays == 0)
+    if (conf->n_relays == 0)
         return;
     for (endpoint *r = conf->endpoints; r; r = r->next)
-        if (relay_ready(r) && endpoint_announced(r, layer->ssrc))
+        if (relay_ready(r) && relay_may_send(sender, r) && endpoint_announced(r, layer->ssrc))
             worker_send_rtcp(conf->worker, r, pkt, len);
 }

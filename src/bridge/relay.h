@@ -34,11 +34,24 @@ struct worker;
 #define RELAY_SUBSCRIPTION_REPEAT_MS 1000   /* sent again unchanged (it may be lost) */
 #define RELAY_LAYER_REPORT_MS 500
 
-/* Whether ep's media may be sent to receiver: never a proxy's to a relay
- * (no packet crosses two relays), never anything to a proxy. */
+/* Whether a relay forwards what arrived as a proxy over `via`: only to a
+ * relay of the other kind. A packet crosses at most one relay between
+ * bridges and one between workers (every pair of a conference's bridges,
+ * and of its workers on one bridge, is linked directly); a worker that
+ * holds the conference's relays to other bridges passes their media on to
+ * the conference's other workers, and theirs to the other bridges. */
+static inline bool relay_passes_on(const endpoint *via, const endpoint *relay)
+{
+    return via && via->internal != relay->internal;
+}
+
+/* Whether ep's media may be sent to receiver: never anything to a proxy,
+ * a proxy's to a relay only as relay_passes_on says. */
 static inline bool relay_may_send(const endpoint *sender, const endpoint *receiver)
 {
-    return receiver->kind != ENDPOINT_PROXY && !(receiver->kind == ENDPOINT_RELAY && sender->kind == ENDPOINT_PROXY);
+    if (receiver->kind == ENDPOINT_PROXY)
+        return false;
+    return receiver->kind != ENDPOINT_RELAY || sender->kind != ENDPOINT_PROXY || relay_passes_on(sender->via, receiver);
 }
 
 /* A datagram starting with RELAY_MARK. */

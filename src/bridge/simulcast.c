@@ -73,12 +73,12 @@ bool simulcast_inspect(source *layer, const uint8_t *buf, size_t len, const rtp_
     return true;
 }
 
-_Static_assert(ENDPOINT_OUT_INDEX == 128 && ENDPOINT_OUT_INDEX >= 2 * ENDPOINT_MAX_OUT_STREAMS,
-               "the index hash takes 7 bits and stays at most half full");
+_Static_assert(ENDPOINT_OUT_INDEX == 256 && ENDPOINT_OUT_INDEX >= 2 * ENDPOINT_MAX_OUT_STREAMS,
+               "the index hash takes 8 bits and stays at most half full");
 
 static unsigned out_slot(uint32_t group_ssrc)
 {
-    return (group_ssrc * 2654435761u) >> 25;
+    return (group_ssrc * 2654435761u) >> 24;
 }
 
 /* Rebuilds r->out_index from its open streams. */
@@ -406,16 +406,26 @@ static uint32_t assign_layer(conference *conf, endpoint *r, camera *c, uint64_t 
     for (int k = 0; k < c->n; k++)
         if (layers[k] == cur)
             current = k;
+    uint32_t pending;
+    bool switching = stream_rewrite_pending(&os->rewrite, &pending);
+    int pending_at = -1;
+    for (int k = 0; switching && k < c->n; k++)
+        if (layers[k]->ssrc == pending)
+            pending_at = k;
     int wanted;
     int pick = choose_layer(layers, c->n, c->height, avail, current, now, &wanted);
     *limited |= pick < wanted;
     /* Up again only a while after the last switch up, and longer after one
      * down for lack of bandwidth: a path that just congested would
-     * congest again (a key frame is a burst). */
+     * congest again (a key frame is a burst). A switch up under way (its
+     * key frame not there yet: across a relay, or with many receivers
+     * asking, it takes longer than one allocation) goes on while its
+     * layer still fits: called off, it would be tried again only after
+     * the hold, and called off again, for as long as key frames are slow. */
     int64_t down_hold = os->down_hold_ms ? os->down_hold_ms : SIMULCAST_DOWN_HOLD_MS;
     if (pick > current && current >= 0 &&
         (now - os->last_up_ms < SIMULCAST_UP_HOLD_MS || now - os->last_down_ms < down_hold))
-        pick = current;
+        pick = pending_at > current && pending_at <= pick ? pending_at : current;
     if (pick < current && pick < wanted) {
         if (os->last_up_ms > os->last_down_ms && now - os->last_up_ms < SIMULCAST_UP_FAILED_MS)
             down_hold = down_hold * 2 > SIMULCAST_DOWN_HOLD_MAX_MS ? SIMULCAST_DOWN_HOLD_MAX_MS : down_hold * 2;
@@ -425,8 +435,6 @@ static uint32_t assign_layer(conference *conf, endpoint *r, camera *c, uint64_t 
         os->last_down_ms = now;
     }
     uint32_t rate = source_bitrate(layers[pick], now);
-    uint32_t pending;
-    bool switching = stream_rewrite_pending(&os->rewrite, &pending);
     if (layers[pick] == cur && !switching)
         return rate;
     if (switching && pending == layers[pick]->ssrc) {

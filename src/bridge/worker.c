@@ -209,6 +209,7 @@ static void emit_event_with(worker *w, enum worker_event_type type, endpoint *ep
     ev->n_forwarded = n_forwarded;
     ev->n_bandwidth = n_bandwidth;
     ev->type = type;
+    ev->worker = w->index;
     snprintf(ev->conference, sizeof ev->conference, "%s", ep->conf->name);
     snprintf(ev->endpoint, sizeof ev->endpoint, "%s", ep->id);
     ev->serial = ep->serial;
@@ -697,10 +698,14 @@ const char *const media_drop_names[MEDIA_DROP_REASONS] = {
 
 static void publish_counters(worker *w)
 {
-    w->counters.relays = (uint64_t)w->n_relays;
+    w->counters.relays = 0;
     w->counters.relay_rtt_ms_sum = 0;
-    for (int i = 0; i < w->n_relays; i++)
+    for (int i = 0; i < w->n_relays; i++) {
+        if (w->relays[i]->internal)
+            continue;
+        w->counters.relays++;
         w->counters.relay_rtt_ms_sum += (uint64_t)w->relays[i]->rtt_ms;
+    }
     /* The ICE-TCP transport keeps its own: folded in here. */
     w->counters.dropped[MEDIA_DROP_TCP_REFUSED] = w->tcp.refused_connections;
     w->counters.dropped[MEDIA_DROP_OVERSIZE] = w->oversize + w->tcp.oversize_frames;

@@ -88,6 +88,7 @@ enum worker_event_type {
 
 typedef struct worker_event {
     enum worker_event_type type;
+    int worker;                    /* the index of the worker it comes from */
     char conference[CONFERENCE_NAME_MAX];
     char endpoint[ENDPOINT_ID_MAX];
     uint64_t serial;               /* of the endpoint, see endpoint.h */
@@ -113,7 +114,9 @@ typedef struct worker_counters {
     uint64_t probe_packets;        /* packets sent to probe receivers' bandwidth */
     uint64_t relay_bytes_in;       /* relay datagrams from other bridges */
     uint64_t relay_bytes_out;      /* and to them */
-    uint64_t relays;               /* open now (a gauge) */
+    uint64_t worker_relay_bytes_in;   /* the same from and to the other workers of a conference */
+    uint64_t worker_relay_bytes_out;
+    uint64_t relays;               /* to other bridges, open now (a gauge) */
     uint64_t relay_rtt_ms_sum;     /* of their round trips (a gauge; 0 for those not measured) */
     uint64_t forward_delay_us_sum; /* see forward_delay.h */
     uint64_t forward_delay[FORWARD_DELAY_BUCKETS];

@@ -255,7 +255,10 @@ void worker_send_rtcp(worker *w, endpoint *ep, const uint8_t *rtcp, size_t len)
     if (ep->kind == ENDPOINT_RELAY) {
         if ((len = relay_frame(ep, out->buf, len, WORKER_BUF)) == 0)
             return;
-        w->counters.relay_bytes_out += len;
+        if (ep->internal)
+            w->counters.worker_relay_bytes_out += len;
+        else
+            w->counters.relay_bytes_out += len;
     }
     worker_out_commit_to(w, ep, len);
 }

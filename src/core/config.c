@@ -53,6 +53,9 @@ void config_usage(FILE *out)
         "  --tls-cert FILE    serve HTTPS/WSS with this PEM certificate (browsers need\n"
         "  --tls-key FILE     HTTPS for camera access beyond localhost)\n"
         "  --workers N        media worker threads (default: number of cores)\n"
+        "  --worker-participants N  a conference with N participants on one worker\n"
+        "                     takes its newcomers to another worker, the workers\n"
+        "                     relaying to each other (default 50; 0: one worker each)\n"
         "  --log-level L      error, warn, info or debug (default info)\n"
         "  --web-root DIR     directory of the web app (default: the source tree's web/)\n"
         "  --turn-uri URI     a TURN server for clients without direct UDP, e.g.\n"
@@ -63,7 +66,7 @@ void config_usage(FILE *out)
         "  --last-n N         forward at most N other cameras to each participant (the\n"
         "                     recent speakers; screen shares and audio always); -1: all\n"
         "                     (default). A participant may ask for fewer or more.\n"
-        "  --room-capacity N  participants one room holds (default 40, at most 64)\n"
+        "  --room-capacity N  participants one room holds (default 40, at most 200)\n"
         "  --max-rooms N      rooms open at once (default 1000)\n"
         "  --max-connections N  HTTP and WebSocket connections at once (default 4096)\n"
         "  --max-connections-per-address N  of those from one IPv4 address or IPv6 /64\n"
@@ -131,6 +134,7 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
     cfg->media_port = 10000;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     cfg->workers = cores > 0 ? (int)cores : 1;
+    cfg->worker_participants = 50;
     cfg->log_level = LOG_INFO;
     cfg->web_root = STOA_SOURCE_DIR "/web";
     cfg->last_n = -1;
@@ -148,6 +152,7 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
         { "tls-cert", required_argument, NULL, 'c' },
         { "tls-key", required_argument, NULL, 'k' },
         { "workers", required_argument, NULL, 'w' },
+        { "worker-participants", required_argument, NULL, 'W' },
         { "log-level", required_argument, NULL, 'l' },
         { "web-root", required_argument, NULL, 'r' },
         { "turn-uri", required_argument, NULL, 'u' },
@@ -183,6 +188,7 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
         case 'c': cfg->tls_cert = optarg; break;
         case 'k': cfg->tls_key = optarg; break;
         case 'w': rc = parse_int("workers", optarg, 1, 256, &cfg->workers); break;
+        case 'W': rc = parse_int("worker-participants", optarg, 0, 1000, &cfg->worker_participants); break;
         case 'l':
             cfg->log_level = log_level_parse(optarg);
             if (cfg->log_level < 0) {
@@ -204,7 +210,7 @@ int config_parse(int argc, char **argv, stoa_config *cfg)
         case 'n': rc = parse_int("last-n", optarg, -1, 1000, &cfg->last_n); break;
         /* 64: what the bridge forwards to one receiver, and with three
          * sections each, about what fits the 128 m= sections of an SDP. */
-        case 'C': rc = parse_int("room-capacity", optarg, 2, 64, &cfg->room_capacity); break;
+        case 'C': rc = parse_int("room-capacity", optarg, 2, 200, &cfg->room_capacity); break;
         case 'R': rc = parse_int("max-rooms", optarg, 1, 1000000, &cfg->max_rooms); break;
         case 'M': rc = parse_int("max-connections", optarg, 1, 1000000, &cfg->max_connections); break;
         case 'A': rc = parse_int("max-connections-per-address", optarg, 1, 1000000, &cfg->max_connections_per_address); break;

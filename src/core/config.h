@@ -31,6 +31,7 @@ typedef struct stoa_config {
     const char *tls_cert;
     const char *tls_key;
     int workers;
+    int worker_participants;       /* a conference spreads to another worker past this (0: never) */
     int log_level;                 /* enum log_level */
     const char *web_root;
     const char *turn_uris[4];

@@ -15,11 +15,13 @@
 #include "focus/room_name.h"
 #include "focus/signal_msg.h"
 
-/* Each participant needs three m= sections in everyone else's offer. */
+/* Each participant who sends needs up to three m= sections in everyone
+ * else's offer (at most 128: past some 40 senders the later ones are not
+ * offered). */
 #define FOCUS_ROOM_CAPACITY 40      /* default; --room-capacity changes it */
-/* The bridge forwards at most 64 endpoints to a receiver and an SDP holds at
- * most 128 m= sections: no room may be larger. */
-#define FOCUS_MAX_ROOM_CAPACITY 64
+/* Large rooms are lectures: a few send, many receive; a bridge spreads a
+ * conference over its workers past --worker-participants. */
+#define FOCUS_MAX_ROOM_CAPACITY 200
 #define FOCUS_CHAT_HISTORY 200
 #define FOCUS_REACTION_BURST 5        /* reactions allowed per window */
 #define FOCUS_REACTION_WINDOW_MS 10000

@@ -37,6 +37,7 @@
 #include "webrtc/stun.h"
 
 #define CONSENT_MS 1500
+#define SHARD_LIMIT 16             /* participants on one worker before a conference spreads */
 #define REMB_BPS 1000000
 #define CHECK_INTERVAL_MS 400          /* consent refresh by the test peers */
 
@@ -3476,6 +3477,116 @@ static void scenario_reconcile(harness *h)
     pump(h, 100);
 }
 
+/* A conference past SHARD_LIMIT participants on its worker: the next one
+ * goes to the other worker, and the two parts relay to each other. */
+static void scenario_shards(harness *h)
+{
+    static const char *const conf = "spread";
+    peer *sa = peer_new(h, "SA", conf), *sb = peer_new(h, "SB", conf);
+    CHECK(sa && sb);
+    if (!sa || !sb)
+        return;
+    json_int_t id;
+    json_t *got = allocate(h, sa);
+    CHECK(is_response(got, "allocate-ok", h->next_id));
+    for (int i = 1; i < SHARD_LIMIT; i++) {
+        char ep[16];
+        snprintf(ep, sizeof ep, "s%d", i);
+        id = ++h->next_id;
+        json_t *resp = simple_request(h, "allocate", id, conf, ep);
+        CHECK(is_response(resp, "allocate-ok", id));
+        json_t *cand = json_array_get(json_object_get(resp, "candidates"), 0);
+        CHECK_EQ_INT(json_integer_value(json_object_get(cand, "port")), ntohs(sa->bridge.sin_port));
+    }
+    /* The first SHARD_LIMIT share a worker; the next gets the other's port. */
+    got = allocate(h, sb);
+    CHECK(is_response(got, "allocate-ok", h->next_id));
+    CHECK(ntohs(sb->bridge.sin_port) != ntohs(sa->bridge.sin_port));
+    CHECK(ntohs(sb->bridge.sin_port) == h->port || ntohs(sb->bridge.sin_port) == h->port + 1);
+    /* Ids of the bridge's own relays are refused. */
+    id = ++h->next_id;
+    CHECK_EQ_STR(error_code(simple_request(h, "allocate", id, conf, "~w0")), "bad-request");
+
+    id = ++h->next_id;
+    CHECK(is_response(configure(h, sa, id, dtls_ctx_fingerprint(sa->ctx), sources_a()), "configure-ok", id));
+    id = ++h->next_id;
+    CHECK(is_response(configure(h, sb, id, dtls_ctx_fingerprint(sb->ctx), sources_b()), "configure-ok", id));
+    bool ok = connectivity_check(h, sa, false) && connectivity_check(h, sb, false) && handshake(h, sa, 3000) &&
+              handshake(h, sb, 3000);
+    CHECK(ok);
+    if (!ok)
+        return;
+    uint64_t fwd0[2], relayed0[2], fwd1[2], relayed1[2];
+    for (int w = 0; w < 2; w++)
+        CHECK(bridge_get_worker_forwarded(h->b, w, &fwd0[w], &relayed0[w]));
+    CHECK(!bridge_get_worker_forwarded(h->b, 2, &fwd1[0], &relayed1[0]));
+    /* Each one's audio reaches the other across the workers, until it does
+     * (the relay's subscription takes a round); then 20 in a row. */
+    uint8_t pkt[PKT_MAX];
+    uint16_t seq = 100;
+    bool reached = false;
+    for (int round = 0; round < 50 && !reached; round++, seq++) {
+        size_t n = make_rtp(pkt, SSRC_A_AUDIO, PT_OPUS, false, seq, 960u * seq, 0x11, 80);
+        peer_send_rtp(sa, pkt, n, NULL);
+        n = make_rtp(pkt, SSRC_B_AUDIO, PT_OPUS, false, seq, 960u * seq, 0x22, 80);
+        peer_send_rtp(sb, pkt, n, NULL);
+        pump(h, 20);
+        reached = find_rtp(&sb->rtp, SSRC_A_AUDIO, seq) && find_rtp(&sa->rtp, SSRC_B_AUDIO, seq);
+    }
+    CHECK(reached);
+    uint16_t first = seq;
+    for (int i = 0; i < 20; i++, seq++) {
+        size_t n = make_rtp(pkt, SSRC_A_AUDIO, PT_OPUS, false, seq, 960u * seq, 0x33, 80);
+        peer_send_rtp(sa, pkt, n, NULL);
+        n = make_rtp(pkt, SSRC_B_AUDIO, PT_OPUS, false, seq, 960u * seq, 0x44, 80);
+        peer_send_rtp(sb, pkt, n, NULL);
+    }
+    WAIT_FOR(h, ok, find_rtp(&sb->rtp, SSRC_A_AUDIO, (uint16_t)(seq - 1)) && find_rtp(&sa->rtp, SSRC_B_AUDIO,
+             (uint16_t)(seq - 1)), 2000);
+    CHECK(ok);
+    int a_at_b = 0, b_at_a = 0;
+    for (uint16_t s = first; s != seq; s++) {
+        a_at_b += count_rtp_seq(&sb->rtp, SSRC_A_AUDIO, s) == 1;
+        b_at_a += count_rtp_seq(&sa->rtp, SSRC_B_AUDIO, s) == 1;
+    }
+    CHECK_EQ_INT(a_at_b, 20);
+    CHECK_EQ_INT(b_at_a, 20);
+    pump(h, 100);
+    for (int w = 0; w < 2; w++) {
+        CHECK(bridge_get_worker_forwarded(h->b, w, &fwd1[w], &relayed1[w]));
+        CHECK(fwd1[w] - fwd0[w] >= 20);        /* its own receiver, and the relay to the other */
+        CHECK(relayed1[w] > relayed0[w]);
+    }
+    /* The focus sees one conference and its participants, not the relays. */
+    int endpoints = 0, conferences = 0;
+    bridge_get_load(h->b, &endpoints, &conferences);
+    CHECK(endpoints >= SHARD_LIMIT + 1);
+    bool listed_once = false;
+    int times = 0;
+    static char names[600][32];
+    bool more = true;
+    int n = list_page(h, NULL, names, 600, &more);
+    for (int i = 0; i < n; i++)
+        times += strcmp(names[i], conf) == 0;
+    listed_once = times == 1;
+    CHECK(listed_once);
+
+    /* SA leaves: its proxy on the other worker goes, and so its audio. */
+    id = ++h->next_id;
+    CHECK(is_response(simple_request(h, "expire", id, conf, "SA"), "expire-ok", id));
+    pump(h, 100);
+    /* Everything goes with the conference; the same ids are taken again. */
+    id = ++h->next_id;
+    CHECK(is_response(request(h, json_pack("{s:s, s:I, s:s}", "type", "expire-conference", "id", id, "conference",
+                                           conf)), "expire-conference-ok", id));
+    pump(h, 100);
+    id = ++h->next_id;
+    CHECK(is_response(simple_request(h, "allocate", id, conf, "SB"), "allocate-ok", id));
+    id = ++h->next_id;
+    CHECK(is_response(simple_request(h, "expire", id, conf, "SB"), "expire-ok", id));
+    pump(h, 50);
+}
+
 static bridge *start_bridge(harness *h)
 {
     static const char *const ips[] = { "127.0.0.1" };
@@ -3496,7 +3607,8 @@ static bridge *start_bridge(harness *h)
         if (!free_ports)
             continue;
         bridge_config cfg = { .workers = 2, .media_port = port, .public_ips = ips, .n_public_ips = 1,
-                              .consent_timeout_ms = CONSENT_MS, .remb_bitrate = REMB_BPS };
+                              .consent_timeout_ms = CONSENT_MS, .remb_bitrate = REMB_BPS,
+                              .worker_participants = SHARD_LIMIT };
         bridge *b = bridge_new(&cfg, on_emit, on_wake, h);
         if (b) {
             h->port = port;
@@ -3553,6 +3665,7 @@ int main(void)
         scenario_simulcast(&h);
         test_relay(&h);
         scenario_reconcile(&h);
+        scenario_shards(&h);
         for (int i = 0; i < h.n_peers; i++) {
             CHECK_EQ_INT(h.peers[i]->stray, 0);
             CHECK_EQ_INT(h.peers[i]->undecryptable, 0);

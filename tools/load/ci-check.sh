@@ -10,8 +10,16 @@
 # (two processes, a link secret in a temporary file) instead of `stoa serve`;
 # with STOA_SPLIT=2, two bridges of regions a and b, the participants asking
 # for a and b in turn: one room over two bridges, relayed.
+# STOA_PARTICIPANTS=N (default 3) and STOA_PUBLISHERS=N (default: all) size
+# the room; STOA_MEDIA_ARGS are more options for every process with media
+# (stoa serve, each stoa bridge), e.g. "--worker-participants 2" to spread
+# the room over each one's two media workers; the check then also asks
+# that every media worker forwarded and that the workers relayed.
 # Builds nothing. Prints one line: "load-check: PASS ..." or "load-check: FAIL ...".
 set -uo pipefail
+participants=${STOA_PARTICIPANTS:-3}
+publishers=${STOA_PUBLISHERS:-$participants}
+read -r -a media_args <<< "${STOA_MEDIA_ARGS:-}"
 if [ $# -lt 2 ]; then
     echo "usage: $0 <stoa binary> <stoa-load binary> [seconds [stoa-load options...]]" >&2
     exit 2
@@ -59,18 +67,19 @@ for attempt in 1 2 3 4 5; do
         "$stoa" focus --http-port "$http" --secret-file "$workdir/secret" --log-level info >"$workdir/stoa.log" 2>&1 &
         pid=$!
         "$stoa" bridge --focus "ws://127.0.0.1:$http/bridge" --secret-file "$workdir/secret" --bridge-id ci \
-            --media-port "$media" --public-ip 127.0.0.1 --workers 2 --log-level warn --region a >"$workdir/bridge.log" 2>&1 &
+            --media-port "$media" --public-ip 127.0.0.1 --workers 2 --log-level info --region a "${media_args[@]}" \
+            >"$workdir/bridge.log" 2>&1 &
         bridge_pid=$!
         if [ "${STOA_SPLIT}" = 2 ]; then
             "$stoa" bridge --focus "ws://127.0.0.1:$http/bridge" --secret-file "$workdir/secret" --bridge-id ci2 \
-                --media-port $((media + 10)) --public-ip 127.0.0.1 --workers 2 --log-level warn --region b \
-                >"$workdir/bridge2.log" 2>&1 &
+                --media-port $((media + 10)) --public-ip 127.0.0.1 --workers 2 --log-level info --region b \
+                "${media_args[@]}" >"$workdir/bridge2.log" 2>&1 &
             bridge2_pid=$!
             extra+=(--regions a,b)
         fi
     else
         "$stoa" --http-port "$http" --media-port "$media" --public-ip 127.0.0.1 --workers 2 \
-            --log-level warn >"$workdir/stoa.log" 2>&1 &
+            --log-level info --room-capacity 200 "${media_args[@]}" >"$workdir/stoa.log" 2>&1 &
         pid=$!
     fi
     for _ in $(seq 50); do
@@ -97,7 +106,7 @@ if [ -z "$started" ]; then
     exit 1
 fi
 
-timeout $((seconds + 40)) "$load" --url "ws://127.0.0.1:$http/ws" --rooms 1 --participants 3 \
+timeout $((seconds + 40)) "$load" --url "ws://127.0.0.1:$http/ws" --rooms 1 --participants "$participants" --publishers "$publishers" \
     --seconds "$seconds" --video-kbps 300 --server-pid "${bridge_pid:-$pid}" --join-timeout 15 --expect-complete --json "${extra[@]}" \
     >"$workdir/load.json" 2>"$workdir/load.err"
 rc=$?
@@ -126,7 +135,30 @@ if [ -n "$bridge_pid" ] && ! kill -0 "$bridge_pid" 2>/dev/null; then
     echo "load-check: FAIL the bridge died during the run $(tail -1 "$workdir/bridge.log")"
     exit 1
 fi
-line="3 participants${bridge_pid:+ (focus and bridge processes)}${bridge2_pid:+ (two bridges, relayed)}${extra[*]:+ (${extra[*]})}, ${seconds}s: sent $(field sent), received $(field received), lost $(field lost), missing streams $(field missing_streams), p50 $(field latency_p50_ms) ms, p99 $(field latency_p99_ms) ms"
+line="$participants participants${bridge_pid:+ (focus and bridge processes)}${bridge2_pid:+ (two bridges, relayed)}${extra[*]:+ (${extra[*]})}, ${seconds}s: sent $(field sent), received $(field received), lost $(field lost), missing streams $(field missing_streams), p50 $(field latency_p50_ms) ms, p99 $(field latency_p99_ms) ms"
+# Spread over workers: each process with media says so, and when it stops,
+# that each of its workers forwarded and relayed to the other.
+if [ ${#media_args[@]} -gt 0 ]; then
+    logs=()
+    if [ -n "$bridge_pid" ]; then
+        stop "$bridge_pid"; bridge_pid=; logs+=("$workdir/bridge.log")
+        if [ -n "$bridge2_pid" ]; then stop "$bridge2_pid"; bridge2_pid=; logs+=("$workdir/bridge2.log"); fi
+    else
+        stop "$pid"; pid=; logs+=("$workdir/stoa.log")
+    fi
+    for log in "${logs[@]}"; do
+        if ! grep -q "spreads to worker" "$log"; then
+            echo "load-check: FAIL $(basename "$log"): the conference did not spread over the workers"
+            exit 1
+        fi
+        for w in 0 1; do
+            if ! grep -Eq "worker $w forwarded [1-9][0-9]* RTP packets, relayed [1-9][0-9]* bytes" "$log"; then
+                echo "load-check: FAIL $(basename "$log"): worker $w did not forward and relay: $(grep "worker $w forwarded" "$log")"
+                exit 1
+            fi
+        done
+    done
+fi
 if [ "$rc" -eq 0 ] && [ "$(field complete)" = "true" ]; then
     echo "load-check: PASS $line"
     exit 0

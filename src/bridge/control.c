@@ -588,7 +588,7 @@ static void handle_constraints(bridge *b, json_t *req, json_int_t id, reg_confer
     const char *key;
     if (heights && (!json_is_object(heights) || json_object_size(heights) > ENDPOINT_MAX_FORWARDED)) {
         free(cmd);
-        respond_error(b, id, "bad-request", "heights maps at most 64 endpoint ids to pixel heights");
+        respond_error(b, id, "bad-request", "heights maps at most 100 endpoint ids to pixel heights");
         return;
     }
     json_object_foreach(heights, key, v) {

@@ -28,6 +28,9 @@ typedef struct world {
     int64_t now;
     uint16_t seq[3];
     uint32_t ts;
+    int64_t keyframe_delay_ms;     /* how long a pending switch waits for its key frame */
+    uint32_t pending_ssrc;
+    int64_t pending_since;
 } world;
 
 static void set_estimate(world *w, uint32_t bps)
@@ -120,8 +123,14 @@ static int64_t run(world *w, int64_t ms)
             simulcast_allocate(w->conf, w->r, w->now);
         out_stream *os = simulcast_stream(w->r, GROUP_SSRC);
         uint32_t pending;
+        if (!os || !stream_rewrite_pending(&os->rewrite, &pending))
+            w->pending_ssrc = 0;   /* a switch called off: the next one waits anew */
         if (os && stream_rewrite_pending(&os->rewrite, &pending)) {
-            for (int k = 0; k < 3; k++) {
+            if (pending != w->pending_ssrc) {
+                w->pending_ssrc = pending;
+                w->pending_since = w->now;
+            }
+            for (int k = 0; k < 3 && w->now - w->pending_since >= w->keyframe_delay_ms; k++) {
                 if (layer_ssrc[k] != pending)
                     continue;
                 uint8_t buf[64];
@@ -219,8 +228,29 @@ static void test_late_down_keeps_base(void)
     teardown(&w);
 }
 
+/* A switch up whose key frame is slow (across a relay, or asked for by
+ * many receivers at once) goes on until the key frame comes: called off at
+ * the next allocation, it was tried again after the hold and called off
+ * again, for as long as key frames took longer than 200 ms. */
+static void test_slow_keyframe_switch_up(void)
+{
+    world w;
+    setup(&w, 200000);
+    run(&w, 2000);
+    CHECK_EQ_INT(layer(&w), 0);
+    w.keyframe_delay_ms = 1500;
+    set_estimate(&w, 600000);
+    int64_t after;
+    CHECK_EQ_INT(run_until_change(&w, 6000, &after), 1);
+    CHECK(after >= 1500 && after <= 1800);
+    /* and it stays */
+    CHECK_EQ_INT(run(&w, 5000), -1);
+    teardown(&w);
+}
+
 int main(void)
 {
+    test_slow_keyframe_switch_up();
     test_failed_ups_back_off();
     test_late_down_keeps_base();
     return check_report("simulcast_hold");

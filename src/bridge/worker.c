@@ -1,5 +1,6 @@
 /* A media worker thread: epoll loop over one UDP socket and a command queue,
- * demultiplexing (RFC 7983), ICE-lite checks, DTLS, SRTP, and timers. */
+ * demultiplexing (RFC 7983), ICE-lite checks, DTLS, SRTP; its timers are in
+ * worker_tick.c. */
 #include "bridge/worker.h"
 #include "bridge/relay.h"
 
@@ -24,9 +25,6 @@
 
 _Static_assert(TCP_MAX_FRAME <= WORKER_MTU, "an ICE-TCP frame must fit a send slot");
 
-#define TICK_MS 20
-#define TWCC_INTERVAL_MS 50
-#define REPORT_INTERVAL_MS 1000
 
 int64_t worker_now_us(void)
 {
@@ -222,7 +220,7 @@ static void emit_event_with(worker *w, enum worker_event_type type, endpoint *ep
     w->wake_control(w->wake_user);
 }
 
-static void emit_event(worker *w, enum worker_event_type type, endpoint *ep, const char *reason)
+void worker_emit_event(worker *w, enum worker_event_type type, endpoint *ep, const char *reason)
 {
     emit_event_with(w, type, ep, reason, NULL, 0, 0);
 }
@@ -230,7 +228,7 @@ static void emit_event(worker *w, enum worker_event_type type, endpoint *ep, con
 void worker_expire_endpoint(worker *w, endpoint *ep, const char *reason)
 {
     log_info("worker", "endpoint %s/%s expired: %s", ep->conf->name, ep->id, reason);
-    emit_event(w, WORKER_EVENT_EXPIRED, ep, reason);
+    worker_emit_event(w, WORKER_EVENT_EXPIRED, ep, reason);
     remove_endpoint(w, ep);
 }
 
@@ -253,9 +251,9 @@ static bool try_connect(worker *w, endpoint *ep, int64_t now)
     }
     ep->srtp_ready = true;
     ep->state = ENDPOINT_CONNECTED;
-    ep->next_report_ms = now + REPORT_INTERVAL_MS / 2;
+    ep->next_report_ms = now + WORKER_REPORT_INTERVAL_MS / 2;
     log_info("worker", "endpoint %s/%s connected (SRTP profile %d)", ep->conf->name, ep->id, keys.profile);
-    emit_event(w, WORKER_EVENT_CONNECTED, ep, NULL);
+    worker_emit_event(w, WORKER_EVENT_CONNECTED, ep, NULL);
     /* A new receiver can decode nothing until the next keyframe. */
     conference_request_keyframes(ep->conf, ep, now);
     return true;
@@ -317,7 +315,7 @@ static void apply_pause(endpoint *ep, const worker_cmd *cmd, int64_t now)
 /* Tells the control thread which cameras ep now receives: its Last-N set
  * (every other endpoint when it has no limit) less those held back for
  * lack of bandwidth. */
-static void report_forwarded(worker *w, endpoint *ep)
+void worker_report_forwarded(worker *w, endpoint *ep)
 {
     char (*ids)[ENDPOINT_ID_MAX] = calloc(ENDPOINT_MAX_FORWARDED, sizeof *ids);
     int n = 0;
@@ -348,7 +346,7 @@ static void apply_constraints(worker *w, endpoint *ep, const worker_cmd *cmd, in
         ep->n_forwarded = 0;
     bool changed = ep->last_n >= 0 && conference_update_forwarded(ep->conf, ep, now);
     if (changed || was_limited != (ep->last_n >= 0))
-        report_forwarded(w, ep);
+        worker_report_forwarded(w, ep);
     if (ep->last_n < 0 && was_limited)
         conference_request_keyframes(ep->conf, ep, now);   /* everything flows again */
 }
@@ -601,7 +599,7 @@ static void tcp_frame(void *user, tcp_conn *c, uint8_t *frame, size_t len)
     worker_handle_datagram(w, frame, len, &o, w->batch_us / 1000);
 }
 
-static void tcp_closed(void *user, tcp_conn *c)
+void worker_tcp_closed(void *user, tcp_conn *c)
 {
     (void)user;
     endpoint *ep = c->owner;
@@ -609,69 +607,6 @@ static void tcp_closed(void *user, tcp_conn *c)
         /* Its nominated path is gone: send nothing until another is nominated. */
         ep->tcp = NULL;
         ep->has_addr = false;
-    }
-}
-
-/* ---- timers ---- */
-
-static void send_twcc_feedback(worker *w, endpoint *ep, int64_t now)
-{
-    if (ep->state != ENDPOINT_CONNECTED || !ep->twcc || now < ep->next_twcc_ms)
-        return;
-    ep->next_twcc_ms = now + TWCC_INTERVAL_MS;
-    uint8_t pkt[1200];
-    uint32_t media = ep->n_sources > 0 ? ep->sources[0].ssrc : 0;
-    for (int i = 0; i < 4 && twcc_recorder_pending(ep->twcc); i++) {
-        size_t n = twcc_recorder_build(ep->twcc, ep->bridge_ssrc, media, pkt, sizeof pkt);
-        if (n == 0)
-            break;
-        worker_send_rtcp(w, ep, pkt, n);
-        w->counters.twcc_feedback_sent++;
-    }
-}
-
-static void tick_endpoint(worker *w, endpoint *ep, int64_t now)
-{
-    if (ep->kind == ENDPOINT_PROXY) {
-        /* Its own bridge gets our receiver reports (its RTT to us). */
-        if (ep->via && ep->via->has_addr && now >= ep->next_report_ms) {
-            conference_send_reports(ep->conf, ep, now);
-            ep->next_report_ms = now + REPORT_INTERVAL_MS;
-        }
-        return;
-    }
-    if (ep->kind == ENDPOINT_RELAY) {
-        relay_tick(ep->conf, ep, now);
-        send_twcc_feedback(w, ep, now);
-        if (ep->has_addr && now >= ep->next_report_ms) {
-            conference_send_reports(ep->conf, ep, now);
-            ep->next_report_ms = now + REPORT_INTERVAL_MS;
-        }
-        return;
-    }
-    if (now - ep->last_check_ms > w->consent_timeout_ms) {
-        worker_expire_endpoint(w, ep, "consent-timeout");
-        return;
-    }
-    if (ep->dtls && !ep->dtls_done && dtls_conn_timeout_ms(ep->dtls) == 0 &&
-        dtls_conn_handle_timeout(ep->dtls) == DTLS_FAILED) {
-        worker_expire_endpoint(w, ep, "dtls-failed");
-        return;
-    }
-    send_twcc_feedback(w, ep, now);
-    if (ep->state == ENDPOINT_CONNECTED && now >= ep->next_allocation_ms) {
-        ep->next_allocation_ms = now + SIMULCAST_ALLOCATE_INTERVAL_MS;
-        simulcast_allocate(ep->conf, ep, now);
-        if (ep->forwarded_changed) {
-            ep->forwarded_changed = false;
-            report_forwarded(w, ep);
-        }
-    }
-    if (ep->state == ENDPOINT_CONNECTED && ep->bwe)
-        probe_tick(ep, TICK_MS, now);
-    if (ep->state == ENDPOINT_CONNECTED && now >= ep->next_report_ms) {
-        conference_send_reports(ep->conf, ep, now);
-        ep->next_report_ms = now + REPORT_INTERVAL_MS;
     }
 }
 
@@ -696,63 +631,10 @@ const char *const media_drop_names[MEDIA_DROP_REASONS] = {
     [MEDIA_DROP_TCP_REFUSED] = "tcp-refused",
 };
 
-static void publish_counters(worker *w)
-{
-    w->counters.relays = 0;
-    w->counters.relay_rtt_ms_sum = 0;
-    for (int i = 0; i < w->n_relays; i++) {
-        if (w->relays[i]->internal)
-            continue;
-        w->counters.relays++;
-        w->counters.relay_rtt_ms_sum += (uint64_t)w->relays[i]->rtt_ms;
-    }
-    /* The ICE-TCP transport keeps its own: folded in here. */
-    w->counters.dropped[MEDIA_DROP_TCP_REFUSED] = w->tcp.refused_connections;
-    w->counters.dropped[MEDIA_DROP_OVERSIZE] = w->oversize + w->tcp.oversize_frames;
-    uint64_t values[WORKER_COUNTERS];
-    memcpy(values, &w->counters, sizeof values);
-    for (size_t i = 0; i < WORKER_COUNTERS; i++)
-        atomic_store_explicit(&w->published[i], values[i], memory_order_relaxed);
-}
-
-void worker_read_counters(worker *w, worker_counters *out)
-{
-    uint64_t values[WORKER_COUNTERS];
-    for (size_t i = 0; i < WORKER_COUNTERS; i++)
-        values[i] = atomic_load_explicit(&w->published[i], memory_order_relaxed);
-    memcpy(out, values, sizeof values);
-}
-
-void worker_tick(worker *w, int64_t now)
-{
-    w->batch_us = worker_now_us();   /* send times of what the tick sends (probes) */
-    publish_counters(w);
-    tcp_transport_expire(&w->tcp, now, tcp_closed, w);
-    for (conference *c = w->conferences, *next_c; c; c = next_c) {
-        next_c = c->next;
-        conference_flush_keyframe_requests(c, now);
-        endpoint *speaker = conference_tick_speakers(c, now);
-        if (speaker)
-            emit_event(w, WORKER_EVENT_DOMINANT_SPEAKER, speaker, NULL);
-        if (speaker || c->forwarding_dirty) {
-            c->forwarding_dirty = false;
-            for (endpoint *r = c->endpoints; r; r = r->next)
-                if (conference_update_forwarded(c, r, now))
-                    report_forwarded(w, r);
-        }
-        /* tick_endpoint may free the endpoint it is given (and the conference
-         * with its last endpoint), so read the next pointer first. */
-        for (endpoint *ep = c->endpoints, *next; ep; ep = next) {
-            next = ep->next;
-            tick_endpoint(w, ep, now);
-        }
-    }
-}
-
 static void *worker_main(void *arg)
 {
     worker *w = arg;
-    int64_t next_tick = worker_now_ms() + TICK_MS;
+    int64_t next_tick = worker_now_ms() + WORKER_TICK_MS;
     while (!w->stop) {
         int64_t now = worker_now_ms();
         int timeout = next_tick > now ? (int)(next_tick - now) : 0;
@@ -769,12 +651,12 @@ static void *worker_main(void *arg)
             if (fd == w->udp_fd)
                 receive_batch(w);
             else if (fd >= 0)
-                tcp_transport_event(&w->tcp, fd, events[i].events, worker_now_ms(), tcp_frame, tcp_closed, w);
+                tcp_transport_event(&w->tcp, fd, events[i].events, worker_now_ms(), tcp_frame, worker_tcp_closed, w);
         }
         now = worker_now_ms();
         if (now >= next_tick) {
             worker_tick(w, now);
-            next_tick = now + TICK_MS;
+            next_tick = now + WORKER_TICK_MS;
         }
         worker_flush(w);
     }
@@ -799,11 +681,11 @@ void worker_stop(worker *w)
         (void)rc;
         pthread_join(w->thread, NULL);
         w->started = false;
-        publish_counters(w);
+        worker_publish_counters(w);
         log_info("worker", "UDP GSO %s: %llu sends carried %llu datagrams", w->gso ? "on" : "off",
                  (unsigned long long)w->gso_sends, (unsigned long long)w->gso_datagrams);
     }
-    tcp_transport_close(&w->tcp, tcp_closed, w);
+    tcp_transport_close(&w->tcp, worker_tcp_closed, w);
     while (w->conferences)
         remove_endpoint(w, w->conferences->endpoints);
     worker_flush(w);

@@ -268,9 +268,21 @@ void worker_handle_srtp(worker *w, endpoint *ep, uint8_t *buf, size_t len, int64
 /* A decrypted, parsed RTP packet of ep's src (NULL: maybe an RTX stream):
  * RTX restoring, packet cache, statistics, forwarding. */
 void worker_take_media(worker *w, endpoint *ep, source *src, uint8_t *buf, size_t len, rtp_header *h, int64_t now);
+#define WORKER_TICK_MS 20
+#define WORKER_TWCC_INTERVAL_MS 50
+#define WORKER_REPORT_INTERVAL_MS 1000
+
 /* Runs the periodic work (reports, timeouts, allocation) as the loop does
- * every 20 ms. */
+ * every WORKER_TICK_MS (worker_tick.c). */
 void worker_tick(worker *w, int64_t now);
+/* Publishes the counters for worker_read_counters (each tick, and when stopping). */
+void worker_publish_counters(worker *w);
+/* Queues an event for the control thread (worker.c). */
+void worker_emit_event(worker *w, enum worker_event_type type, endpoint *ep, const char *reason);
+/* Tells the control thread which cameras ep now receives (worker.c). */
+void worker_report_forwarded(worker *w, endpoint *ep);
+/* An ICE-TCP connection closed: its endpoint loses the path (worker.c). */
+void worker_tcp_closed(void *user, tcp_conn *c);
 /* Counts a refusal for reason and logs it (rate-limited per reason) with
  * what was refused, naming ep when there is one. */
 void worker_refuse(worker *w, enum media_drop reason, const endpoint *ep, const char *what);

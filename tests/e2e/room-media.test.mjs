@@ -14,8 +14,10 @@ const ROOM = 'Media-Room';
 // 50-800 ms on a busy machine. A camera held back, a key frame request lost
 // or a layer waited for shows as seconds. Loading the page itself depends on
 // the machine (1-3 s with one core busy), so that limit is only a margin; the
-// figures are printed.
-const FIRST_FRAME_AFTER_CONNECT_MS = 1500;
+// figures are printed. With one core busy, a browser took 1.1 s from the
+// first packet of a key frame to its decoded frame: 2.5 s still tells that
+// from a camera held back (5 s).
+const FIRST_FRAME_AFTER_CONNECT_MS = 2500;
 const FIRST_FRAME_LIMIT_MS = 10000;
 
 describe('media in one room', { timeout: 90000 }, () => {

@@ -272,8 +272,15 @@ for (const relayed of [false, true]) describe(`simulcast under a download cap${r
 
   test(`a ${CAP_KBIT} kbit/s cap on one receiver's download holds (under ${CAP_LIMIT_KBIT} kbit/s in the browser)`, async () => {
     assert.ok(state.joined, 'needs the call of the first test');
-    const pre = await record(sender, receivers, 4000);
-    const preKbit = rate(pre[0].r[0], pre[pre.length - 1].r[0], (x) => x.video?.bytesReceived ?? 0);
+    // 4 s above what the cap lets through, right before it. On a loaded
+    // machine a receiver's estimate dips now and then after the warm-up:
+    // a few more windows are allowed for it to come back.
+    let pre = [];
+    let preKbit = 0;
+    for (let tries = 0; tries < 5 && !(preKbit > PRE_CAP_MIN_KBIT); tries++) {
+      pre = await record(sender, receivers, 4000);
+      preKbit = rate(pre[0].r[0], pre[pre.length - 1].r[0], (x) => x.video?.bytesReceived ?? 0);
+    }
     console.log(`# before the cap: ${summary(pre, ['capped', 'free'])}`);
     assert.ok(preKbit > PRE_CAP_MIN_KBIT,
       `before the cap the receiver gets the sender's camera at more than the cap allows (${preKbit.toFixed(0)} kbit/s > ${PRE_CAP_MIN_KBIT})`);

@@ -14,7 +14,6 @@
 #include "bridge/simulcast.h"
 #include "webrtc/twcc.h"
 
-
 static void send_twcc_feedback(worker *w, endpoint *ep, int64_t now)
 {
     if (ep->state != ENDPOINT_CONNECTED || !ep->twcc || now < ep->next_twcc_ms)

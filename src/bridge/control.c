@@ -251,14 +251,6 @@ static json_t *candidates_json(bridge *b, int worker_index)
     return list;
 }
 
-int reg_count(const reg_conference *c)
-{
-    int n = 0;
-    for (const reg_endpoint *e = c ? c->endpoints : NULL; e; e = e->next)
-        n++;
-    return n;
-}
-
 bool room_for(bridge *b, reg_conference *c, json_int_t id, const char *ep_id, int w)
 {
     if (c && reg_find_endpoint(c, ep_id)) {

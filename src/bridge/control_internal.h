@@ -65,7 +65,6 @@ const char *string_field(json_t *obj, const char *key, size_t max);
 bool push_command(bridge *b, int worker_index, worker_cmd *cmd);
 void push_and_ack(bridge *b, int worker_index, worker_cmd *cmd, json_int_t id, const char *type);
 worker_cmd *new_command(enum worker_cmd_type type, const char *conference, const char *endpoint);
-int reg_count(const reg_conference *c);
 /* Whether conference c (NULL: not yet open) can take a new endpoint named
  * ep_id on worker w; responds with the reason when not. */
 bool room_for(bridge *b, reg_conference *c, json_int_t id, const char *ep_id, int w);
